@@ -1,0 +1,132 @@
+"""Principal component analysis (PCA) in numpy, giving scikit-learn's numbers.
+
+The idea: centre the data (subtract each feature's mean), then take the
+singular value decomposition of the centred matrix,
+
+    X - mean = U S V^T,    S sorted from largest to smallest.
+
+The rows of V^T are orthonormal directions, the principal components. The
+data's variance along row i is S_i^2 / (n_samples - 1), so the first k rows
+are the k directions that keep the most variance, and projecting onto them,
+
+    transform(X) = (X - mean) V_k,
+
+is the best k-dimensional linear summary of the data. The worksheet uses it to
+shrink 784 MNIST pixels to 60 numbers before the network sees them.
+
+Two details make the numbers agree with sklearn.decomposition.PCA:
+
+- Signs. A singular vector is only defined up to sign (if v is one, so is -v),
+  and different LAPACK builds may return either. Like scikit-learn's full-SVD
+  solver (svd_flip with u_based_decision=False, since scikit-learn 1.5), each
+  component is flipped so that its entry of largest magnitude is positive.
+- Precision. The SVD runs in float64; the fitted attributes keep the input's
+  dtype (float32 in, float32 out, as in scikit-learn; float64 for other input).
+"""
+
+import numbers
+
+import numpy as np
+
+
+class PCA:
+    """Keep the ``n_components`` directions of largest variance.
+
+    After ``fit(X)``:
+      components_               (n_components, n_features), one direction per row
+      explained_variance_       variance of the data along each component
+      explained_variance_ratio_ that variance as a fraction of the total
+      singular_values_          the matching singular values S_i
+      mean_                     (n_features,), the per-feature mean subtracted first
+      n_components_             the number of components kept
+    """
+
+    def __init__(self, n_components: int) -> None:
+        if isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral):
+            raise TypeError(f"n_components must be a positive integer, got {n_components!r}")
+        if n_components < 1:
+            raise ValueError(f"n_components must be a positive integer, got {n_components!r}")
+        self.n_components = int(n_components)
+        # Set by fit():
+        self.components_ = None
+        self.explained_variance_ = None
+        self.explained_variance_ratio_ = None
+        self.singular_values_ = None
+        self.mean_ = None
+        self.n_components_ = None
+
+    def __repr__(self) -> str:
+        return f"PCA(n_components={self.n_components})"
+
+    def fit(self, X) -> "PCA":
+        """Find the principal components of X, shape (n_samples, n_features). Returns self."""
+        X = _as_2d_array(X)
+        n_samples, n_features = X.shape
+        limit = min(n_samples, n_features)
+        if self.n_components > limit:
+            raise ValueError(
+                f"n_components={self.n_components} is larger than "
+                f"min(n_samples, n_features)={limit} for X of shape {X.shape}"
+            )
+        if n_samples < 2:
+            raise ValueError(f"PCA needs at least 2 samples to measure variance, got X of shape {X.shape}")
+
+        X64 = X.astype(np.float64)  # a copy, so centring in place leaves X alone
+        mean = X64.mean(axis=0)
+        X64 -= mean
+        _, singular_values, components = np.linalg.svd(X64, full_matrices=False)
+        components = _flip_signs(components)
+        variance = singular_values**2 / (n_samples - 1)
+        variance_ratio = variance / variance.sum()
+
+        k = self.n_components
+        dtype = _result_dtype(X)
+        self.components_ = components[:k].astype(dtype)
+        self.explained_variance_ = variance[:k].astype(dtype)
+        self.explained_variance_ratio_ = variance_ratio[:k].astype(dtype)
+        self.singular_values_ = singular_values[:k].astype(dtype)
+        self.mean_ = mean.astype(dtype)
+        self.n_components_ = k
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Project X onto the components: (X - mean_) @ components_.T, shape (n_samples, n_components)."""
+        if self.components_ is None:
+            raise RuntimeError("this PCA is not fitted yet: call fit(X) before transform(X)")
+        X = _as_2d_array(X)
+        n_features = self.components_.shape[1]
+        if X.shape[1] != n_features:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but this PCA was fitted on {n_features} features"
+            )
+        projected = (X.astype(np.float64) - self.mean_) @ self.components_.T.astype(np.float64)
+        # float32 only when both the data and the fitted model are float32, as in scikit-learn.
+        return projected.astype(np.result_type(_result_dtype(X), self.components_.dtype))
+
+    def fit_transform(self, X) -> np.ndarray:
+        """fit(X), then transform(X)."""
+        return self.fit(X).transform(X)
+
+
+def _as_2d_array(X) -> np.ndarray:
+    """X as a finite, real, 2-D numpy array; raise an error quoting what is wrong."""
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"PCA expects a 2-D array of shape (n_samples, n_features), got shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"PCA expects real numbers, got an array of dtype {X.dtype}")
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        raise ValueError(f"X contains {np.count_nonzero(~np.isfinite(X))} NaN or infinite values")
+    return X
+
+
+def _result_dtype(X: np.ndarray) -> np.dtype:
+    """float32 stays float32; everything else (float64, ints, bools) becomes float64."""
+    return X.dtype if X.dtype == np.float32 else np.dtype(np.float64)
+
+
+def _flip_signs(components: np.ndarray) -> np.ndarray:
+    """Flip each row so that its entry of largest magnitude is positive (sklearn's svd_flip on V^T)."""
+    largest = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(len(components)), largest])
+    return components * signs[:, np.newaxis]

@@ -1,0 +1,54 @@
+"""The op library, one module per family. Each op is a class (forward, shape rule and
+gradient side by side) plus the lowercase function that builds it."""
+
+from minigraph.ops.array import (
+    broadcast_like,
+    cast,
+    constant,
+    group,
+    identity,
+    no_op,
+    ones_like,
+    placeholder,
+    reshape,
+    reshape_like,
+    stop_gradient,
+    sum_like,
+    transpose,
+    zeros_like,
+)
+from minigraph.ops.linalg import matmul
+from minigraph.ops.math import (
+    add,
+    add_n,
+    clip_by_value,
+    divide,
+    equal,
+    exp,
+    greater,
+    log,
+    multiply,
+    negative,
+    sqrt,
+    square,
+    subtract,
+)
+from minigraph.ops.nn import (
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy_with_logits,
+    tanh,
+)
+from minigraph.ops.reduction import argmax, reduce_max, reduce_mean, reduce_sum
+from minigraph.ops.state import (
+    Variable,
+    assign,
+    assign_add,
+    assign_sub,
+    global_variables,
+    global_variables_initializer,
+    trainable_variables,
+    variables_initializer,
+)

@@ -1,0 +1,377 @@
+"""Ops that make, reshape and move values: the leaves of a graph and its plumbing.
+
+Leaves: ``placeholder`` (a value fed at run time) and ``constant`` (a value baked into
+the graph). Plumbing: ``reshape``, ``transpose``, ``cast``, ``identity``.
+
+Two ops here exist for gradients. Broadcasting in a forward op (``(3, 4) + (4,)``)
+copies a value along new axes; its gradient must *sum* along those axes, back to the
+input's shape. ``sum_like(grad, x)`` does that sum and ``broadcast_like(grad, x)``
+does the copy. Each is the other's gradient, so gradients of gradients work. They
+read ``x``'s shape when the graph runs, because a shape like ``(None, 784)`` is only
+known then.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigraph import dtypes
+from minigraph.graph import Operation, Tensor, convert_to_tensor, format_shape, get_default_graph, normalize_shape
+
+
+# --- leaves ------------------------------------------------------------------------
+
+
+class Placeholder(Operation):
+    """A value fed to Session.run through feed_dict."""
+
+    type_name = "Placeholder"
+
+    def infer(self):
+        return self.attrs["shape"], self.attrs["dtype"]
+
+    def graph_def_attrs(self):
+        from minigraph.graph_def import ShapeAttr
+
+        return {"dtype": self.attrs["dtype"], "shape": ShapeAttr(self.attrs["shape"])}
+
+
+def placeholder(dtype=dtypes.float32, shape=None, name: str | None = None) -> Tensor:
+    """A graph input whose value is given at run time: `sess.run(y, {x: value})`."""
+    shape = normalize_shape(shape, what=f"placeholder {name or 'Placeholder'} shape")
+    return Placeholder(name=name, dtype=dtypes.as_dtype(dtype), shape=shape).output
+
+
+class Const(Operation):
+    """A value stored in the graph itself."""
+
+    type_name = "Const"
+
+    def infer(self):
+        value = self.attrs["value"]
+        return value.shape, value.dtype
+
+    def forward(self):
+        return self.attrs["value"]
+
+    def graph_def_attrs(self):
+        from minigraph.graph_def import TensorAttr
+
+        return {"dtype": self.attrs["value"].dtype, "value": TensorAttr(self.attrs["value"])}
+
+
+def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
+    """A tensor with a fixed value. Python floats become float32, as in TF."""
+    array = _as_array(value, dtype, name or "Const")
+    if shape is not None:
+        shape = normalize_shape(shape)
+        if array.size == 1:
+            array = np.full(shape, array.reshape(()), dtype=array.dtype)
+        else:
+            array = array.reshape(shape)
+    array = np.array(array, copy=True)
+    array.flags.writeable = False  # a constant must never change under a kernel
+    return Const(name=name, value=array).output
+
+
+def _as_array(value, dtype, what: str) -> np.ndarray:
+    """numpy array of `value`: float64 data becomes float32 unless a dtype says else."""
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+        raw = np.asarray(value)
+        if raw.dtype.kind in "fiub" and not np.can_cast(raw.dtype, dtype, casting="same_kind"):
+            if not (raw.dtype.kind == "f" and dtype.kind in "iu" and np.all(np.mod(raw, 1) == 0)):
+                raise TypeError(f"Cannot convert {value!r} to a {what} of dtype {dtype.name}")
+        try:
+            return np.asarray(value, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"Cannot convert {value!r} to a {what} of dtype {dtype.name}") from error
+    array = np.asarray(value)
+    if array.dtype == np.float64 and not isinstance(value, np.ndarray) and not isinstance(value, np.floating):
+        array = array.astype(np.float32)  # Python floats and lists: float32, like TF
+    elif array.dtype.kind in "iu" and not isinstance(value, (np.ndarray, np.integer)):
+        array = array.astype(np.int32)  # Python ints: int32, like TF
+    return np.asarray(array, dtype=dtypes.as_dtype(array.dtype))
+
+
+def constant_like(value, like: Tensor) -> Tensor:
+    """A Python or numpy value next to a tensor takes the tensor's dtype, as in TF."""
+    with like.graph.as_default():
+        return constant(value, dtype=like.dtype)
+
+
+# --- plumbing -------------------------------------------------------------------
+
+
+class Identity(Operation):
+    """y = x."""
+
+    type_name = "Identity"
+
+    def infer(self, x):
+        return x.shape, x.dtype
+
+    def forward(self, x):
+        return x
+
+    def gradient(self, grad_output):
+        return [grad_output]
+
+
+def identity(x, name: str | None = None) -> Tensor:
+    return Identity(x, name=name).output
+
+
+class StopGradient(Identity):
+    """y = x, but no gradient flows back through it."""
+
+    type_name = "StopGradient"
+
+    def gradient(self, grad_output):
+        return [None]
+
+
+def stop_gradient(x, name: str | None = None) -> Tensor:
+    return StopGradient(x, name=name).output
+
+
+class Reshape(Operation):
+    """y = x with a new shape (one dimension may be -1: whatever is left)."""
+
+    type_name = "Reshape"
+
+    def infer(self, x):
+        target = self.attrs["shape"]
+        unknown = [i for i, d in enumerate(target) if d is None]
+        if len(unknown) > 1:
+            raise self.error(f"Reshape to {format_shape(target)}: at most one dimension may be -1")
+        known = int(np.prod([d for d in target if d is not None]))
+        if x.shape is not None and None not in x.shape:
+            size = int(np.prod(x.shape))
+            if unknown and known and size % known == 0:
+                target = tuple(size // known if d is None else d for d in target)
+            elif (unknown and (known == 0 or size % known)) or (not unknown and size != known):
+                raise self.error(
+                    f"Cannot reshape a tensor with {size} elements (shape {format_shape(x.shape)}) "
+                    f"to shape {format_shape(self.attrs['shape'])}"
+                )
+        return target, x.dtype
+
+    def forward(self, x):
+        return x.reshape(self.attrs["numpy_shape"])
+
+    def gradient(self, grad_output):
+        return [reshape_like(grad_output, self.inputs[0])]
+
+    def graph_def_attrs(self):
+        return {"T": self.inputs[0].dtype, "shape": list(self.attrs["numpy_shape"])}
+
+
+def reshape(x, shape, name: str | None = None) -> Tensor:
+    """Same values in a new shape; -1 (or None) in `shape` takes what is left."""
+    dims = normalize_shape(shape, what="reshape target")
+    numpy_shape = tuple(-1 if d is None else d for d in dims)
+    return Reshape(x, name=name, shape=dims, numpy_shape=numpy_shape).output
+
+
+class ReshapeLike(Operation):
+    """y = x reshaped to the run-time shape of `like` (the gradient of reshape)."""
+
+    type_name = "Reshape"
+
+    def infer(self, x, like):
+        return like.shape, x.dtype
+
+    def forward(self, x, like):
+        return x.reshape(like.shape)
+
+    def gradient(self, grad_output):
+        return [reshape_like(grad_output, self.inputs[0]), None]
+
+
+def reshape_like(x, like, name: str | None = None) -> Tensor:
+    return ReshapeLike(x, like, name=name or "Reshape").output
+
+
+class Transpose(Operation):
+    """y = x with its axes permuted: y[i, j] = x[j, i] by default."""
+
+    type_name = "Transpose"
+    default_name = "transpose"
+
+    def infer(self, x):
+        perm = self.attrs["perm"]
+        if x.shape is None:
+            return None, x.dtype
+        if perm is None:
+            perm = tuple(reversed(range(len(x.shape))))
+            self.attrs["perm"] = perm
+        if sorted(perm) != list(range(len(x.shape))):
+            raise self.error(f"perm {perm} is not a permutation of the axes of shape {format_shape(x.shape)}")
+        return tuple(x.shape[p] for p in perm), x.dtype
+
+    def forward(self, x):
+        return np.transpose(x, self.attrs["perm"])
+
+    def gradient(self, grad_output):
+        perm = self.attrs["perm"]
+        return [transpose(grad_output, tuple(int(i) for i in np.argsort(perm)))]
+
+    def graph_def_attrs(self):
+        return {"T": self.inputs[0].dtype, "perm": list(self.attrs["perm"] or [])}
+
+
+def transpose(x, perm=None, name: str | None = None) -> Tensor:
+    """Permutes the axes; by default reverses them (a matrix transpose)."""
+    return Transpose(x, name=name, perm=None if perm is None else tuple(perm)).output
+
+
+class Cast(Operation):
+    """y = x converted to another dtype (no gradient)."""
+
+    type_name = "Cast"
+
+    def infer(self, x):
+        return x.shape, self.attrs["dtype"]
+
+    def forward(self, x):
+        return x.astype(self.attrs["dtype"])
+
+    def graph_def_attrs(self):
+        return {"SrcT": self.inputs[0].dtype, "DstT": self.attrs["dtype"]}
+
+
+def cast(x, dtype, name: str | None = None) -> Tensor:
+    return Cast(x, name=name, dtype=dtypes.as_dtype(dtype)).output
+
+
+class OnesLike(Operation):
+    """y = 1 with the run-time shape of x."""
+
+    type_name = "OnesLike"
+
+    def infer(self, x):
+        return x.shape, x.dtype
+
+    def forward(self, x):
+        return np.ones_like(x)
+
+
+def ones_like(x, name: str | None = None) -> Tensor:
+    return OnesLike(x, name=name).output
+
+
+class ZerosLike(OnesLike):
+    """y = 0 with the run-time shape of x."""
+
+    type_name = "ZerosLike"
+
+    def forward(self, x):
+        return np.zeros_like(x)
+
+
+def zeros_like(x, name: str | None = None) -> Tensor:
+    return ZerosLike(x, name=name).output
+
+
+# --- the broadcasting pair that gradients use --------------------------------------
+
+
+def _sum_to(value: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sums `value` over the axes that broadcasting added or stretched to reach it."""
+    if value.shape == shape:
+        return value
+    lead = value.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and value.shape[lead + i] != 1
+    )
+    return value.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _with_axes(shape: tuple, axes: tuple) -> tuple:
+    """`shape` with a 1 inserted at each of `axes` (axes count in the longer shape)."""
+    if not axes:
+        return shape
+    rank = len(shape) + len(axes)
+    positions = sorted(a % rank for a in axes)
+    result = list(shape)
+    for p in positions:
+        result.insert(p, 1)
+    return tuple(result)
+
+
+class BroadcastLike(Operation):
+    """y = x copied to the run-time shape of `like` (after new axes at `axes`)."""
+
+    type_name = "BroadcastTo"
+
+    def infer(self, x, like):
+        return like.shape, x.dtype
+
+    def forward(self, x, like):
+        axes = self.attrs["axes"]
+        if axes:
+            x = x.reshape(_with_axes(x.shape, axes))
+        return np.broadcast_to(x, like.shape)
+
+    def gradient(self, grad_output):
+        return [sum_like(grad_output, self.inputs[0], axes=self.attrs["axes"]), None]
+
+
+def broadcast_like(x, like, axes: tuple = (), name: str | None = None) -> Tensor:
+    """Copies x up to like's shape; `axes` are axes a reduction removed, put back first."""
+    return BroadcastLike(x, like, name=name, axes=tuple(axes)).output
+
+
+class SumLike(Operation):
+    """y = x summed down to the run-time shape of `like` (then `axes` dropped)."""
+
+    type_name = "SumLike"
+
+    def infer(self, x, like):
+        return like.shape, x.dtype
+
+    def forward(self, x, like):
+        kept = _with_axes(like.shape, self.attrs["axes"])
+        return _sum_to(x, kept).reshape(like.shape)
+
+    def gradient(self, grad_output):
+        return [broadcast_like(grad_output, self.inputs[0], axes=self.attrs["axes"]), None]
+
+
+def sum_like(x, like, axes: tuple = (), name: str | None = None) -> Tensor:
+    """The gradient helper for broadcasting: skips itself when the shapes already agree."""
+    if not axes and x.shape == like.shape and x.shape is not None and None not in x.shape:
+        return x
+    return SumLike(x, like, name=name, axes=tuple(axes)).output
+
+
+# --- grouping -------------------------------------------------------------------
+
+
+class NoOp(Operation):
+    """Does nothing; its control inputs make it 'run these first'."""
+
+    type_name = "NoOp"
+    has_output = False
+
+    def forward(self):
+        return None
+
+    def graph_def_attrs(self):
+        return {}
+
+
+def no_op(name: str | None = None) -> Operation:
+    return NoOp(name=name)
+
+
+def group(*ops, name: str | None = None) -> Operation:
+    """One op that runs all of `ops` (a NoOp with control inputs)."""
+    if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
+        ops = tuple(ops[0])
+    graph = get_default_graph()
+    for op in ops:
+        graph = op.graph
+    with graph.as_default():
+        return NoOp(name=name, control_inputs=ops)

@@ -1,0 +1,56 @@
+"""Matrix multiplication, the op a dense layer is made of.
+
+``matmul(a, b)`` multiplies an (n, k) matrix by a (k, m) one. Its gradient is two
+more matrix products: for c = a @ b and an upstream gradient g of shape (n, m),
+dc/da contracts to g @ b^T (n, k) and dc/db to a^T @ g (k, m).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigraph.graph import Operation, Tensor, format_shape, tensor_or_none
+from minigraph.ops.array import constant_like, transpose
+
+
+class MatMul(Operation):
+    """c = a @ b for matrices: c_ij = sum_k a_ik b_kj."""
+
+    type_name = "MatMul"
+
+    def infer(self, a, b):
+        if a.dtype != b.dtype:
+            raise self.error(f"MatMul of {a!r} and {b!r}: the dtypes differ", TypeError)
+        if a.shape is None or b.shape is None:
+            return None, a.dtype
+        if len(a.shape) != 2 or len(b.shape) != 2:
+            raise self.error(
+                f"MatMul needs two matrices, got shapes {format_shape(a.shape)} and {format_shape(b.shape)}"
+            )
+        inner_a, inner_b = a.shape[1], b.shape[0]
+        if inner_a is not None and inner_b is not None and inner_a != inner_b:
+            raise self.error(
+                f"Dimensions must be equal, but are {inner_a} and {inner_b}: cannot multiply "
+                f"shapes {format_shape(a.shape)} and {format_shape(b.shape)}"
+            )
+        return (a.shape[0], b.shape[1]), a.dtype
+
+    def forward(self, a, b):
+        return a @ b
+
+    def gradient(self, grad_output):
+        a, b = self.inputs
+        return [matmul(grad_output, transpose(b)), matmul(transpose(a), grad_output)]
+
+    def graph_def_attrs(self):
+        return {"T": self.inputs[0].dtype, "transpose_a": False, "transpose_b": False}
+
+
+def matmul(a, b, name: str | None = None) -> Tensor:
+    """Matrix product of two rank-2 tensors."""
+    a_tensor, b_tensor = tensor_or_none(a), tensor_or_none(b)
+    if a_tensor is None and b_tensor is not None:
+        a = constant_like(a, b_tensor)
+    elif b_tensor is None and a_tensor is not None:
+        b = constant_like(b, a_tensor)
+    return MatMul(a, b, name=name).output

@@ -1,0 +1,328 @@
+"""Element-wise arithmetic: + - * / and the unary functions exp, log, square, sqrt.
+
+Binary ops follow numpy's broadcasting: shapes are aligned on the right and a
+dimension of 1 stretches to match, so ``(3, 4) + (4,)`` and ``(3, 1) * (1, 4)`` work.
+The static shape rule does the same with ``None`` (unknown) dimensions, and names
+both shapes when they cannot combine.
+
+Every gradient is written with ops. Where the forward op broadcast an input, the
+gradient is summed back to that input's shape with ``sum_like``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigraph.graph import Operation, Tensor, format_shape, tensor_or_none
+from minigraph.ops.array import constant_like, sum_like
+
+
+def broadcast_shapes(op: Operation, a, b):
+    """Static numpy broadcasting of two shapes; None dims stay unknown unless forced."""
+    if a is None or b is None:
+        return None
+    result = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == 1:
+            result.append(y)
+        elif y == 1 or x == y:
+            result.append(x)
+        elif x is None:
+            result.append(y)
+        elif y is None:
+            result.append(x)
+        else:
+            raise op.error(
+                f"Incompatible shapes: {format_shape(a)} and {format_shape(b)} cannot be broadcast"
+            )
+    return tuple(reversed(result))
+
+
+class BinaryOp(Operation):
+    """Two inputs of one dtype, broadcast together."""
+
+    def infer(self, x, y):
+        if x.dtype != y.dtype:
+            raise self.error(
+                f"Input 'y' {y!r} has dtype {y.dtype.name} that does not match "
+                f"dtype {x.dtype.name} of input 'x' {x!r}",
+                TypeError,
+            )
+        return broadcast_shapes(self, x.shape, y.shape), x.dtype
+
+
+def binary(op_class: type, x, y, name: str | None) -> Tensor:
+    """Builds op_class(x, y), giving Python and numpy operands the tensor's dtype."""
+    x_tensor, y_tensor = tensor_or_none(x), tensor_or_none(y)
+    if x_tensor is not None and y_tensor is None:
+        y = constant_like(y, x_tensor)
+    elif y_tensor is not None and x_tensor is None:
+        x = constant_like(x, y_tensor)
+    return op_class(x, y, name=name).output
+
+
+class Add(BinaryOp):
+    """z = x + y."""
+
+    type_name = "AddV2"
+    default_name = "add"
+
+    def forward(self, x, y):
+        return x + y
+
+    def gradient(self, grad_output):
+        x, y = self.inputs
+        return [sum_like(grad_output, x), sum_like(grad_output, y)]
+
+
+def add(x, y, name: str | None = None) -> Tensor:
+    return binary(Add, x, y, name)
+
+
+class Subtract(BinaryOp):
+    """z = x - y."""
+
+    type_name = "Sub"
+    default_name = "sub"
+
+    def forward(self, x, y):
+        return x - y
+
+    def gradient(self, grad_output):
+        x, y = self.inputs
+        return [sum_like(grad_output, x), sum_like(negative(grad_output), y)]
+
+
+def subtract(x, y, name: str | None = None) -> Tensor:
+    return binary(Subtract, x, y, name)
+
+
+class Multiply(BinaryOp):
+    """z = x * y; dz/dx = y, dz/dy = x."""
+
+    type_name = "Mul"
+    default_name = "mul"
+
+    def forward(self, x, y):
+        return x * y
+
+    def gradient(self, grad_output):
+        x, y = self.inputs
+        return [sum_like(grad_output * y, x), sum_like(grad_output * x, y)]
+
+
+def multiply(x, y, name: str | None = None) -> Tensor:
+    return binary(Multiply, x, y, name)
+
+
+class Divide(BinaryOp):
+    """z = x / y; dz/dx = 1 / y, dz/dy = -x / y^2."""
+
+    type_name = "RealDiv"
+    default_name = "truediv"
+
+    def forward(self, x, y):
+        return x / y
+
+    def gradient(self, grad_output):
+        x, y = self.inputs
+        return [sum_like(grad_output / y, x), sum_like(negative(grad_output) * x / square(y), y)]
+
+
+def divide(x, y, name: str | None = None) -> Tensor:
+    return binary(Divide, x, y, name)
+
+
+class Greater(BinaryOp):
+    """z = x > y (bool, no gradient)."""
+
+    type_name = "Greater"
+
+    def infer(self, x, y):
+        shape, _ = super().infer(x, y)
+        return shape, np.dtype(bool)
+
+    def forward(self, x, y):
+        return x > y
+
+
+def greater(x, y, name: str | None = None) -> Tensor:
+    return binary(Greater, x, y, name)
+
+
+class Equal(Greater):
+    """z = (x == y) (bool, no gradient)."""
+
+    type_name = "Equal"
+
+    def forward(self, x, y):
+        return x == y
+
+
+def equal(x, y, name: str | None = None) -> Tensor:
+    return binary(Equal, x, y, name)
+
+
+class AddN(Operation):
+    """z = x_1 + x_2 + ... + x_n, all of one shape (how gradients() sums paths)."""
+
+    type_name = "AddN"
+
+    def infer(self, *inputs):
+        shape = inputs[0].shape
+        for t in inputs[1:]:
+            shape = broadcast_shapes(self, shape, t.shape)
+        return shape, inputs[0].dtype
+
+    def forward(self, *values):
+        total = values[0] + values[1]
+        for v in values[2:]:
+            total += v
+        return total
+
+    def gradient(self, grad_output):
+        return [sum_like(grad_output, x) for x in self.inputs]
+
+
+def add_n(inputs, name: str | None = None) -> Tensor:
+    inputs = list(inputs)
+    if len(inputs) == 1:
+        return inputs[0]
+    return AddN(*inputs, name=name).output
+
+
+# --- unary ----------------------------------------------------------------------
+
+
+class UnaryOp(Operation):
+    """One floating-point input; the output has its shape and dtype."""
+
+    def infer(self, x):
+        if x.dtype.kind != "f":
+            raise self.error(f"{self.type_name} needs a float input, got {x!r}", TypeError)
+        return x.shape, x.dtype
+
+
+class Negative(UnaryOp):
+    """y = -x."""
+
+    type_name = "Neg"
+
+    def infer(self, x):
+        return x.shape, x.dtype
+
+    def forward(self, x):
+        return -x
+
+    def gradient(self, grad_output):
+        return [negative(grad_output)]
+
+
+def negative(x, name: str | None = None) -> Tensor:
+    return Negative(x, name=name).output
+
+
+class Exp(UnaryOp):
+    """y = e^x; dy/dx = y."""
+
+    type_name = "Exp"
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def gradient(self, grad_output):
+        return [grad_output * self.output]
+
+
+def exp(x, name: str | None = None) -> Tensor:
+    return Exp(x, name=name).output
+
+
+class Log(UnaryOp):
+    """y = ln x; dy/dx = 1 / x."""
+
+    type_name = "Log"
+
+    def forward(self, x):
+        return np.log(x)
+
+    def gradient(self, grad_output):
+        return [grad_output / self.inputs[0]]
+
+
+def log(x, name: str | None = None) -> Tensor:
+    return Log(x, name=name).output
+
+
+class Square(UnaryOp):
+    """y = x^2; dy/dx = 2x."""
+
+    type_name = "Square"
+
+    def forward(self, x):
+        return np.square(x)
+
+    def gradient(self, grad_output):
+        return [grad_output * (2.0 * self.inputs[0])]
+
+
+def square(x, name: str | None = None) -> Tensor:
+    return Square(x, name=name).output
+
+
+class Sqrt(UnaryOp):
+    """y = sqrt(x); dy/dx = 1 / (2 y)."""
+
+    type_name = "Sqrt"
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def gradient(self, grad_output):
+        return [grad_output / (2.0 * self.output)]
+
+
+def sqrt(x, name: str | None = None) -> Tensor:
+    return Sqrt(x, name=name).output
+
+
+class ClipByValue(UnaryOp):
+    """y = min(max(x, low), high); dy/dx = 1 inside [low, high], else 0."""
+
+    type_name = "ClipByValue"
+
+    def forward(self, x):
+        return np.clip(x, self.attrs["low"], self.attrs["high"])
+
+    def gradient(self, grad_output):
+        return [clip_gradient(grad_output, self.inputs[0], self.attrs["low"], self.attrs["high"])]
+
+    def graph_def_attrs(self):
+        return {"T": self.inputs[0].dtype, "clip_value_min": self.attrs["low"], "clip_value_max": self.attrs["high"]}
+
+
+def clip_by_value(x, clip_value_min: float, clip_value_max: float, name: str | None = None) -> Tensor:
+    return ClipByValue(x, name=name, low=float(clip_value_min), high=float(clip_value_max)).output
+
+
+class ClipGradient(Operation):
+    """y = g where low <= x <= high, else 0 (the gradient of clip_by_value)."""
+
+    type_name = "ClipByValueGrad"
+
+    def infer(self, grad, x):
+        return x.shape, grad.dtype
+
+    def forward(self, grad, x):
+        inside = (x >= self.attrs["low"]) & (x <= self.attrs["high"])
+        return grad * inside
+
+    def gradient(self, grad_output):
+        grad, x = self.inputs
+        return [clip_gradient(grad_output, x, self.attrs["low"], self.attrs["high"]), None]
+
+
+def clip_gradient(grad, x, low: float, high: float) -> Tensor:
+    return ClipGradient(grad, x, low=low, high=high).output

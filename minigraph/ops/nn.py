@@ -1,0 +1,181 @@
+"""Neural-network functions: activations, softmax, and the fused cross-entropy.
+
+Softmax turns a row of scores (logits) into probabilities. Computing it as written,
+exp(x) / sum(exp(x)), overflows once a logit passes ~88 in float32; subtracting the
+row's max first gives the same result without overflow. The same trick makes
+``log_softmax`` and ``softmax_cross_entropy_with_logits`` stable: they never take the
+log of a probability that has rounded to 0. That is why a classifier's loss should
+be computed from logits, not from softmax's output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigraph.graph import Operation, Tensor, format_shape
+from minigraph.ops.array import broadcast_like
+from minigraph.ops.math import UnaryOp, binary, exp
+from minigraph.ops.reduction import reduce_sum
+
+
+def _log_sum_exp(x: np.ndarray) -> np.ndarray:
+    """log(sum(exp(x), axis=-1)), kept finite by factoring out the row max."""
+    row_max = np.max(x, axis=-1, keepdims=True)
+    return row_max + np.log(np.sum(np.exp(x - row_max), axis=-1, keepdims=True))
+
+
+class Relu(UnaryOp):
+    """y = max(x, 0); dy/dx = 1 where x > 0."""
+
+    type_name = "Relu"
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def gradient(self, grad_output):
+        return [relu_gradient(grad_output, self.output)]
+
+
+def relu(x, name: str | None = None) -> Tensor:
+    return Relu(x, name=name).output
+
+
+class ReluGrad(Operation):
+    """y = g where features > 0, else 0 (the gradient of relu; itself linear in g)."""
+
+    type_name = "ReluGrad"
+
+    def infer(self, grad, features):
+        return features.shape, grad.dtype
+
+    def forward(self, grad, features):
+        return grad * (features > 0)
+
+    def gradient(self, grad_output):
+        return [relu_gradient(grad_output, self.inputs[1]), None]
+
+
+def relu_gradient(grad, features) -> Tensor:
+    return ReluGrad(grad, features).output
+
+
+class Sigmoid(UnaryOp):
+    """y = 1 / (1 + e^-x); dy/dx = y (1 - y)."""
+
+    type_name = "Sigmoid"
+
+    def forward(self, x):
+        return np.exp(-np.logaddexp(0, -x)).astype(x.dtype)
+
+    def gradient(self, grad_output):
+        y = self.output
+        return [grad_output * y * (1.0 - y)]
+
+
+def sigmoid(x, name: str | None = None) -> Tensor:
+    return Sigmoid(x, name=name).output
+
+
+class Tanh(UnaryOp):
+    """y = tanh x; dy/dx = 1 - y^2."""
+
+    type_name = "Tanh"
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def gradient(self, grad_output):
+        y = self.output
+        return [grad_output * (1.0 - y * y)]
+
+
+def tanh(x, name: str | None = None) -> Tensor:
+    return Tanh(x, name=name).output
+
+
+class LastAxisOp(UnaryOp):
+    """An op over the last axis (the classes), so the input needs at least one."""
+
+    def infer(self, x):
+        shape, dtype = super().infer(x)
+        if shape is not None and len(shape) == 0:
+            raise self.error(f"{self.type_name} needs at least one axis, got {x!r}")
+        return shape, dtype
+
+
+class Softmax(LastAxisOp):
+    """y_i = exp(x_i) / sum_j exp(x_j) over the last axis."""
+
+    type_name = "Softmax"
+
+    def forward(self, x):
+        shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return shifted / np.sum(shifted, axis=-1, keepdims=True)
+
+    def gradient(self, grad_output):
+        # dL/dx_i = y_i (g_i - sum_j g_j y_j)
+        y = self.output
+        return [y * (grad_output - reduce_sum(grad_output * y, axis=-1, keepdims=True))]
+
+
+def softmax(logits, name: str | None = None) -> Tensor:
+    return Softmax(logits, name=name).output
+
+
+class LogSoftmax(LastAxisOp):
+    """y_i = x_i - log sum_j exp(x_j) over the last axis."""
+
+    type_name = "LogSoftmax"
+
+    def forward(self, x):
+        return x - _log_sum_exp(x)
+
+    def gradient(self, grad_output):
+        # dL/dx_i = g_i - softmax_i * sum_j g_j
+        softmax_ = exp(self.output)
+        return [grad_output - softmax_ * reduce_sum(grad_output, axis=-1, keepdims=True)]
+
+
+def log_softmax(logits, name: str | None = None) -> Tensor:
+    return LogSoftmax(logits, name=name).output
+
+
+class SoftmaxCrossEntropyWithLogits(Operation):
+    """loss = -sum_i labels_i * log softmax(logits)_i over the last axis, computed stably."""
+
+    type_name = "SoftmaxCrossEntropyWithLogits"
+
+    def infer(self, logits, labels):
+        if logits.dtype != labels.dtype or logits.dtype.kind != "f":
+            raise self.error(
+                f"logits {logits!r} and labels {labels!r} must share one float dtype", TypeError
+            )
+        if logits.shape is None:
+            return None, logits.dtype
+        if len(logits.shape) == 0:
+            raise self.error(f"logits need a class axis, got {logits!r}")
+        if labels.shape is not None:
+            if len(labels.shape) != len(logits.shape) or any(
+                a is not None and b is not None and a != b for a, b in zip(logits.shape, labels.shape)
+            ):
+                raise self.error(
+                    f"logits and labels must have the same shape, got logits "
+                    f"{format_shape(logits.shape)} and labels {format_shape(labels.shape)}"
+                )
+        return logits.shape[:-1], logits.dtype
+
+    def forward(self, logits, labels):
+        return np.sum(labels * (_log_sum_exp(logits) - logits), axis=-1)
+
+    def gradient(self, grad_output):
+        # d/dlogits = softmax(logits) - labels; d/dlabels = -log softmax(logits)
+        logits, labels = self.inputs
+        grad = broadcast_like(grad_output, logits, axes=(-1,))
+        return [grad * (softmax(logits) - labels), -(grad * log_softmax(logits))]
+
+
+def softmax_cross_entropy_with_logits(labels=None, logits=None, name: str | None = None) -> Tensor:
+    """Per-example cross-entropy of `labels` (a distribution per row) against softmax(logits)."""
+    if labels is None or logits is None:
+        raise ValueError("softmax_cross_entropy_with_logits needs both labels= and logits=")
+    return binary(SoftmaxCrossEntropyWithLogits, logits, labels, name)
