@@ -13,7 +13,7 @@ Where to read next: graph.py (nodes and the Graph), ops/ (one class per op),
 gradients.py (the backward graph), session.py (running a graph).
 """
 
-from minigraph import errors, nn
+from minigraph import errors, nn, train
 from minigraph.dtypes import as_dtype, bool, float32, float64, int32, int64  # noqa: A004
 from minigraph.gradients import gradients
 from minigraph.graph import (
@@ -29,5 +29,6 @@ from minigraph.graph import (
 from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, ...)
 from minigraph.ops import Variable
 from minigraph.session import InteractiveSession, Session, get_default_session
+from minigraph import viz
 
 __version__ = "0.1.0"
