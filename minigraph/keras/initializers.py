@@ -27,9 +27,19 @@ def generator() -> np.random.Generator:
     return _rng
 
 
+def compute_fans(shape: tuple) -> tuple[int, int]:
+    """(fan_in, fan_out) as Keras counts them: a Dense kernel is (fan_in, fan_out); a
+    convolution kernel (..., in, out) counts each input and output over its window."""
+    if len(shape) < 2:
+        size = int(np.prod(shape))
+        return size, size
+    window = int(np.prod(shape[:-2]))
+    return shape[-2] * window, shape[-1] * window
+
+
 def glorot_uniform(shape: tuple, dtype="float32") -> np.ndarray:
     """U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out))."""
-    fan_in, fan_out = (shape[0], shape[1]) if len(shape) == 2 else (np.prod(shape[:-1]), shape[-1])
+    fan_in, fan_out = compute_fans(shape)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return _rng.uniform(-limit, limit, size=shape).astype(dtype)
 

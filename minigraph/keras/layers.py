@@ -15,6 +15,8 @@ from __future__ import annotations
 import collections
 import re
 
+import numpy as np
+
 import minigraph as mg
 from minigraph.graph import Tensor, format_shape, normalize_shape
 from minigraph.keras import activations, initializers
@@ -86,7 +88,7 @@ class Layer:
         return [w for w in self.weights if w.trainable]
 
     def count_params(self) -> int:
-        return sum(int(__import__("numpy").prod(w.shape)) for w in self.weights)
+        return sum(int(np.prod(w.shape)) for w in self.weights)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"

@@ -195,7 +195,8 @@ class Sequential:
             raise ValueError(f"{where}: x and y have different lengths: x has {len(x)} samples, y has {len(y)}")
         classes = self.output_shape[-1]
         if y.ndim != 2 or y.shape[1] != classes:
-            hint = f"; convert class indices with to_categorical(y, {classes})" if y.ndim == 1 else ""
+            class_indices = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)  # (N,) or (N, 1)
+            hint = f"; convert class indices with to_categorical(y, {classes})" if class_indices else ""
             raise ValueError(
                 f"{where}: {losses.name_of(self.loss)} expects y of shape (None, {classes}) "
                 f"(one-hot labels), got y of shape {y.shape}{hint}"

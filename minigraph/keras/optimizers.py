@@ -1,8 +1,9 @@
 """Keras 3's optimizers, as graph builders over ``mg.train``.
 
 They differ from TF1's in their defaults and rounding, not in kind: Keras's Adam
-uses epsilon 1e-7 and writes its moment updates as ``m += (g - m)(1 - beta_1)``
-(see ``minigraph/train/updates.py``). ``compile(optimizer='adam')`` takes a name too.
+uses epsilon 1e-7 and computes beta^t = pow(beta, t) from the step count, where TF1
+keeps beta^t in variables (see ``minigraph/train/updates.py``).
+``compile(optimizer='adam')`` takes a name too.
 """
 
 from __future__ import annotations

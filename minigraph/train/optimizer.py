@@ -2,10 +2,11 @@
 
 ``train_op = optimizer.minimize(loss)`` runs no arithmetic. It adds to the graph,
 once: the gradient of the loss for each trainable variable (``mg.gradients``), the
-optimizer's own state as variables (Adam's moments ``m`` and ``v``, the step count
-``iterations``), one fused update op per variable, and an op that counts the step
-after every update has run. Training is then a loop of
-``sess.run(train_op, feed_dict=batch)``, and the graph does not grow while it runs.
+optimizer's own state as variables (the step count ``iterations``; Adam's moments
+``m`` and ``v``, and in TF1 its beta1^t and beta2^t), one fused update op per
+variable, and an op that counts the step after every update has run. Training is
+then a loop of ``sess.run(train_op, feed_dict=batch)``, and the graph does not grow
+while it runs.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import numpy as np
 from minigraph.gradients import gradients
 from minigraph.graph import Operation, tensor_or_none
 from minigraph.ops.array import NoOp
-from minigraph.ops.state import AssignAdd, Variable, trainable_variables
-from minigraph.train.updates import ApplyAdam, ApplyGradientDescent, ApplyMomentum
+from minigraph.ops.math import multiply
+from minigraph.ops.state import Assign, AssignAdd, Variable, trainable_variables
+from minigraph.train.updates import ApplyAdam, ApplyGradientDescent, ApplyKerasAdam, ApplyMomentum
 
 
 class Optimizer:
@@ -26,14 +28,25 @@ class Optimizer:
         self.name = name
         self.iterations: Variable | None = None
         self._slots: dict[tuple[Variable, str], Variable] = {}
+        self._non_slot_variables: list[Variable] = []  # state shared by every variable
 
     # --- what a subclass defines ----------------------------------------------------
     def _slot_names(self) -> tuple[str, ...]:
         """The per-variable state this rule keeps (e.g. ('m', 'v'))."""
         return ()
 
+    def _create_slots(self, variables: list[Variable]) -> None:
+        """Creates the optimizer's state before any update is built (once per variable)."""
+        for variable in variables:
+            for slot in self._slot_names():
+                self.slot(variable, slot)
+
     def _apply(self, gradient, variable: Variable) -> Operation:
         raise NotImplementedError
+
+    def _finish(self, updates: list[Operation]) -> list[Operation]:
+        """The ops the step count waits for: the updates, and what must follow them."""
+        return updates
 
     # --- the TF1 API --------------------------------------------------------------
     def compute_gradients(self, loss, var_list=None) -> list[tuple]:
@@ -58,15 +71,13 @@ class Optimizer:
         with graph.as_default(), graph.gradient_construction():
             if self.iterations is None:
                 self.iterations = Variable(np.int64(0), name=f"{self.name}/iterations", trainable=False)
-            for _, variable in pairs:
-                for slot in self._slot_names():
-                    self.slot(variable, slot)
+            self._create_slots([variable for _, variable in pairs])
             with graph.name_scope(name or self.name) as scope:
                 updates = []
                 for gradient, variable in pairs:
                     with graph.name_scope(f"update_{variable.op.name}"):
                         updates.append(self._apply(gradient, variable))
-                count = AssignAdd(self.iterations, np.int64(1), control_inputs=updates, name="count")
+                count = AssignAdd(self.iterations, np.int64(1), control_inputs=self._finish(updates), name="count")
             return NoOp(name=scope, exact_name=True, control_inputs=[count])
 
     def minimize(self, loss, var_list=None, name: str | None = None) -> Operation:
@@ -83,9 +94,9 @@ class Optimizer:
         return self._slots[key]
 
     def variables(self) -> list[Variable]:
-        """The optimizer's own variables: the step count and every slot."""
+        """The optimizer's own variables: the step count, its shared state and every slot."""
         head = [self.iterations] if self.iterations is not None else []
-        return head + list(self._slots.values())
+        return head + self._non_slot_variables + list(self._slots.values())
 
 
 class GradientDescentOptimizer(Optimizer):
@@ -117,9 +128,10 @@ class MomentumOptimizer(Optimizer):
 
 
 class AdamOptimizer(Optimizer):
-    """Adam (Kingma & Ba) with TF1's defaults: epsilon 1e-8 and TF1's rounding."""
+    """Adam (Kingma & Ba) with TF1's defaults (epsilon 1e-8) and rounding: TF1 keeps
+    beta1^t and beta2^t in two float32 variables, multiplied by beta after every step."""
 
-    rule = "tf1"
+    rule = "tf1"  # Keras's Adam (rule "keras") computes beta^t from `iterations` instead
 
     def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-08, name: str = "Adam"):
@@ -131,13 +143,30 @@ class AdamOptimizer(Optimizer):
             if not 0 <= value < 1:
                 raise ValueError(f"Adam's {label} must be in [0, 1), got {value!r}")
         self.learning_rate, self.beta1, self.beta2, self.epsilon = learning_rate, beta1, beta2, epsilon
+        self.beta1_power: Variable | None = None
+        self.beta2_power: Variable | None = None
 
     def _slot_names(self):
         return ("m", "v")
 
+    def _create_slots(self, variables):
+        super()._create_slots(variables)
+        if self.rule == "tf1" and self.beta1_power is None:
+            self.beta1_power = Variable(np.float32(self.beta1), name="beta1_power", trainable=False)
+            self.beta2_power = Variable(np.float32(self.beta2), name="beta2_power", trainable=False)
+            self._non_slot_variables += [self.beta1_power, self.beta2_power]
+
     def _apply(self, gradient, variable):
-        return ApplyAdam(
-            variable, self.slot(variable, "m"), self.slot(variable, "v"), self.iterations.read, gradient,
-            learning_rate=self.learning_rate, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon,
-            rule=self.rule,
-        )
+        m, v = self.slot(variable, "m"), self.slot(variable, "v")
+        hyper = dict(learning_rate=self.learning_rate, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon)
+        if self.rule == "tf1":
+            return ApplyAdam(variable, m, v, self.beta1_power, self.beta2_power, gradient, **hyper)
+        return ApplyKerasAdam(variable, m, v, self.iterations, gradient, **hyper)
+
+    def _finish(self, updates):
+        if self.rule != "tf1":
+            return updates
+        return [  # beta^t := beta^t * beta, once every variable has had its step
+            Assign(power, multiply(power, np.float32(beta)), control_inputs=updates, name=f"update_{power.op.name}")
+            for power, beta in ((self.beta1_power, self.beta1), (self.beta2_power, self.beta2))
+        ]

@@ -67,8 +67,8 @@ class ApplyMomentum(ApplyUpdate):
     def forward(self, store, gradient):
         lr, momentum = self.attrs["learning_rate"], self.attrs["momentum"]
         m = momentum * self.read(store, 1) - lr * gradient
-        if self.attrs["nesterov"]:
-            new = self.read(store, 0) + momentum * m - lr * gradient
+        if self.attrs["nesterov"]:  # the step in brackets is rounded first, as in Keras
+            new = self.read(store, 0) + (momentum * m - lr * gradient)
         else:
             new = self.read(store, 0) + m
         self.write(store, 1, m)
@@ -77,38 +77,55 @@ class ApplyMomentum(ApplyUpdate):
 
 
 class ApplyAdam(ApplyUpdate):
-    """Adam, at step t = iterations + 1:
+    """Adam, as TF's ApplyAdam kernel computes it, at step t:
 
         m := m + (g - m)(1 - beta1)          v := v + (g^2 - v)(1 - beta2)
         alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
         w := w - alpha * m / (sqrt(v) + epsilon)
 
-    `rule="tf1"` writes the moment updates as TF1 does (m := beta1 m + (1 - beta1) g):
-    the same math, rounded differently.
+    TF1 feeds beta1^t and beta2^t from two variables that it multiplies by beta after
+    every step, and rounds 1 - beta in the variable's dtype.
     """
 
     type_name = "ApplyAdam"
     ref_inputs = (0, 1, 2)
 
-    def infer(self, variable, m, v, iterations, gradient):
+    def infer(self, variable, m, v, beta1_power, beta2_power, gradient):
         return super().infer(variable, gradient)
 
-    def forward(self, store, iterations, gradient):
-        a = self.attrs
-        cast = gradient.dtype.type  # every number in the variable's dtype, as Keras
-        lr, beta1, beta2, epsilon = (cast(a[k]) for k in ("learning_rate", "beta1", "beta2", "epsilon"))
-        one_minus_beta1, one_minus_beta2 = cast(1 - a["beta1"]), cast(1 - a["beta2"])
-        t = cast(iterations + 1)
+    def forward(self, store, beta1_power, beta2_power, gradient):
+        cast = gradient.dtype.type  # every number in the variable's dtype
+        one = cast(1)
+        return self.step(store, gradient, cast(beta1_power), cast(beta2_power),
+                         one - cast(self.attrs["beta1"]), one - cast(self.attrs["beta2"]))
+
+    def step(self, store, gradient, beta1_power, beta2_power, one_minus_beta1, one_minus_beta2):
+        """The update itself, shared by both roundings."""
+        cast = gradient.dtype.type
+        lr, epsilon = cast(self.attrs["learning_rate"]), cast(self.attrs["epsilon"])
         m, v = self.read(store, 1), self.read(store, 2)
-        if a["rule"] == "tf1":
-            m = m * beta1 + gradient * one_minus_beta1
-            v = v * beta2 + np.square(gradient) * one_minus_beta2
-        else:
-            m = m + (gradient - m) * one_minus_beta1
-            v = v + (np.square(gradient) - v) * one_minus_beta2
-        alpha = lr * np.sqrt(1 - np.power(beta2, t)) / (1 - np.power(beta1, t))
+        m = m + (gradient - m) * one_minus_beta1
+        v = v + (np.square(gradient) - v) * one_minus_beta2
+        alpha = lr * np.sqrt(cast(1) - beta2_power) / (cast(1) - beta1_power)
         new = self.read(store, 0) - (m * alpha) / (np.sqrt(v) + epsilon)
         self.write(store, 1, m)
         self.write(store, 2, v)
         self.write(store, 0, new)
         return new
+
+
+class ApplyKerasAdam(ApplyAdam):
+    """Adam as Keras 3 computes it: the same update, with beta^t = pow(beta, t) from the
+    step count (t = iterations + 1) and 1 - beta rounded from Python floats."""
+
+    type_name = "ApplyKerasAdam"
+
+    def infer(self, variable, m, v, iterations, gradient):
+        return ApplyUpdate.infer(self, variable, gradient)
+
+    def forward(self, store, iterations, gradient):
+        cast = gradient.dtype.type
+        a = self.attrs
+        t = cast(iterations + 1)
+        return self.step(store, gradient, np.power(cast(a["beta1"]), t), np.power(cast(a["beta2"]), t),
+                         cast(1 - a["beta1"]), cast(1 - a["beta2"]))
