@@ -100,8 +100,10 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients") -> list[Tensor | No
             received.setdefault(y, []).append(grad_y)
 
         for op in sorted(between, key=lambda op: op.index, reverse=True):
-            if not op.outputs or op.outputs[0] not in received or not op.inputs:
+            if not op.outputs or op.outputs[0] not in received:
                 continue
+            if not any(t.op in between and t.dtype.kind == "f" for t in op.inputs):
+                continue  # an x's own op, a leaf, or integer inputs: no gradient goes further
             grad_output = _sum_paths(received[op.outputs[0]])
             with graph.name_scope(f"{op.name}_grad"):
                 input_grads = op.gradient(grad_output)

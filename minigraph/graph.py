@@ -98,6 +98,8 @@ class Tensor:
         return self.shape
 
     def __repr__(self) -> str:
+        if self.shape is None:  # unknown rank: TF leaves the shape out
+            return f'Tensor("{self.name}", dtype={self.dtype.name})'
         return f'Tensor("{self.name}", shape={format_shape(self.shape)}, dtype={self.dtype.name})'
 
     def __bool__(self):

@@ -136,14 +136,19 @@ def _tensor_lines(array: np.ndarray) -> list[str]:
         if array.dtype.kind == "b":
             text = "true" if v else "false"
         elif array.dtype.kind == "f":
-            text = _float(float(v))
+            text = _float(float(v), array.dtype)
         else:
             text = str(int(v))
         lines.append(f"{field_name}: {text}")
     return lines
 
 
-def _float(value: float) -> str:
-    """Shortest text of a float, as protobuf prints it (1.0 -> '1', 0.5 -> '0.5')."""
-    text = repr(float(np.float32(value))) if abs(value) < 3.4e38 else repr(value)
-    return text[:-2] if text.endswith(".0") else text
+def _float(value: float, dtype: np.dtype = dtypes.float32) -> str:
+    """A float as TF prints it: the shorter of %.6g and %.9g that reads back as the same
+    float32 (%.15g and %.17g for a double). 1.0 -> '1', 0.1 -> '0.1', 1e8 -> '1e+08'."""
+    exact = np.dtype(dtype).type(value)
+    for digits in (6, 9) if exact.dtype == dtypes.float32 else (15, 17):
+        text = f"{float(exact):.{digits}g}"
+        if np.isnan(exact) or exact.dtype.type(text) == exact:
+            break
+    return text

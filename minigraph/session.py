@@ -84,11 +84,12 @@ class Session:
         flat: list = []
         rebuild = _flatten(fetches, flat, self._resolve_fetch)
         feeds = self._check_feeds(feed_dict)
-        key = (tuple(flat), tuple(feeds))
+        key = (tuple(flat), frozenset(feeds))  # the order of feed_dict doesn't matter
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._make_plan(flat, feeds)
-        values = plan.execute(feeds)
+        # the caller owns what run returns: never a variable's stored array or a constant
+        values = [np.array(v) if isinstance(v, np.ndarray) else v for v in plan.execute(feeds)]
         return rebuild(iter(values))
 
     def close(self) -> None:
@@ -112,7 +113,8 @@ class Session:
 
     # --- variables, for Keras-style get/set_weights -------------------------------
     def variable_value(self, variable: Variable) -> np.ndarray:
-        return variable.op.forward(self._variables)
+        """A copy of the variable's value in this session."""
+        return np.array(variable.op.forward(self._variables))
 
     def set_variable_value(self, variable: Variable, value) -> None:
         """Writes a variable's value directly, checking shape and dtype first."""
@@ -122,7 +124,8 @@ class Session:
                 f"Cannot set variable {variable.op.name} of shape {format_shape(variable.shape)} "
                 f"to a value of shape {array.shape}"
             )
-        self._variables[variable.op] = _as_dtype_or_raise(array, variable.dtype, variable)
+        # a copy: changing the caller's array afterwards must not change the variable
+        self._variables[variable.op] = np.array(_as_dtype_or_raise(array, variable.dtype, variable))
 
     def is_initialized(self, variable: Variable) -> bool:
         return variable.op in self._variables
@@ -213,8 +216,9 @@ def _as_dtype_or_raise(array: np.ndarray, dtype: np.dtype, tensor) -> np.ndarray
     if array.dtype == dtype:
         return array
     if array.dtype.kind not in "biuf" or not np.can_cast(array.dtype, dtype, casting="same_kind"):
+        example = f" (e.g. {array.flat[0]!r})" if array.size else ""
         raise TypeError(
-            f"Cannot feed a value of dtype {array.dtype.name} (e.g. {array.flat[0]!r}) "
+            f"Cannot feed a value of dtype {array.dtype.name}{example} "
             f"to {tensor!r}, which has dtype {dtype.name}"
         )
     return array.astype(dtype)

@@ -190,12 +190,15 @@ def set_session(session: mg.Session) -> None:
 
 
 def clear_session() -> None:
-    """Forgets the session and starts a fresh default graph."""
+    """Forgets the session, starts a fresh default graph and restarts layer names at 'dense'."""
+    from minigraph.keras.layers import reset_layer_names
+
     global _session
     if _session is not None:
         _session.close()
     _session = None
     mg.reset_default_graph()
+    reset_layer_names()
 
 
 def eval(x):  # noqa: A001

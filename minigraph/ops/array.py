@@ -153,7 +153,7 @@ class Reshape(Operation):
             elif (unknown and (known == 0 or size % known)) or (not unknown and size != known):
                 raise self.error(
                     f"Cannot reshape a tensor with {size} elements (shape {format_shape(x.shape)}) "
-                    f"to shape {format_shape(self.attrs['shape'])}"
+                    f"to shape {format_shape(self.attrs['numpy_shape'])}"
                 )
         return target, x.dtype
 
@@ -215,6 +215,8 @@ class Transpose(Operation):
 
     def gradient(self, grad_output):
         perm = self.attrs["perm"]
+        if perm is None:  # unknown rank: reversing the axes is its own inverse
+            return [transpose(grad_output)]
         return [transpose(grad_output, tuple(int(i) for i in np.argsort(perm)))]
 
     def graph_def_attrs(self):

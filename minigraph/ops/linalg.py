@@ -11,6 +11,7 @@ import numpy as np
 
 from minigraph.graph import Operation, Tensor, format_shape, tensor_or_none
 from minigraph.ops.array import constant_like, transpose
+from minigraph.ops.math import check_numeric
 
 
 class MatMul(Operation):
@@ -21,6 +22,7 @@ class MatMul(Operation):
     def infer(self, a, b):
         if a.dtype != b.dtype:
             raise self.error(f"MatMul of {a!r} and {b!r}: the dtypes differ", TypeError)
+        check_numeric(self, a)
         if a.shape is None or b.shape is None:
             return None, a.dtype
         if len(a.shape) != 2 or len(b.shape) != 2:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigraph import dtypes
 from minigraph.graph import Operation, Tensor, format_shape, tensor_or_none
 from minigraph.ops.array import constant_like, sum_like
 
@@ -40,8 +41,16 @@ def broadcast_shapes(op: Operation, a, b):
     return tuple(reversed(result))
 
 
+def check_numeric(op: Operation, x: Tensor) -> None:
+    """Arithmetic is for numbers: a bool tensor must be cast first, as in TF."""
+    if x.dtype == dtypes.bool:
+        raise op.error(f"{op.type_name} is not defined for bool tensors, got {x!r}: cast it first", TypeError)
+
+
 class BinaryOp(Operation):
     """Two inputs of one dtype, broadcast together."""
+
+    accepts_bool = False
 
     def infer(self, x, y):
         if x.dtype != y.dtype:
@@ -50,6 +59,8 @@ class BinaryOp(Operation):
                 f"dtype {x.dtype.name} of input 'x' {x!r}",
                 TypeError,
             )
+        if not self.accepts_bool:
+            check_numeric(self, x)
         return broadcast_shapes(self, x.shape, y.shape), x.dtype
 
 
@@ -123,6 +134,11 @@ class Divide(BinaryOp):
     type_name = "RealDiv"
     default_name = "truediv"
 
+    def infer(self, x, y):
+        shape, dtype = super().infer(x, y)
+        # integers divide to float64, as Python 3's / and TF's truediv do
+        return shape, (dtypes.float64 if dtype.kind in "iu" else dtype)
+
     def forward(self, x, y):
         return x / y
 
@@ -156,6 +172,7 @@ class Equal(Greater):
     """z = (x == y) (bool, no gradient)."""
 
     type_name = "Equal"
+    accepts_bool = True
 
     def forward(self, x, y):
         return x == y
@@ -171,6 +188,7 @@ class AddN(Operation):
     type_name = "AddN"
 
     def infer(self, *inputs):
+        check_numeric(self, inputs[0])
         shape = inputs[0].shape
         for t in inputs[1:]:
             shape = broadcast_shapes(self, shape, t.shape)
@@ -211,6 +229,7 @@ class Negative(UnaryOp):
     type_name = "Neg"
 
     def infer(self, x):
+        check_numeric(self, x)
         return x.shape, x.dtype
 
     def forward(self, x):
@@ -292,6 +311,7 @@ class ClipByValue(UnaryOp):
     """y = min(max(x, low), high); dy/dx = 1 inside [low, high], else 0."""
 
     type_name = "ClipByValue"
+    default_name = "clip_by_value"
 
     def forward(self, x):
         return np.clip(x, self.attrs["low"], self.attrs["high"])

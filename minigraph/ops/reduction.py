@@ -13,7 +13,7 @@ import numpy as np
 
 from minigraph.graph import Operation, Tensor, format_shape
 from minigraph.ops.array import broadcast_like, cast
-from minigraph.ops.math import equal
+from minigraph.ops.math import check_numeric, equal
 
 
 def _normalize_axis(op: Operation, axis, shape) -> tuple | None:
@@ -34,6 +34,7 @@ class Reduction(Operation):
     """Shape rule shared by the reductions: drop (or keep as 1) the reduced axes."""
 
     def infer(self, x):
+        check_numeric(self, x)
         axes = _normalize_axis(self, self.attrs["axis"], x.shape)
         self.attrs["axis"] = axes
         if x.shape is None:
@@ -65,7 +66,8 @@ class Sum(Reduction):
     type_name = "Sum"
 
     def forward(self, x):
-        return np.sum(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"])
+        # dtype: numpy would sum int32 in int64 and average ints in float64
+        return np.sum(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], dtype=x.dtype)
 
     def gradient(self, grad_output):
         return [broadcast_like(grad_output, self.inputs[0], self.expanded_axes())]
@@ -81,7 +83,7 @@ class Mean(Reduction):
     type_name = "Mean"
 
     def forward(self, x):
-        return np.mean(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"])
+        return np.mean(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], dtype=x.dtype)
 
     def gradient(self, grad_output):
         x = self.inputs[0]

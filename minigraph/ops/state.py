@@ -88,6 +88,12 @@ class Variable(Tensor):
     def value(self) -> Tensor:
         return self.read
 
+    def read_value(self) -> Tensor:
+        """A new read of the variable. Built inside `mg.control_dependencies([op])`, it
+        runs after `op`, so it sees what `op` wrote; the shared `read` may run before."""
+        with self.graph.as_default():
+            return Read(self, name=f"{self.op.name}/read_value").output
+
     def assign(self, value, name: str | None = None) -> Tensor:
         return assign(self, value, name=name)
 

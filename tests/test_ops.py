@@ -1,0 +1,243 @@
+"""The ops of minigraph/ops, driven by the one table in op_table.py:
+
+- every differentiable op's first and second derivatives against central differences;
+- values, gradients and Hessian-vector products against TensorFlow's (tf.compat.v1
+  graph mode) in float64 (relative 1e-10) and float32 (1e-5);
+- argmax, equal and cast: the same values as TensorFlow and no gradient;
+- hypothesis: random broadcast shapes and random reduction axes.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import minigraph as mg
+from op_table import (
+    CASES,
+    NO_GRADIENT_CASES,
+    Case,
+    case_arrays,
+    gradient_check,
+    record_parity_error,
+    relative_error,
+    run_minigraph,
+    run_tensorflow,
+)
+
+TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
+
+
+def ids(cases):
+    return [case.id for case in cases]
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+def test_gradients_match_central_differences(case):
+    gradient_check(case)
+
+
+@pytest.mark.parametrize(
+    "dtype, known_shapes",
+    [("float64", True), ("float32", True), ("float64", False)],
+    ids=["float64", "float32", "unknown shapes"],
+)
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+def test_matches_tensorflow(case, dtype, known_shapes):
+    """Values, gradients and Hessian-vector products; "unknown shapes" feeds placeholders of
+    unknown rank, so every shape a gradient needs is found at run time."""
+    arrays = case_arrays(case, dtype)
+    ours, theirs = run_minigraph(case, *arrays, known_shapes), run_tensorflow(case, *arrays, known_shapes)
+
+    def check(mine, reference, what):
+        # a disconnected gradient (None) is a gradient of zeros
+        like = reference if reference is not None else mine
+        mine = np.zeros_like(like) if mine is None else mine
+        reference = np.zeros_like(like) if reference is None else reference
+        assert np.shape(mine) == np.shape(reference), what
+        assert mine.dtype == np.dtype(dtype), what
+        error = relative_error(mine, reference)
+        record_parity_error(dtype, error, f"{case.id}: {what}")
+        assert error <= TOLERANCE[dtype], f"{what}: relative error {error:.3g}"
+
+    check(ours["y"], theirs["y"], "value")
+    for k, (mine, reference) in enumerate(zip(ours["grads"], theirs["grads"])):
+        assert (mine is None) == (reference is None), f"gradient {k}: None in one library only"
+        check(mine, reference, f"gradient {k}")
+    for k, (mine, reference) in enumerate(zip(ours["hvps"], theirs["hvps"])):
+        if k in case.tensorflow_hvp_wrong:
+            continue  # test_gradients_match_central_differences checks ours
+        if mine is not None or reference is not None:
+            check(mine, reference, f"Hessian-vector product {k}")
+
+
+@pytest.mark.parametrize("case", NO_GRADIENT_CASES, ids=ids(NO_GRADIENT_CASES))
+def test_no_gradient_ops_match_tensorflow(case):
+    arrays = case_arrays(case)
+    ours, theirs = run_minigraph(case, *arrays), run_tensorflow(case, *arrays)
+    assert ours["y"].dtype == theirs["y"].dtype
+    np.testing.assert_array_equal(ours["y"], theirs["y"])
+    assert ours["grads"] == [None] * len(case.inputs)
+    assert theirs["grads"] == [None] * len(case.inputs)
+
+
+def test_table_covers_every_op_of_the_issue():
+    """Each op of issue 2 appears in the table (by the op types its cases build)."""
+    seen = set()
+    for case in CASES + NO_GRADIENT_CASES:
+        xs, _, _ = case_arrays(case)
+        with mg.Graph().as_default() as graph:
+            case.build(mg, *[mg.placeholder(x.dtype, x.shape) for x in xs])
+        seen |= {op.type for op in graph.get_operations()}
+    wanted = {
+        "AddV2", "Sub", "Mul", "RealDiv", "Neg", "MatMul", "Exp", "Log", "Square", "Sqrt",
+        "Relu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Sum", "Mean", "Max", "Reshape",
+        "Transpose", "ClipByValue", "SoftmaxCrossEntropyWithLogits", "ArgMax", "Equal", "Cast",
+    }  # fmt: skip
+    assert wanted <= seen, f"not covered: {sorted(wanted - seen)}"
+
+
+# --- random shapes ------------------------------------------------------------------
+
+BINARY = {
+    "add": lambda lib, x, y: x + y,
+    "subtract": lambda lib, x, y: x - y,
+    "multiply": lambda lib, x, y: x * y,
+    "divide": lambda lib, x, y: x / y,
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    op=st.sampled_from(sorted(BINARY)),
+    shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+    seed=st.integers(0, 2**16),
+)
+def test_broadcasting_random_shapes(op, shapes, seed):
+    """Any two numpy-broadcastable shapes: numpy's value and shape, and correct gradients."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shapes.input_shapes[0])
+    y = rng.uniform(0.5, 2.0, size=shapes.input_shapes[1])  # positive: safe to divide by
+    case = Case(f"{op} {shapes.input_shapes}", BINARY[op], ())
+    with mg.Graph().as_default():
+        a, b = mg.placeholder(mg.float64, x.shape), mg.placeholder(mg.float64, y.shape)
+        z = case.build(mg, a, b)
+        assert z.shape == shapes.result_shape
+        value = mg.Session().run(z, {a: x, b: y})
+    np.testing.assert_array_equal(value, case.build(None, x, y))
+    gradient_check(case, xs=[x, y])
+
+
+@st.composite
+def reductions(draw):
+    rank = draw(st.integers(1, 3))
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=rank, max_size=rank)))
+    axis = draw(
+        st.one_of(
+            st.none(),
+            st.integers(-rank, rank - 1),
+            st.lists(st.integers(-rank, rank - 1), min_size=1, max_size=rank, unique_by=lambda a: a % rank).map(
+                tuple
+            ),
+        )
+    )
+    return draw(st.sampled_from(["reduce_sum", "reduce_mean", "reduce_max"])), shape, axis, draw(st.booleans())
+
+
+@settings(max_examples=25, deadline=None)
+@given(reduction=reductions(), seed=st.integers(0, 2**16))
+def test_reductions_random_axes(reduction, seed):
+    """Any shape, any axes (int, negative, tuple, None), keepdims or not: numpy's result."""
+    name, shape, axis, keepdims = reduction
+    x = np.random.default_rng(seed).normal(size=shape)
+    case = Case(f"{name}({shape}, {axis}, {keepdims})", lambda lib, t: getattr(lib, name)(t, axis, keepdims), ())
+    numpy_reduce = {"reduce_sum": np.sum, "reduce_mean": np.mean, "reduce_max": np.max}[name]
+    expected = numpy_reduce(x, axis=axis, keepdims=keepdims)
+    with mg.Graph().as_default():
+        t = mg.placeholder(mg.float64, shape=shape)
+        y = case.build(mg, t)
+        assert y.shape == expected.shape
+        np.testing.assert_allclose(mg.Session().run(y, {t: x}), expected, rtol=1e-14)
+    gradient_check(case, xs=[x])
+
+
+def test_reductions_with_unknown_dims():
+    """Shapes known only at run time: the gradient still reaches the input's shape."""
+    x = mg.Graph()
+    with x.as_default():
+        t = mg.placeholder(mg.float64, shape=(None, 3))
+        mean = mg.reduce_mean(t, axis=0)
+        assert mean.shape == (3,)
+        assert mg.reduce_sum(t, axis=1, keepdims=True).shape == (None, 1)
+        (grad,) = mg.gradients(mean, t)
+        assert grad.shape == (None, 3)
+        value = np.arange(12.0).reshape(4, 3)
+        np.testing.assert_allclose(mg.Session().run(grad, {t: value}), np.full((4, 3), 0.25))
+
+
+# --- dtypes: what a run returns is what the graph promised -----------------------------
+
+NUMBERS = ["float32", "float64", "int32", "int64"]
+DTYPE_TABLE = [
+    ("x + y", lambda x, y: x + y, NUMBERS),
+    ("x - y", lambda x, y: x - y, NUMBERS),
+    ("x * y", lambda x, y: x * y, NUMBERS),
+    ("x / y", lambda x, y: x / y, NUMBERS),  # integers give float64
+    ("-x", lambda x, y: -x, NUMBERS),
+    ("add_n", lambda x, y: mg.add_n([x, y, x]), NUMBERS),
+    ("matmul", lambda x, y: x @ mg.transpose(y), NUMBERS),
+    ("reduce_sum", lambda x, y: mg.reduce_sum(x), NUMBERS),
+    ("reduce_sum(axis=1)", lambda x, y: mg.reduce_sum(x, axis=1), NUMBERS),
+    ("reduce_mean", lambda x, y: mg.reduce_mean(x), NUMBERS),
+    ("reduce_mean(axis=0, keepdims)", lambda x, y: mg.reduce_mean(x, axis=0, keepdims=True), NUMBERS),
+    ("reduce_max(axis=-1)", lambda x, y: mg.reduce_max(x, axis=-1), NUMBERS),
+    ("argmax", lambda x, y: mg.argmax(x, axis=1), NUMBERS + ["bool"]),
+    ("x > y", lambda x, y: x > y, NUMBERS),
+    ("equal", lambda x, y: mg.equal(x, y), NUMBERS + ["bool"]),
+    ("reshape", lambda x, y: mg.reshape(x, (-1,)), NUMBERS + ["bool"]),
+    ("transpose", lambda x, y: mg.transpose(x), NUMBERS + ["bool"]),
+    ("cast", lambda x, y: mg.cast(x, mg.float32), NUMBERS + ["bool"]),
+    ("ones_like", lambda x, y: mg.ones_like(x), NUMBERS + ["bool"]),
+    ("exp", lambda x, y: mg.exp(x), ["float32", "float64"]),
+    ("log", lambda x, y: mg.log(x), ["float32", "float64"]),
+    ("sqrt", lambda x, y: mg.sqrt(x), ["float32", "float64"]),
+    ("square", lambda x, y: mg.square(x), ["float32", "float64"]),
+    ("relu", lambda x, y: mg.nn.relu(x), ["float32", "float64"]),
+    ("sigmoid", lambda x, y: mg.nn.sigmoid(x), ["float32", "float64"]),
+    ("tanh", lambda x, y: mg.nn.tanh(x), ["float32", "float64"]),
+    ("softmax", lambda x, y: mg.nn.softmax(x), ["float32", "float64"]),
+    ("log_softmax", lambda x, y: mg.nn.log_softmax(x), ["float32", "float64"]),
+    ("clip_by_value", lambda x, y: mg.clip_by_value(x, 1, 4), ["float32", "float64"]),
+    (
+        "softmax_cross_entropy_with_logits",
+        lambda x, y: mg.nn.softmax_cross_entropy_with_logits(labels=y, logits=x),
+        ["float32", "float64"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "build, dtype",
+    [pytest.param(build, dtype, id=f"{name}-{dtype}") for name, build, dtypes in DTYPE_TABLE for dtype in dtypes],
+)
+def test_run_values_have_the_static_dtype_and_shape(build, dtype):
+    with mg.Graph().as_default():
+        x = mg.placeholder(dtype, shape=(2, 3))
+        y = mg.placeholder(dtype, shape=(2, 3))
+        out = build(x, y)
+        feed = {x: np.arange(1, 7).reshape(2, 3).astype(dtype), y: np.arange(6, 0, -1).reshape(2, 3).astype(dtype)}
+        value = mg.Session().run(out, feed)
+    assert np.asarray(value).dtype == out.dtype
+    assert np.shape(value) == out.shape
+
+
+@pytest.mark.parametrize(
+    "build", [pytest.param(build, id=name) for name, build, dtypes in DTYPE_TABLE if "bool" not in dtypes]
+)
+def test_arithmetic_on_bool_is_an_error_at_creation(build):
+    """As in TF: cast a bool tensor (equal's, say) to a number before adding it up."""
+    with mg.Graph().as_default():
+        flags = mg.placeholder(mg.bool, shape=(2, 3))
+        with pytest.raises(TypeError, match="bool"):
+            build(flags, flags)
