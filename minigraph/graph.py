@@ -263,7 +263,6 @@ class Graph:
         self._control_stack: list[list[Operation]] = []
         self._gradient_depth = 0
         self.variables: list = []  # minigraph.ops.state.Variable, in creation order
-        self.version = 0  # bumped by every new op; sessions use it to validate plans
 
     # --- names ------------------------------------------------------------------
     def unique_name(self, name: str) -> str:
@@ -295,12 +294,16 @@ class Graph:
     # --- the stacks that shape new nodes -------------------------------------------
     @contextlib.contextmanager
     def control_dependencies(self, ops) -> Iterator[None]:
-        """Ops built inside run only after `ops` have run."""
-        self._control_stack.append([_as_operation(op) for op in ops])
+        """Ops built inside run only after `ops` have run; `None` clears the outer ones."""
+        saved = self._control_stack
+        if ops is None:
+            self._control_stack = []
+        else:
+            self._control_stack = saved + [[_as_operation(op) for op in ops]]
         try:
             yield
         finally:
-            self._control_stack.pop()
+            self._control_stack = saved
 
     def control_inputs_for(self, explicit) -> list[Operation]:
         result = [op for frame in self._control_stack for op in frame]
@@ -325,7 +328,6 @@ class Graph:
         op.index = len(self.operations)  # creation order is a topological order
         self.operations.append(op)
         self._by_name[op.name] = op
-        self.version += 1
 
     def get_operations(self) -> list[Operation]:
         return list(self.operations)

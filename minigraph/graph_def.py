@@ -15,7 +15,7 @@ import numpy as np
 from minigraph import dtypes
 
 # TF's GraphDef `versions { producer: ... }` for the TF release this mirrors
-PRODUCER_VERSION = 1882
+PRODUCER_VERSION = 2474  # TF 2.21's
 
 _VALUE_FIELDS = {"f": "float_val", "i": "int_val", "u": "int_val", "b": "bool_val"}
 

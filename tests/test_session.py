@@ -203,6 +203,33 @@ def test_control_dependencies_and_group():
     assert [op.name for op in both.control_inputs] == ["AssignAdd", "AssignAdd_1"]
 
 
+def test_read_value_under_control_dependencies_sees_the_update():
+    v = mg.Variable(1.0)
+    step = v.assign_add(1.0)
+    with mg.control_dependencies([step]):
+        after = v.read_value()
+        shared = mg.identity(v)  # reads the shared `Variable/read`, made before `step`
+    session = mg.Session()
+    session.run(mg.global_variables_initializer())
+    assert session.run(after) == 2.0
+    assert session.run([after, shared]) == [3.0, 2.0]
+    assert after.op.control_inputs == (step.op,)
+
+
+def test_control_dependencies_none_clears_and_variables_ignore_them():
+    v = mg.Variable(0.0, name="v")
+    step = v.assign_add(1.0)
+    with mg.control_dependencies([step]):
+        with mg.control_dependencies(None):
+            free = mg.no_op(name="free")
+        w = mg.Variable(5.0, name="w")  # its initializer must not wait for `step`
+    assert free.control_inputs == ()
+    assert w.initializer.control_inputs == ()
+    session = mg.Session()
+    session.run(w.initializer)  # runs without v having a value
+    assert session.run(w) == 5.0
+
+
 def test_session_as_context_manager_and_eval():
     x = mg.placeholder(mg.float32, shape=(2,))
     with mg.Session() as session:

@@ -63,7 +63,8 @@ class Variable(Tensor):
         initial_tensor = tensor_or_none(initial_value)
         if initial_tensor is not None:
             graph = initial_tensor.graph
-        with graph.as_default(), graph.name_scope(name or "Variable") as scope:
+        # a variable's initializer never waits for an enclosing control_dependencies (as TF)
+        with graph.as_default(), graph.control_dependencies(None), graph.name_scope(name or "Variable") as scope:
             if initial_tensor is None:
                 initial_tensor = constant(initial_value, dtype=dtype, name="initial_value")
             elif dtype is not None and dtypes.as_dtype(dtype) != initial_tensor.dtype:
