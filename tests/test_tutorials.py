@@ -1,0 +1,153 @@
+"""The tutorials: every notebook in tutorials/ runs top to bottom in a real Jupyter kernel.
+
+Each notebook is executed with nbclient, as a student would run it ("Restart & Run
+All"), and the test fails on the first cell that raises. A few key outputs are then
+checked where it is cheap: the worksheet's `Tensor("add:0", ...)` line, the test
+accuracy of the trained network, the gradient checks, the Keras comparison.
+
+The kernel is the Python running pytest. Jupyter finds kernels by name in its data
+directories, and the `python3` kernelspec that ipykernel installs may be missing (an
+install into a prefix Jupyter does not search) or shadowed (a user-level `python3`
+spec left behind by another Python, found first, without minigraph installed). So the
+`kernel` fixture writes a `python3` spec for `sys.executable` into a temporary
+directory and puts it first on JUPYTER_PATH: nothing to set up by hand on a new machine.
+"""
+
+import importlib.util
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbclient
+import nbformat
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TUTORIALS = REPO_ROOT / "tutorials"
+NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
+CELL_TIMEOUT = 600  # seconds; the slowest cell (5 epochs of MNIST) takes a few
+
+
+def load_builder():
+    """tutorials/build_notebooks.py, imported from its path (tutorials/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("build_notebooks", TUTORIALS / "build_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def prepend(directory: Path, variable: str) -> str:
+    """`directory` first, then what the environment variable already lists."""
+    return os.pathsep.join(filter(None, [str(directory), os.environ.get(variable)]))
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """A `python3` kernelspec that runs this interpreter, found before any other."""
+    jupyter_dir = tmp_path_factory.mktemp("jupyter")
+    spec_dir = jupyter_dir / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (minigraph tests)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("JUPYTER_PATH", prepend(jupyter_dir, "JUPYTER_PATH"))
+        # connection files go here too, not in a home directory that may be read-only
+        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(jupyter_dir / "runtime"))
+        # the kernel imports this checkout's minigraph even where it is not pip-installed
+        monkeypatch.setenv("PYTHONPATH", prepend(REPO_ROOT, "PYTHONPATH"))
+        # the notebooks draw inline; a GUI backend set in the environment would not
+        monkeypatch.delenv("MPLBACKEND", raising=False)
+        yield "python3"
+
+
+def output_text(notebook) -> str:
+    """All the text the executed cells printed or displayed, cell after cell."""
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                parts.append(output.text)
+            elif output.output_type in ("execute_result", "display_data"):
+                parts.append(output.data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def floats_after(label: str, text: str) -> list[float]:
+    """The numbers printed after `label`, e.g. every 'max |numeric - symbolic| = 3.1e-11'."""
+    numbers = [float(match) for match in re.findall(re.escape(label) + r"\s*([-+0-9.e]+)", text)]
+    assert numbers, f"the notebook never printed {label!r}"
+    return numbers
+
+
+def check_computation_graphs(text: str) -> None:
+    assert 'Tensor("add:0", shape=(2, 2), dtype=float32)' in text
+    assert 'op: "AddV2"' in text
+    assert "[[11. 22.]\n [33. 44.]]" in text
+    assert "[[1. 4.]\n [3. 8.]]" in text  # K.dot with the variable
+
+
+def check_mnist_dense_network(text: str) -> None:
+    assert "Total params: 9,098" in text
+    (accuracy,) = floats_after("Test accuracy:", text)
+    assert accuracy >= 0.945
+
+
+def check_how_gradients_are_built(text: str) -> None:
+    assert max(floats_after("max |numeric - symbolic| =", text)) < 1e-6
+    finite = re.search(r"naive loss: (\d+) of (\d+) rows finite; fused loss: (\d+) of (\d+) rows finite", text)
+    naive_finite, rows, fused_finite, _ = map(int, finite.groups())
+    assert naive_finite < rows and fused_finite == rows
+    assert "/SoftmaxCrossEntropyWithLogits']" in text  # the model's loss is the fused op
+
+
+def check_minigraph_next_to_keras(text: str) -> None:
+    assert text.count("identical: True") == 4
+    (difference,) = floats_after("largest weight difference:", text)
+    assert difference < 1e-3  # the weights themselves moved by about 0.1
+
+
+CHECKS = {
+    "01_computation_graphs": check_computation_graphs,
+    "02_mnist_dense_network": check_mnist_dense_network,
+    "03_how_gradients_are_built": check_how_gradients_are_built,
+    "04_minigraph_next_to_keras": check_minigraph_next_to_keras,
+}
+
+
+def test_every_notebook_is_listed():
+    assert [path.stem for path in NOTEBOOKS] == sorted(CHECKS)
+
+
+def test_stored_notebooks_are_what_the_builder_writes(tmp_path):
+    """The .ipynb files are generated by build_notebooks.py, stored without outputs."""
+    builder = load_builder()
+    builder.main(tmp_path)
+    for path in NOTEBOOKS:
+        assert json.loads(path.read_text()) == json.loads((tmp_path / path.name).read_text()), (
+            f"{path.name} differs from what tutorials/build_notebooks.py writes: run it and commit both"
+        )
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_notebook_runs(path, kernel, record_property):
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name=kernel,
+                                     resources={"metadata": {"path": str(TUTORIALS)}})
+    started = time.perf_counter()
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, on any error
+    seconds = time.perf_counter() - started
+    record_property("seconds", round(seconds, 1))
+    print(f"{path.name} ran in {seconds:.1f}s")
+    CHECKS[path.stem](output_text(notebook))
