@@ -152,11 +152,10 @@ class Tensor:
         return _ops().negative(self)
 
     def __pow__(self, exponent):
-        if isinstance(exponent, (int, float)) and exponent == 2:
-            return _ops().square(self)
-        if isinstance(exponent, (int, float)) and exponent == 0.5:
-            return _ops().sqrt(self)
-        raise NotImplementedError(f"{self!r} ** {exponent!r}: only ** 2 and ** 0.5 are ops here")
+        return _ops().pow(self, exponent)
+
+    def __rpow__(self, base):
+        return _ops().pow(base, self)
 
     def __gt__(self, other):
         return _ops().greater(self, other)

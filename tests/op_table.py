@@ -141,6 +141,8 @@ CASES = [
     Case("log", lambda lib, x: lib.log(x), (positive(3, 4),)),
     Case("square", lambda lib, x: lib.square(x), (normal(3, 4),)),
     Case("sqrt", lambda lib, x: lib.sqrt(x), (positive(3, 4),)),
+    Case("pow by a number", lambda lib, x: x ** 3.0, (normal(3, 4),)),
+    Case("pow of two tensors", lambda lib, x, y: lib.pow(x, y), (positive(3, 4), normal(4))),
     Case("relu", lambda lib, x: lib.nn.relu(x), (away_from([0.0], 3, 4),)),
     Case("sigmoid", lambda lib, x: lib.nn.sigmoid(x), (normal(3, 4),)),
     Case("tanh", lambda lib, x: lib.nn.tanh(x), (normal(3, 4),)),
@@ -231,7 +233,7 @@ def tensorflow_lib():
         **{
             name: getattr(tf, name)
             for name in (
-                "add subtract multiply divide negative matmul exp square sqrt reshape transpose "
+                "add subtract multiply divide negative matmul exp square sqrt pow reshape transpose "
                 "clip_by_value reduce_sum reduce_mean reduce_max argmax equal cast constant int32"
             ).split()
         },

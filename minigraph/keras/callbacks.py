@@ -15,7 +15,11 @@ from __future__ import annotations
 import sys
 import time
 
-from tqdm.auto import tqdm
+try:  # Jupyter's widget bar needs ipywidgets; without it tqdm.auto warns, so use text
+    import ipywidgets  # noqa: F401
+    from tqdm.auto import tqdm
+except ImportError:
+    from tqdm.std import tqdm
 
 
 class Callback:

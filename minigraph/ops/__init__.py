@@ -1,6 +1,8 @@
 """The op library, one module per family. Each op is a class (forward, shape rule and
 gradient side by side) plus the lowercase function that builds it."""
 
+import types as _types
+
 from minigraph.ops.array import (
     broadcast_like,
     cast,
@@ -29,6 +31,7 @@ from minigraph.ops.math import (
     log,
     multiply,
     negative,
+    pow,
     sqrt,
     square,
     subtract,
@@ -52,3 +55,7 @@ from minigraph.ops.state import (
     trainable_variables,
     variables_initializer,
 )
+
+# `from minigraph.ops import *` brings the op functions, not the family modules
+__all__ = [name for name, value in dict(globals()).items()
+           if not name.startswith("_") and not isinstance(value, _types.ModuleType)]

@@ -151,6 +151,27 @@ def divide(x, y, name: str | None = None) -> Tensor:
     return binary(Divide, x, y, name)
 
 
+class Pow(BinaryOp):
+    """z = x ** y; dz/dx = y x^(y - 1), dz/dy = z ln x (defined where x > 0)."""
+
+    type_name = "Pow"
+    default_name = "pow"
+
+    def forward(self, x, y):
+        return np.power(x, y)
+
+    def gradient(self, grad_output):
+        x, y = self.inputs
+        grad_x = sum_like(grad_output * y * pow(x, y - 1.0), x)
+        if y.op.type_name == "Const":  # x ** 3: the exponent is a number, not a variable
+            return [grad_x, None]
+        return [grad_x, sum_like(grad_output * self.output * log(x), y)]
+
+
+def pow(x, y, name: str | None = None) -> Tensor:  # noqa: A001  (tf.pow)
+    return binary(Pow, x, y, name)
+
+
 class Greater(BinaryOp):
     """z = x > y (bool, no gradient)."""
 
