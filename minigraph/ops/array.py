@@ -75,23 +75,32 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
 
 
 def _as_array(value, dtype, what: str) -> np.ndarray:
-    """numpy array of `value`: float64 data becomes float32 unless a dtype says else."""
-    if dtype is not None:
-        dtype = dtypes.as_dtype(dtype)
-        raw = np.asarray(value)
-        if raw.dtype.kind in "fiub" and not np.can_cast(raw.dtype, dtype, casting="same_kind"):
-            if not (raw.dtype.kind == "f" and dtype.kind in "iu" and np.all(np.mod(raw, 1) == 0)):
-                raise TypeError(f"Cannot convert {value!r} to a {what} of dtype {dtype.name}")
-        try:
-            return np.asarray(value, dtype=dtype)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"Cannot convert {value!r} to a {what} of dtype {dtype.name}") from error
-    array = np.asarray(value)
-    if array.dtype == np.float64 and not isinstance(value, np.ndarray) and not isinstance(value, np.floating):
-        array = array.astype(np.float32)  # Python floats and lists: float32, like TF
-    elif array.dtype.kind in "iu" and not isinstance(value, (np.ndarray, np.integer)):
-        array = array.astype(np.int32)  # Python ints: int32, like TF
-    return np.asarray(array, dtype=dtypes.as_dtype(array.dtype))
+    """`value` as a numpy array of a supported dtype, with TF's defaults and checks."""
+    if dtype is None:
+        return np.asarray(value, dtype=_default_dtype(value))
+    dtype = dtypes.as_dtype(dtype)
+    raw = np.asarray(value)
+    # same_kind allows int -> float and float64 -> float32; a whole float may become an int
+    fits = raw.dtype.kind in "biuf" and (
+        np.can_cast(raw.dtype, dtype, casting="same_kind")
+        or (raw.dtype.kind == "f" and dtype.kind in "iu" and np.all(np.mod(raw, 1) == 0))
+    )
+    if not fits:
+        raise TypeError(f"Cannot convert {value!r} to a {what} of dtype {dtype.name}")
+    return raw.astype(dtype)
+
+
+def _default_dtype(value) -> np.dtype:
+    """A numpy array or scalar keeps its dtype; Python floats become float32 and Python
+    ints int32, as in TF."""
+    kind = np.asarray(value).dtype
+    if isinstance(value, (np.ndarray, np.generic)):
+        return dtypes.as_dtype(kind)
+    if kind.kind == "f":
+        return dtypes.float32
+    if kind.kind in "iu":
+        return dtypes.int32
+    return dtypes.as_dtype(kind)
 
 
 def constant_like(value, like: Tensor) -> Tensor:
