@@ -27,12 +27,8 @@ from minigraph.keras.callbacks import Callback  # noqa: E402
 from minigraph.keras.utils import set_random_seed  # noqa: E402
 
 
-class EpochTimer(Callback):
-    """Records the wall-clock seconds of each epoch (works as a Keras callback too)."""
-
-    def __init__(self):
-        super().__init__()
-        self.seconds: list[float] = []
+class EpochTiming:
+    """Records the wall-clock seconds of each epoch; mixed into a minigraph or a Keras callback."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
@@ -41,19 +37,19 @@ class EpochTimer(Callback):
         self.seconds.append(time.perf_counter() - self.started)
 
 
+class EpochTimer(EpochTiming, Callback):
+    def __init__(self):
+        super().__init__()
+        self.seconds: list[float] = []
+
+
 def keras_timer():
     import keras
 
-    class KerasEpochTimer(keras.callbacks.Callback):
+    class KerasEpochTimer(EpochTiming, keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
             self.seconds: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.started = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.started)
 
     return KerasEpochTimer()
 

@@ -145,7 +145,7 @@ def test_every_edge_of_the_subgraph_is_drawn(model):
 def test_a_long_chain_draws_without_recursion():
     graph = mg.Graph()
     with graph.as_default():
-        y = x = mg.placeholder(mg.float32, shape=(), name="x")
+        y = mg.placeholder(mg.float32, shape=(), name="x")
         for _ in range(5000):
             y = y + 1.0
     assert len(node_lines(mg.viz.draw(y).source)) == 1 + 2 * 5000  # x, and an add and a Const per step

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
-from minigraph.graph import Operation, Tensor, convert_to_tensor, format_shape, get_default_graph, normalize_shape
+from minigraph.graph import Operation, Tensor, format_shape, get_default_graph, normalize_shape
 
 
 # --- leaves ------------------------------------------------------------------------

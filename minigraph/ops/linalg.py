@@ -7,11 +7,10 @@ dc/da contracts to g @ b^T (n, k) and dc/db to a^T @ g (k, m).
 
 from __future__ import annotations
 
-import numpy as np
 
-from minigraph.graph import Operation, Tensor, format_shape, tensor_or_none
-from minigraph.ops.array import constant_like, transpose
-from minigraph.ops.math import check_numeric
+from minigraph.graph import Operation, Tensor, format_shape
+from minigraph.ops.array import transpose
+from minigraph.ops.math import binary, check_numeric
 
 
 class MatMul(Operation):
@@ -50,9 +49,4 @@ class MatMul(Operation):
 
 def matmul(a, b, name: str | None = None) -> Tensor:
     """Matrix product of two rank-2 tensors."""
-    a_tensor, b_tensor = tensor_or_none(a), tensor_or_none(b)
-    if a_tensor is None and b_tensor is not None:
-        a = constant_like(a, b_tensor)
-    elif b_tensor is None and a_tensor is not None:
-        b = constant_like(b, a_tensor)
-    return MatMul(a, b, name=name).output
+    return binary(MatMul, a, b, name)

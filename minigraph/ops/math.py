@@ -65,7 +65,7 @@ class BinaryOp(Operation):
 
 
 def binary(op_class: type, x, y, name: str | None) -> Tensor:
-    """Builds op_class(x, y), giving Python and numpy operands the tensor's dtype."""
+    """Builds a two-input op_class(x, y); a Python or numpy operand takes the other's dtype."""
     x_tensor, y_tensor = tensor_or_none(x), tensor_or_none(y)
     if x_tensor is not None and y_tensor is None:
         y = constant_like(y, x_tensor)

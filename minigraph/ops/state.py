@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
-from minigraph.graph import Operation, Tensor, convert_to_tensor, format_shape, get_default_graph, tensor_or_none
+from minigraph.graph import Operation, Tensor, format_shape, get_default_graph, tensor_or_none
 from minigraph.ops.array import Identity, NoOp, constant
 
 
