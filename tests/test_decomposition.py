@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA as SklearnPCA
 
+from minigraph import decomposition
 from minigraph.decomposition import PCA
 
 ATTRIBUTES = ["components_", "explained_variance_", "explained_variance_ratio_", "singular_values_", "mean_"]
@@ -95,19 +96,99 @@ def test_all_components_explain_all_the_variance():
     np.testing.assert_allclose(pca.components_ @ pca.components_.T, np.eye(12), atol=1e-12)
 
 
+# --- the two solvers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_samples, n_features, chosen", [
+    (60, 30, "covariance_eigh"),  # n_samples >= 2 * n_features: tall
+    (59, 30, "full"),
+    (20, 30, "full"),             # wide
+])
+def test_auto_uses_the_covariance_for_tall_data(n_samples, n_features, chosen):
+    X = random_data(np.float64, n_samples=n_samples, n_features=n_features)
+    assert PCA(3).fit(X)._fit_svd_solver == chosen
+    assert PCA(3, svd_solver="full").fit(X)._fit_svd_solver == "full"
+    assert PCA(3, svd_solver="covariance_eigh").fit(X)._fit_svd_solver == "covariance_eigh"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("svd_solver", ["full", "covariance_eigh"])
+def test_each_solver_matches_sklearn(svd_solver, dtype):
+    X = random_data(dtype, n_samples=200, n_features=30)  # tall, so either solver applies
+    ours = PCA(n_components=8, svd_solver=svd_solver).fit(X)
+    assert ours._fit_svd_solver == svd_solver
+    assert_matches_sklearn(ours, SklearnPCA(n_components=8, svd_solver="full").fit(X), X, dtype)
+
+
+@pytest.mark.parametrize("n_samples, n_features", [(200, 30), (25, 30)])
+def test_the_solvers_agree_with_each_other(n_samples, n_features):
+    """Same components, signs included, on tall data and (if asked for) on wide data."""
+    X = random_data(np.float64, n_samples=n_samples, n_features=n_features)
+    k = 10
+    full = PCA(k, svd_solver="full").fit(X)
+    covariance = PCA(k, svd_solver="covariance_eigh").fit(X)
+    for name in ATTRIBUTES:
+        np.testing.assert_allclose(getattr(covariance, name), getattr(full, name), rtol=1e-8, atol=1e-10,
+                                   err_msg=name)
+    np.testing.assert_allclose(covariance.transform(X), full.transform(X), rtol=1e-8, atol=1e-8)
+
+
+def test_covariance_summed_in_chunks(monkeypatch):
+    """Chunks of 7 rows (the last one shorter) give the covariance of all 200 rows at once."""
+    X = random_data(np.float64, n_samples=200, n_features=30)
+    whole = PCA(8, svd_solver="covariance_eigh").fit(X)
+    monkeypatch.setattr(decomposition, "CHUNK_VALUES", 7 * 30)
+    chunked = PCA(8, svd_solver="covariance_eigh").fit(X)
+    for name in ATTRIBUTES:
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-12, atol=1e-13,
+                                   err_msg=name)
+
+
+def test_covariance_never_copies_all_of_x(monkeypatch):
+    """The full solver needs a float64 copy of X; the covariance solver only of one chunk."""
+    import tracemalloc
+
+    def peak_bytes_of_fit(svd_solver):
+        tracemalloc.start()
+        try:
+            PCA(5, svd_solver=svd_solver).fit(X)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    X = random_data(np.float32, n_samples=20_000, n_features=50)
+    float64_copy = 2 * X.nbytes  # 8 MB
+    monkeypatch.setattr(decomposition, "CHUNK_VALUES", 1000 * 50)  # chunks of 0.4 MB in float64
+    assert peak_bytes_of_fit("full") >= float64_copy
+    assert peak_bytes_of_fit("covariance_eigh") < float64_copy / 4
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_matches_sklearn_on_mnist(dtype):
+@pytest.mark.parametrize("svd_solver", ["full", "covariance_eigh"])
+def test_matches_sklearn_on_mnist(svd_solver, dtype):
     from minigraph.keras.datasets import mnist
 
     (x_train, _), (x_test, _) = mnist.load_data()
     X = x_train[:3000].reshape(3000, 784).astype(dtype) / 255
-    ours = PCA(n_components=60).fit(X)
+    ours = PCA(n_components=60, svd_solver=svd_solver).fit(X)
     theirs = SklearnPCA(n_components=60, svd_solver="full").fit(X)
     assert_matches_sklearn(ours, theirs, X, dtype)
     new = x_test[:500].reshape(500, 784).astype(dtype) / 255
     scale = np.abs(theirs.transform(new)).max()
     np.testing.assert_allclose(ours.transform(new) / scale, theirs.transform(new) / scale, **TOLERANCE[dtype])
+
+
+@pytest.mark.slow
+def test_matches_sklearn_on_all_of_mnist():
+    """The worksheet's fit: all 60000 training images as float32, where "auto" takes the covariance."""
+    from minigraph.keras.datasets import mnist
+
+    (x_train, _), _ = mnist.load_data()
+    X = x_train.reshape(60000, 784).astype(np.float32) / 255
+    ours = PCA(n_components=60).fit(X)
+    assert ours._fit_svd_solver == "covariance_eigh"
+    assert_matches_sklearn(ours, SklearnPCA(n_components=60, svd_solver="full").fit(X), X, np.float32)
 
 
 # --- errors ----------------------------------------------------------------------
@@ -123,6 +204,13 @@ def test_n_components_must_be_an_integer(bad):
 def test_n_components_must_be_positive(bad):
     with pytest.raises(ValueError, match=f"n_components must be a positive integer, got {bad}"):
         PCA(bad)
+
+
+def test_svd_solver_must_be_one_we_have():
+    with pytest.raises(ValueError) as caught:
+        PCA(2, svd_solver="randomized")
+    assert str(caught.value) == "svd_solver must be one of 'auto', 'full', 'covariance_eigh', got 'randomized'"
+    assert repr(PCA(2, svd_solver="full")) == "PCA(n_components=2, svd_solver='full')"
 
 
 def test_n_components_accepts_numpy_integers():
