@@ -20,7 +20,7 @@ from minigraph.keras.layers import Activation, Dense, Input
 from minigraph.keras.models import Sequential
 from minigraph.keras.utils import set_random_seed, to_categorical
 
-keras = pytest.importorskip("keras")
+import keras  # noqa: E402  (real Keras 3 on TensorFlow: CI installs it, never skipped)
 
 PARITY_ROWS = 6400  # 200 batches of 32
 
