@@ -82,7 +82,8 @@ def part_two(epochs: int = 5, seed: int | None = None, verbose: int = 1) -> floa
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=None, help="repeatable weights and shuffles")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds the initial weights and the shuffles, so a run can be repeated (default 0)")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.add_argument("--skip-graph", action="store_true", help="only part 2, the network")
     args = parser.parse_args(argv)
