@@ -22,7 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 import minigraph  # noqa: E402
-from minigraph.examples.worksheet import build_model, load_pca_mnist  # noqa: E402
+from minigraph.examples.worksheet import build_keras_model, build_model, load_pca_mnist  # noqa: E402
 from minigraph.keras.callbacks import Callback  # noqa: E402
 from minigraph.keras.utils import set_random_seed  # noqa: E402
 
@@ -67,14 +67,7 @@ def time_minigraph(x, y, initial_weights, epochs: int, verbose: int):
 def time_keras(x, y, initial_weights, epochs: int, verbose: int):
     import keras
 
-    model = keras.Sequential([
-        keras.Input(shape=(60,)),
-        keras.layers.Dense(128),
-        keras.layers.Activation("relu"),
-        keras.layers.Dense(10),
-        keras.layers.Activation("softmax"),
-    ])
-    model.set_weights(initial_weights)
+    model = build_keras_model(initial_weights)
     model.compile(optimizer=keras.optimizers.Adam(), loss="categorical_crossentropy", metrics=["accuracy"])
     timer = keras_timer()
     history = model.fit(x, y, batch_size=32, epochs=epochs, validation_split=1 / 6, verbose=verbose,

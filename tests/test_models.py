@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from minigraph.decomposition import PCA
+from minigraph.examples.worksheet import build_keras_model, build_model
 from minigraph.keras.datasets import mnist
 from minigraph.keras import layers
 from minigraph.keras.layers import Activation, Dense, Input
@@ -26,17 +27,11 @@ PARITY_ROWS = 6400  # 200 batches of 32
 
 
 def worksheet_network() -> Sequential:
-    return Sequential([Dense(128, input_shape=(60,)), Activation("relu"), Dense(10), Activation("softmax")])
+    return build_model()
 
 
 def keras_worksheet_network():
-    return keras.Sequential([
-        keras.Input(shape=(60,)),
-        keras.layers.Dense(128),
-        keras.layers.Activation("relu"),
-        keras.layers.Dense(10),
-        keras.layers.Activation("softmax"),
-    ])
+    return build_keras_model()
 
 
 def compiled(model):

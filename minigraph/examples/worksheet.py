@@ -60,6 +60,23 @@ def build_model() -> Sequential:
     ])
 
 
+def build_keras_model(initial_weights=None):
+    """The same network in Keras 3 (imported here, only when asked), for side-by-side
+    comparisons: give it minigraph's `get_weights()` to start both from one point."""
+    import keras
+
+    model = keras.Sequential([
+        keras.Input(shape=(60,)),
+        keras.layers.Dense(128),
+        keras.layers.Activation("relu"),
+        keras.layers.Dense(10),
+        keras.layers.Activation("softmax"),
+    ])
+    if initial_weights is not None:
+        model.set_weights(initial_weights)
+    return model
+
+
 def part_two(epochs: int = 5, seed: int | None = None, verbose: int = 1) -> float:
     """Trains the network on PCA'd MNIST and returns its test accuracy."""
     print("=== Part 2: the MNIST network ===")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from minigraph.keras.lookup import by_name
 from minigraph.ops import nn
 
 
@@ -25,12 +26,7 @@ def get(identifier) -> Callable:
     """The activation function named `identifier` (None means linear)."""
     if identifier is None:
         return linear
-    if callable(identifier):
-        return identifier
-    try:
-        return _BY_NAME[identifier]
-    except KeyError:
-        raise ValueError(f"Unknown activation {identifier!r}; known: {sorted(_BY_NAME)}") from None
+    return by_name(_BY_NAME, identifier, "activation")
 
 
 def name_of(function: Callable) -> str:

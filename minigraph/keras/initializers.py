@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigraph.keras.lookup import by_name
+
 _rng = np.random.default_rng()
 
 
@@ -57,9 +59,4 @@ _BY_NAME = {"glorot_uniform": glorot_uniform, "zeros": zeros, "ones": ones}
 
 def get(identifier):
     """An initializer from its name ('glorot_uniform', 'zeros', 'ones') or a callable."""
-    if callable(identifier):
-        return identifier
-    try:
-        return _BY_NAME[identifier]
-    except KeyError:
-        raise ValueError(f"Unknown initializer {identifier!r}; known: {sorted(_BY_NAME)}") from None
+    return by_name(_BY_NAME, identifier, "initializer")

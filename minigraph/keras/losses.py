@@ -20,6 +20,7 @@ from typing import Callable
 import minigraph as mg
 from minigraph.graph import Tensor, format_shape
 from minigraph.keras import backend as K
+from minigraph.keras.lookup import by_name
 from minigraph.ops.nn import Softmax
 
 
@@ -64,12 +65,7 @@ _BY_NAME: dict[str, Callable] = {
 
 def get(identifier) -> Callable:
     """A loss function from its name or a callable(y_true, y_pred)."""
-    if callable(identifier):
-        return identifier
-    try:
-        return _BY_NAME[identifier]
-    except KeyError:
-        raise ValueError(f"Unknown loss {identifier!r}; known: {sorted(_BY_NAME)}") from None
+    return by_name(_BY_NAME, identifier, "loss")
 
 
 def name_of(loss: Callable) -> str:
