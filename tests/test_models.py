@@ -365,3 +365,10 @@ def test_verbose_0_is_silent(capsys):
     model.predict(x)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_compile_defaults_to_rmsprop_as_keras_does():
+    model = worksheet_network()
+    model.compile(loss="categorical_crossentropy")
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert model.optimizer.learning_rate == keras.optimizers.RMSprop().learning_rate

@@ -118,6 +118,7 @@ KERAS_PAIRS = {
                      lambda: mg_keras_optimizers.SGD(0.01, momentum=0.9)),
     "SGD nesterov": (lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
                      lambda: mg_keras_optimizers.SGD(0.01, momentum=0.9, nesterov=True)),
+    "RMSprop": (lambda: keras.optimizers.RMSprop(), lambda: mg_keras_optimizers.RMSprop()),
 }
 
 
@@ -295,6 +296,7 @@ def test_adam_refuses_bad_hyperparameters(arguments, message):
 def test_keras_optimizers_by_name():
     assert isinstance(mg_keras_optimizers.get("adam"), mg_keras_optimizers.Adam)
     assert isinstance(mg_keras_optimizers.get("SGD"), mg.train.GradientDescentOptimizer)
+    assert isinstance(mg_keras_optimizers.get("rmsprop"), mg_keras_optimizers.RMSprop)
     adam = mg_keras_optimizers.Adam()
     assert mg_keras_optimizers.get(adam) is adam
     assert (adam.learning_rate, adam.beta1, adam.beta2, adam.epsilon) == (0.001, 0.9, 0.999, 1e-07)

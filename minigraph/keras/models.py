@@ -141,7 +141,7 @@ class Sequential:
         print_fn("_" * line_length)
 
     # --- compile ------------------------------------------------------------------
-    def compile(self, optimizer="adam", loss="categorical_crossentropy", metrics=None) -> None:
+    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=None) -> None:
         """Chooses the optimizer, loss and metrics; the training graph is built once."""
         metrics = list(metrics or [])
         for metric in metrics:

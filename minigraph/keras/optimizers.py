@@ -9,6 +9,7 @@ keeps beta^t in variables (see ``minigraph/train/updates.py``).
 from __future__ import annotations
 
 from minigraph.train.optimizer import AdamOptimizer, GradientDescentOptimizer, MomentumOptimizer, Optimizer
+from minigraph.train.updates import ApplyRMSProp
 
 
 class Adam(AdamOptimizer):
@@ -34,11 +35,28 @@ def SGD(learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = Fal
     return MomentumOptimizer(learning_rate, momentum, use_nesterov=nesterov, name=name)
 
 
-_BY_NAME = {"adam": Adam, "sgd": SGD}
+class RMSprop(Optimizer):
+    """RMSprop with Keras 3's rule and defaults (Keras's default optimizer in compile)."""
+
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-07, name: str = "rmsprop"):
+        super().__init__(name)
+        if not 0 <= rho < 1:
+            raise ValueError(f"RMSprop's rho must be in [0, 1), got {rho!r}")
+        self.learning_rate, self.rho, self.epsilon = float(learning_rate), float(rho), float(epsilon)
+
+    def _slot_names(self):
+        return ("velocity",)
+
+    def _apply(self, gradient, variable):
+        return ApplyRMSProp(variable, self.slot(variable, "velocity"), gradient,
+                            learning_rate=self.learning_rate, rho=self.rho, epsilon=self.epsilon)
+
+
+_BY_NAME = {"adam": Adam, "sgd": SGD, "rmsprop": RMSprop}
 
 
 def get(identifier) -> Optimizer:
-    """An optimizer instance from a name ('adam', 'sgd') or an instance."""
+    """An optimizer instance from a name ('adam', 'sgd', 'rmsprop') or an instance."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _BY_NAME:

@@ -129,3 +129,23 @@ class ApplyKerasAdam(ApplyAdam):
         t = cast(iterations + 1)
         return self.step(store, gradient, np.power(cast(a["beta1"]), t), np.power(cast(a["beta2"]), t),
                          cast(1 - a["beta1"]), cast(1 - a["beta2"]))
+
+
+class ApplyRMSProp(ApplyUpdate):
+    """RMSprop, as Keras 3 computes it (no momentum, not centred):
+
+        v := rho v + (1 - rho) g^2          w := w - lr g / sqrt(v + epsilon)
+    """
+
+    type_name = "ApplyRMSProp"
+    ref_inputs = (0, 1)
+
+    def forward(self, store, gradient):
+        cast = gradient.dtype.type
+        rho = self.attrs["rho"]
+        lr, epsilon = cast(self.attrs["learning_rate"]), cast(self.attrs["epsilon"])
+        velocity = cast(rho) * self.read(store, 1) + cast(1 - rho) * np.square(gradient)
+        new = self.read(store, 0) - (lr * gradient) / np.sqrt(velocity + epsilon)
+        self.write(store, 1, velocity)
+        self.write(store, 0, new)
+        return new
