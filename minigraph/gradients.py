@@ -45,7 +45,7 @@ def _ops_between(ys: list[Tensor], xs: list[Tensor]) -> set[Operation]:
         op = stack.pop()
         if op not in backward:
             backward.add(op)
-            stack.extend(t.op for i, t in enumerate(op.inputs) if i not in op.ref_inputs)
+            stack.extend(t.op for t in op.value_inputs)
     consumers: dict[Tensor, list[Operation]] = {}
     for op in backward:
         for t in op.inputs:

@@ -192,7 +192,8 @@ class Operation:
     stateful = False
     has_output = True
 
-    ref_inputs: tuple[int, ...] = ()  # inputs used as variables to write, not as values
+    ref_inputs: tuple[int, ...] = ()  # inputs that are variables' storage slots, not values
+    writes_variables = False  # True for Assign and the optimizers' updates
 
     def __init__(self, *inputs, name: str | None = None, control_inputs=(), exact_name=False, **attrs):
         graph = _graph_of(inputs)
@@ -232,6 +233,11 @@ class Operation:
     @property
     def output(self) -> Tensor:
         return self.outputs[0]
+
+    @property
+    def value_inputs(self) -> tuple[Tensor, ...]:
+        """The inputs whose values flow in (ref inputs name a variable's slot instead)."""
+        return tuple(t for i, t in enumerate(self.inputs) if i not in self.ref_inputs)
 
     @property
     def type(self) -> str:

@@ -183,13 +183,13 @@ class Session:
             if isinstance(op, Placeholder):
                 raise _unfed_placeholder(op)
             needed.add(op)
-            stack.extend(t.op for i, t in enumerate(op.inputs) if i not in op.ref_inputs)
+            stack.extend(t.op for t in op.value_inputs)
             stack.extend(op.control_inputs)
 
         slots: dict[Tensor, int] = {tensor: i for i, tensor in enumerate(feeds)}
         steps = []
         for op in sorted(needed, key=lambda op: op.index):
-            inputs = tuple(slots[t] for i, t in enumerate(op.inputs) if i not in op.ref_inputs)
+            inputs = tuple(slots[t] for t in op.value_inputs)
             kernel: Callable = op.forward
             if op.stateful:
                 kernel = functools.partial(op.forward, self._variables)

@@ -39,7 +39,7 @@ import numpy as np
 
 from minigraph.graph import Graph, Operation, Tensor, format_shape, tensor_or_none
 from minigraph.ops.array import Const, Placeholder
-from minigraph.ops.state import Read, VariableOp
+from minigraph.ops.state import VariableOp
 
 # kind -> (shape, style, fill colour); gradient ops get GRADIENT_FILL instead
 NODE_LOOKS = {
@@ -192,7 +192,7 @@ def computable_ops(ops: list[Operation], session, feed_dict) -> list[Operation]:
             ok[op] = False
         elif isinstance(op, VariableOp):
             ok[op] = session.is_initialized(op.outputs[0])
-        elif op.ref_inputs and not isinstance(op, Read):
+        elif op.writes_variables:
             ok[op] = False  # Assign, AssignAdd, optimizer updates
         else:
             ok[op] = all(ok[t.op] for t in op.inputs) and all(ok[c] for c in op.control_inputs)

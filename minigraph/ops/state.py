@@ -137,6 +137,7 @@ class Assign(Operation):
 
     type_name = "Assign"
     stateful = True
+    writes_variables = True
     ref_inputs = (0,)
 
     def infer(self, ref, value):

@@ -22,6 +22,7 @@ class ApplyUpdate(Operation):
     """Shared shape rule: the first input is the variable, the last its gradient."""
 
     stateful = True
+    writes_variables = True
 
     def infer(self, variable, *rest):
         gradient = rest[-1]
