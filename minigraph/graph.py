@@ -31,47 +31,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from minigraph import dtypes
-
-Shape = tuple  # a tuple of int | None; None (instead of a tuple) means "unknown rank"
-
-
-def format_shape(shape: Shape | None) -> str:
-    """(2, 2) -> '(2, 2)'; (5,) -> '(5,)'; None -> '<unknown>', as TF prints shapes."""
-    if shape is None:
-        return "<unknown>"
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
-def normalize_shape(shape, what: str = "shape") -> Shape | None:
-    """Accepts None, an int, or a sequence of int/None (-1 also means unknown)."""
-    if shape is None:
-        return None
-    if isinstance(shape, (int, np.integer)):
-        shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(f"{what} must be a tuple of ints or None, got {shape!r}") from None
-    result = []
-    for d in dims:
-        if d is None or (isinstance(d, (int, np.integer)) and d == -1):
-            result.append(None)
-        elif isinstance(d, (int, np.integer)) and d >= 0:
-            result.append(int(d))
-        else:
-            raise ValueError(f"{what} {shape!r} has an invalid dimension {d!r}")
-    return tuple(result)
-
-
-def shape_fits(value_shape: tuple, static: Shape | None) -> bool:
-    """True when a concrete shape matches a static one (None dims match anything)."""
-    if static is None:
-        return True
-    return len(value_shape) == len(static) and all(
-        s is None or s == v for v, s in zip(value_shape, static)
-    )
+from minigraph.shapes import Shape, format_shape, normalize_shape
+from minigraph.shapes import fits as shape_fits  # noqa: F401  (kept for callers until they move)
 
 
 class Tensor:
