@@ -92,6 +92,11 @@ class Session:
         values = [np.array(v) if isinstance(v, np.ndarray) else v for v in plan.execute(feeds)]
         return rebuild(iter(values))
 
+    @property
+    def closed(self) -> bool:
+        """True once `close()` has run; a closed session refuses to run."""
+        return self._closed
+
     def close(self) -> None:
         self._closed = True
         self._variables.clear()

@@ -176,7 +176,7 @@ def get_session() -> mg.Session:
     initial values (as Keras 2 did), so ``K.eval(K.variable(...))`` just works."""
     global _session
     graph = mg.get_default_graph()
-    if _session is None or _session.graph is not graph or _session._closed:
+    if _session is None or _session.graph is not graph or _session.closed:
         _session = mg.Session(graph)
     pending = [v.initializer for v in graph.variables if not _session.is_initialized(v)]
     if pending:
