@@ -150,6 +150,7 @@ class Operation:
 
     type_name = "Op"
     default_name = None
+    input_names: tuple[str, ...] = ()  # TF's names for the inputs ("x", "y"), for drawings and errors
     stateful = False
     has_output = True
 
