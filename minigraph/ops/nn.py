@@ -174,8 +174,17 @@ class SoftmaxCrossEntropyWithLogits(Operation):
         return [grad * (softmax(logits) - labels), -(grad * log_softmax(logits))]
 
 
-def softmax_cross_entropy_with_logits(labels=None, logits=None, name: str | None = None) -> Tensor:
+def softmax_cross_entropy_with_logits(
+    _sentinel=None, labels=None, logits=None, dim=-1, name: str | None = None
+) -> Tensor:
     """Per-example cross-entropy of `labels` (a distribution per row) against softmax(logits)."""
+    # TF 1.x's sentinel: the old positional call (logits, labels) would silently swap them
+    if _sentinel is not None:
+        raise ValueError(
+            "Only call `softmax_cross_entropy_with_logits` with named arguments (labels=..., logits=..., ...)"
+        )
+    if dim != -1:
+        raise NotImplementedError(f"softmax_cross_entropy_with_logits: minigraph supports dim=-1 only, got {dim!r}")
     if labels is None or logits is None:
         raise ValueError("softmax_cross_entropy_with_logits needs both labels= and logits=")
     return binary(SoftmaxCrossEntropyWithLogits, logits, labels, name)
