@@ -242,9 +242,8 @@ class Sequential:
             callback.set_model(self)
             callback.set_params({"epochs": epochs, "steps": steps, "batch_size": batch_size,
                                  "samples": len(x), "verbose": verbose})
-        if verbose:
-            validate = f", validate on {len(x_val)} samples" if x_val is not None else ""
-            print(f"Train on {len(x)} samples{validate}", flush=True)
+        if verbose and x_val is not None:  # Keras 2 announced the split, and only when validating
+            print(f"Train on {len(x)} samples, validate on {len(x_val)} samples", flush=True)
 
         metric = self._metric_name()
         fetches = [training["train_op"], training["loss"], training["correct"]]
