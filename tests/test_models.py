@@ -13,10 +13,11 @@ import re
 import numpy as np
 import pytest
 
+import minigraph as mg
 from minigraph.decomposition import PCA
 from minigraph.examples.worksheet import build_keras_model, build_model
 from minigraph.keras.datasets import mnist
-from minigraph.keras import layers
+from minigraph.keras import backend as K
 from minigraph.keras.layers import Activation, Dense, Input
 from minigraph.keras.models import Sequential
 from minigraph.keras.utils import set_random_seed, to_categorical
@@ -137,85 +138,7 @@ def test_a_second_fit_continues_where_the_first_stopped(mnist_pca):
     assert second.history["loss"] == both.history["loss"][1:]
 
 
-# --- weights ---------------------------------------------------------------------------
-
-
-WEIGHT_KEYS = ["layers/dense/kernel", "layers/dense/bias", "layers/dense_1/kernel", "layers/dense_1/bias"]
-
-
-def test_save_and_load_weights_round_trip(tmp_path, mnist_pca):
-    (x, _), _ = mnist_pca
-    model, other = worksheet_network(), worksheet_network()
-    path = str(tmp_path / "worksheet.npz")
-    model.save_weights(path)
-    with np.load(path, allow_pickle=False) as data:  # plain arrays: no pickle needed
-        assert sorted(data.files) == sorted(WEIGHT_KEYS)
-        assert data["layers/dense/kernel"].shape == (60, 128) and data["layers/dense/kernel"].dtype == np.float32
-    other.load_weights(path)
-    for ours, theirs in zip(model.get_weights(), other.get_weights()):
-        np.testing.assert_array_equal(ours, theirs)
-    np.testing.assert_array_equal(model.predict(x[:50]), other.predict(x[:50]))
-
-
-def test_save_weights_wants_an_npz_name(tmp_path):
-    with pytest.raises(ValueError, match=r"save_weights\(\): the file name must end in .npz, got '.*weights.h5'"):
-        worksheet_network().save_weights(str(tmp_path / "weights.h5"))
-
-
-def write_weights(path, model, change=None, drop=None, add=None):
-    """A weights file like model.save_weights would write, edited."""
-    values = dict(zip(WEIGHT_KEYS, model.get_weights()))
-    if change:
-        values.update(change)
-    if drop:
-        del values[drop]
-    if add:
-        values.update(add)
-    np.savez(path, **values)
-
-
-def mismatched_files():
-    """(name, how to write the file, what the error must say)."""
-    def other_architecture(path, model):
-        Sequential([Dense(64, input_shape=(60,)), Dense(32), Dense(10)]).save_weights(path)
-
-    return {
-        "other architecture": (
-            other_architecture,
-            r"unexpected weights \['layers/dense_2/bias', 'layers/dense_2/kernel'\]; "
-            r"layers/dense/kernel has shape \(60, 64\) in the file but \(60, 128\) in the model",
-        ),
-        "wrong shape": (
-            lambda path, model: write_weights(path, model, change={"layers/dense_1/bias": np.zeros(11, np.float32)}),
-            r"layers/dense_1/bias has shape \(11,\) in the file but \(10,\) in the model",
-        ),
-        "missing key": (
-            lambda path, model: write_weights(path, model, drop="layers/dense_1/kernel"),
-            r"missing weights \['layers/dense_1/kernel'\]",
-        ),
-        "unexpected key": (
-            lambda path, model: write_weights(path, model, add={"layers/dense_2/kernel": np.zeros((10, 10))}),
-            r"unexpected weights \['layers/dense_2/kernel'\]",
-        ),
-        "needs pickle": (
-            lambda path, model: write_weights(path, model, change={"layers/dense/bias": np.array([None] * 128)}),
-            r"Object arrays cannot be loaded when allow_pickle=False",
-        ),
-    }
-
-
-@pytest.mark.parametrize("write, message", mismatched_files().values(), ids=mismatched_files().keys())
-def test_a_mismatched_weights_file_is_refused_and_the_model_left_unchanged(tmp_path, write, message):
-    model = worksheet_network()
-    path = str(tmp_path / "other.npz")
-    write(path, worksheet_network())
-    before = model.get_weights()
-    with pytest.raises(ValueError, match=message) as error:
-        model.load_weights(path)
-    if "pickle" not in message:
-        assert str(error.value).startswith(f"load_weights('{path}') does not fit model {model.name}: ")
-    for ours, saved in zip(model.get_weights(), before):
-        np.testing.assert_array_equal(ours, saved)
+# --- weights (weight files: test_saving.py) ---------------------------------------------
 
 
 def test_set_weights_checks_count_and_shapes_before_changing_anything():
@@ -277,17 +200,48 @@ def test_fit_before_compile_is_refused():
         model.fit(x, y, verbose=0)
 
 
+# --- floatx --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def floatx_float64():
+    K.set_floatx("float64")
+    yield
+    K.set_floatx("float32")
+
+
+def test_a_model_made_under_floatx_float64_computes_and_trains_in_float64(floatx_float64):
+    x, y, _ = small_data(rows=64)
+    model = compiled(worksheet_network())
+    assert model.inputs.dtype == mg.float64 and model.outputs.dtype == mg.float64
+    kernel, bias, kernel_1, bias_1 = model.get_weights()
+    assert {w.dtype for w in model.get_weights()} == {np.dtype(np.float64)}
+    # the float64 forward pass, to float64 precision (float32 anywhere would cost 1e-7)
+    logits = np.maximum(x.astype(np.float64) @ kernel + bias, 0) @ kernel_1 + bias_1
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    predicted = model.predict(x)
+    assert predicted.dtype == np.float64
+    np.testing.assert_allclose(predicted, expected, rtol=1e-12, atol=1e-15)
+    history = model.fit(x, y, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert {w.dtype for w in model.get_weights()} == {np.dtype(np.float64)}
+    slots = [v for v in model.optimizer.variables() if v.dtype.kind == "f"]
+    assert slots and {v.dtype for v in slots} == {mg.float64}, slots
+    assert K.placeholder(shape=(2,)).dtype == mg.float64
+
+
 # --- summary, History, progress ---------------------------------------------------------
 
 
 @pytest.fixture
 def fresh_layer_names():
     """Layer names count from 'dense' again, as in a fresh process; restored afterwards."""
-    saved = collections.Counter(layers._layer_counts)
-    layers.reset_layer_names()
+    saved = collections.Counter(K._uids)
+    K.reset_uids()
     yield
-    layers.reset_layer_names()
-    layers._layer_counts.update(saved)
+    K.reset_uids()
+    K._uids.update(saved)
 
 
 def test_summary_is_the_keras_table(fresh_layer_names):

@@ -9,14 +9,18 @@ minigraph, so the worksheet's first half runs with only its imports changed.
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 import minigraph as mg
 from minigraph.graph import Tensor, tensor_or_none
+from minigraph.ops.array import Placeholder
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _session: mg.Session | None = None
+_uids: collections.Counter = collections.Counter()  # prefix -> names handed out
 
 
 def floatx() -> str:
@@ -25,6 +29,7 @@ def floatx() -> str:
 
 
 def set_floatx(value: str) -> None:
+    """Makes `value` the dtype of new placeholders, variables, layers and models."""
     global _FLOATX
     if value not in ("float32", "float64"):
         raise ValueError(f"Unknown floatx type: {value!r}; expected 'float32' or 'float64'")
@@ -64,7 +69,7 @@ def ones(shape, dtype=None, name: str | None = None) -> mg.Variable:
 
 
 def is_placeholder(x) -> bool:
-    return isinstance(x, Tensor) and x.op.type_name == "Placeholder"
+    return isinstance(x, Tensor) and isinstance(x.op, Placeholder)
 
 
 def int_shape(x) -> tuple | None:
@@ -185,20 +190,30 @@ def get_session() -> mg.Session:
 
 
 def set_session(session: mg.Session) -> None:
+    """Makes `session` the one Keras uses (while its graph is the default graph)."""
     global _session
     _session = session
 
 
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3... on successive calls with one prefix: layers count their names with it
+    ('dense', 'dense_1', ...), and clear_session() starts them again."""
+    _uids[prefix] += 1
+    return _uids[prefix]
+
+
+def reset_uids() -> None:
+    _uids.clear()
+
+
 def clear_session() -> None:
     """Forgets the session, starts a fresh default graph and restarts layer names at 'dense'."""
-    from minigraph.keras.layers import reset_layer_names
-
     global _session
     if _session is not None:
         _session.close()
     _session = None
     mg.reset_default_graph()
-    reset_layer_names()
+    reset_uids()
 
 
 def eval(x):  # noqa: A001
@@ -219,6 +234,7 @@ def set_value(x: mg.Variable, value) -> None:
 
 
 def batch_set_value(pairs) -> None:
+    """Sets several variables at once: pairs of (variable, value)."""
     for x, value in pairs:
         set_value(x, value)
 

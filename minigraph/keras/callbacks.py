@@ -7,7 +7,9 @@ in a terminal and in Jupyter::
     Epoch 1/5
     1563/1563 [==============================] 0:02 1ms/step - loss: 0.4402 - accuracy: 0.8779 - val_loss: ...
 
-A callback subclasses ``Callback`` and overrides the hooks it needs.
+A callback subclasses ``Callback`` and overrides the hooks it needs. ``fit`` holds
+its callbacks in one ``CallbackList`` and calls each hook once on the list, which
+passes it on to every callback in order (as Keras does).
 """
 
 from __future__ import annotations
@@ -44,6 +46,40 @@ class Callback:
     def on_epoch_end(self, epoch: int, logs=None): ...
 
     def on_train_batch_end(self, batch: int, logs=None): ...
+
+
+class CallbackList:
+    """The callbacks of one ``fit``, called together: ``callbacks.on_epoch_end(epoch, logs)``
+    calls ``on_epoch_end`` of each callback, in the order given."""
+
+    def __init__(self, callbacks, model, params: dict):
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(f"callbacks must be Callback instances, got {callback!r}")
+            callback.set_model(model)
+            callback.set_params(params)
+
+    def on_train_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch: int, logs=None):
+        for callback in self.callbacks:
+            callback.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch: int, logs=None):
+        for callback in self.callbacks:
+            # a copy each: a callback that edits its logs must not change the next one's
+            callback.on_epoch_end(epoch, dict(logs or {}))
+
+    def on_train_batch_end(self, batch: int, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_batch_end(batch, logs)
 
 
 class History(Callback):

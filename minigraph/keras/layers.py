@@ -12,40 +12,35 @@ Dense layer's nodes are named ``dense/MatMul``, ``dense/kernel``...
 
 from __future__ import annotations
 
-import collections
 import re
 
 import numpy as np
 
 import minigraph as mg
-from minigraph.graph import Tensor, format_shape, normalize_shape
+from minigraph.graph import Tensor
 from minigraph.keras import activations, initializers
-
-_layer_counts: collections.Counter = collections.Counter()
+from minigraph.keras import backend as K
+from minigraph.shapes import format_shape, normalize_shape
 
 
 def unique_layer_name(prefix: str) -> str:
-    """'dense', then 'dense_1', 'dense_2'... (per process, as Keras names layers)."""
-    count = _layer_counts[prefix]
-    _layer_counts[prefix] += 1
-    return prefix if count == 0 else f"{prefix}_{count}"
+    """'dense', then 'dense_1', 'dense_2'... (per process, as Keras 3 names layers)."""
+    uid = K.get_uid(prefix)
+    return prefix if uid == 1 else f"{prefix}_{uid - 1}"
 
 
-def reset_layer_names() -> None:
-    _layer_counts.clear()
-
-
-def _snake_case(name: str) -> str:
+def snake_case(name: str) -> str:
+    """'Dense' -> 'dense', 'InputLayer' -> 'input_layer': how Keras turns classes into names."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 class Layer:
-    """Base class: weights, a name, and the build/call split."""
+    """Base class: weights, a name, a dtype, and the build/call split."""
 
-    def __init__(self, name: str | None = None, input_shape=None, trainable: bool = True, dtype: str = "float32"):
-        self.name = name or unique_layer_name(_snake_case(type(self).__name__))
+    def __init__(self, name: str | None = None, input_shape=None, trainable: bool = True, dtype=None):
+        self.name = name or unique_layer_name(snake_case(type(self).__name__))
         self.trainable = trainable
-        self.dtype = mg.as_dtype(dtype)
+        self.dtype = mg.as_dtype(dtype or K.floatx())  # floatx when the layer is made, as in Keras
         self.declared_input_shape = None if input_shape is None else normalize_shape(input_shape, "input_shape")
         self.weights: list[mg.Variable] = []
         self.built = False
@@ -79,7 +74,7 @@ class Layer:
 
     def add_weight(self, name: str, shape: tuple, initializer="glorot_uniform", trainable: bool = True) -> mg.Variable:
         value = initializers.get(initializer)(tuple(shape), self.dtype)
-        variable = mg.Variable(value, name=name, trainable=trainable and self.trainable)
+        variable = mg.Variable(value, name=name, trainable=trainable and self.trainable, dtype=self.dtype)
         self.weights.append(variable)
         return variable
 

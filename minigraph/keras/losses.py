@@ -18,17 +18,16 @@ from __future__ import annotations
 from typing import Callable
 
 import minigraph as mg
-from minigraph.graph import Tensor, format_shape
+from minigraph.graph import Tensor
 from minigraph.keras import backend as K
 from minigraph.keras.lookup import by_name
 from minigraph.ops.nn import Softmax
+from minigraph.shapes import format_shape, is_compatible
 
 
 def _check_same_shape(y_true: Tensor, y_pred: Tensor, loss: str) -> None:
     a, b = y_true.shape, y_pred.shape
-    if a is not None and b is not None and (
-        len(a) != len(b) or any(x is not None and y is not None and x != y for x, y in zip(a, b))
-    ):
+    if not is_compatible(a, b):
         raise ValueError(
             f"{loss}: y_true and y_pred must have the same shape, got {format_shape(a)} and {format_shape(b)}"
         )

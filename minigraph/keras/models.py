@@ -1,33 +1,36 @@
 """``Sequential``: a stack of layers, and the training loop around it.
 
 A model owns a graph and a session. Adding layers builds the forward graph
-(input placeholder -> dense/MatMul -> ... -> the output). ``compile`` adds, once,
-the training graph: a placeholder for the labels, the loss averaged over the batch,
-the accuracy count, and the optimizer's gradient and update nodes. ``fit`` is then a
-plain loop::
+(input placeholder -> dense/MatMul -> ... -> the output). ``compile`` chooses the
+optimizer, loss and metric; the training graph (labels placeholder, mean loss,
+correct count, the optimizer's updates: see training.py) is added once, as soon as
+there is an output to train. ``fit`` is then a plain loop::
 
     for each epoch:
         shuffle the training rows
         for each batch:  session.run([train_op, loss, correct], {inputs: x, targets: y})
+        measure the validation rows
 
-Nothing is added to the graph while training runs, so a second ``fit`` continues
-where the first stopped, with the same weights and optimizer state.
+with the callbacks (progress bar, History, yours) told of each batch and epoch.
+Weight files are read and written by saving.py.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import time
 
 import numpy as np
 
 import minigraph as mg
-from minigraph.graph import format_shape
-from minigraph.keras import initializers, losses, optimizers
-from minigraph.keras.callbacks import Callback, History, ProgbarLogger, format_logs
-from minigraph.keras.layers import InputLayer, Layer, _snake_case, unique_layer_name
+from minigraph.keras import backend as K
+from minigraph.keras import initializers, losses, optimizers, saving
+from minigraph.keras.callbacks import CallbackList, History, ProgbarLogger, format_logs
+from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
+from minigraph.keras.training import TrainingGraph, batches, build_training_graph, check_batch_size
+from minigraph.shapes import format_shape
+
+METRICS = ("accuracy", "acc", "categorical_accuracy")  # the names compile() accepts
 
 
 class Sequential:
@@ -41,8 +44,9 @@ class Sequential:
         self.inputs: mg.Tensor | None = None  # the input placeholder, once built
         self.outputs: mg.Tensor | None = None
         self.optimizer = None
-        self._training = None  # what compile() builds, made when the model is built
-        self._compile_args = None
+        self.loss = None  # the loss function: None until compile()
+        self.metric: str | None = None  # 'accuracy' as compile() was given it, or None
+        self._training_graph: TrainingGraph | None = None  # built once compiled and built
         for layer in layers or []:
             self.add(layer)
 
@@ -59,22 +63,24 @@ class Sequential:
         if layer.built or layer in self.layers:
             raise ValueError(f"Layer {layer.name} is already part of a model; make a new layer")
         self.layers.append(layer)
-        self._training = None  # the loss must be rebuilt on the new output
+        self._training_graph = None  # the loss must be rebuilt on the new output
         if self.outputs is not None:
             self._connect(layer)
         elif len(self.layers) == 1 and layer.declared_input_shape is not None:
             self.build((None,) + layer.declared_input_shape)
-        if self._compile_args is not None and self.outputs is not None:
-            self._build_training()
+        if self.loss is not None and self.outputs is not None:
+            self._build_training_graph()
 
     def build(self, input_shape) -> None:
         """Creates the input placeholder and every layer's weights for `input_shape`."""
         if self.inputs is not None:
             raise ValueError(f"Model {self.name} is already built with input shape {format_shape(self.input_shape)}")
         input_shape = tuple(input_shape)
+        # the inputs take the first layer's dtype (floatx when it was made), as in Keras
+        dtype = self.layers[0].dtype if self.layers else K.floatx()
         with self.graph.as_default():
             first = self.layers[0].name if self.layers else self.name
-            self.inputs = mg.placeholder(mg.float32, shape=input_shape, name=f"{first}_input")
+            self.inputs = mg.placeholder(dtype, shape=input_shape, name=f"{first}_input")
         self.outputs = self.inputs
         for layer in self.layers:
             self._connect(layer)
@@ -82,8 +88,13 @@ class Sequential:
     def _connect(self, layer: Layer) -> None:
         """Calls `layer` on the current output and initialises its new weights."""
         self.outputs = layer(self.outputs)
-        if layer.weights:
-            self.session.run([w.initializer for w in layer.weights])
+        self._initialize(layer.weights)
+
+    def _initialize(self, variables: list) -> None:
+        """Gives the variables not yet initialised in the model's session their first values."""
+        fresh = [v.initializer for v in variables if not self.session.is_initialized(v)]
+        if fresh:
+            self.session.run(fresh)
 
     def _require_built(self, where: str, x=None) -> None:
         if self.inputs is None and x is not None and self.layers:
@@ -145,35 +156,28 @@ class Sequential:
         """Chooses the optimizer, loss and metrics; the training graph is built once."""
         metrics = list(metrics or [])
         for metric in metrics:
-            if metric not in ("accuracy", "acc", "categorical_accuracy"):
+            if metric not in METRICS:
                 raise ValueError(f"Unknown metric {metric!r}; minigraph knows 'accuracy'")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
-        self._compile_args = metrics
-        self._training = None
+        self.metric = metrics[0] if metrics else None
+        self._training_graph = None
         if self.outputs is not None:
-            self._build_training()
+            self._build_training_graph()
 
-    def _build_training(self) -> None:
-        with self.graph.as_default():
-            targets = mg.placeholder(self.outputs.dtype, shape=self.outputs.shape, name=f"{self.layers[-1].name}_target")
-            with mg.name_scope("loss"):
-                loss = mg.reduce_mean(self.loss(targets, self.outputs), name="mean")
-            with mg.name_scope("metrics"):
-                correct = _correct_count(targets, self.outputs)
-            train_op = self.optimizer.minimize(loss, var_list=self.trainable_weights)
-        fresh = [v.initializer for v in self.optimizer.variables() if not self.session.is_initialized(v)]
-        if fresh:
-            self.session.run(fresh)
-        self._training = {"targets": targets, "loss": loss, "correct": correct, "train_op": train_op}
+    def _build_training_graph(self) -> None:
+        self._training_graph = build_training_graph(
+            self.outputs, self.loss, self.optimizer, self.trainable_weights, name=self.layers[-1].name
+        )
+        self._initialize(self.optimizer.variables())
 
-    def _require_compiled(self, where: str, x) -> dict:
-        if self._compile_args is None:
+    def _require_compiled(self, where: str, x) -> TrainingGraph:
+        if self.loss is None:
             raise RuntimeError(f"{where}: you must compile() model {self.name} before using it")
         self._require_built(where, x)
-        if self._training is None:
-            self._build_training()
-        return self._training
+        if self._training_graph is None:
+            self._build_training_graph()
+        return self._training_graph
 
     # --- data checks --------------------------------------------------------------
     def _check_x(self, x, where: str) -> np.ndarray:
@@ -186,7 +190,7 @@ class Sequential:
                 f"{where}: model {self.name} expects x of shape {format_shape(expected)} "
                 f"({expected[-1]} features per row), got x of shape {array.shape}"
             )
-        return array.astype(np.float32, copy=False)
+        return array.astype(self.inputs.dtype, copy=False)
 
     def _check_xy(self, x, y, where: str) -> tuple[np.ndarray, np.ndarray]:
         x = self._check_x(x, where)
@@ -209,117 +213,109 @@ class Sequential:
                     f"{where}: categorical_crossentropy expects one-hot labels (each row sums to 1), "
                     f"but y[{i}] = {y[i].tolist()}"
                 )
-        return x, y.astype(np.float32, copy=False)
+        return x, y.astype(self.outputs.dtype, copy=False)
+
+    def _hold_out(self, x, y, validation_split: float, validation_data):
+        """The rows to train on, and the (x, y) to validate on (or None): validation_data,
+        or the last `validation_split` of the rows, taken before any shuffling."""
+        validation = None
+        if validation_data is not None:
+            validation = self._check_xy(validation_data[0], validation_data[1], "fit() validation_data")
+        elif validation_split:
+            if not 0 < validation_split < 1:
+                raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+            split_at = int(len(x) * (1 - validation_split))
+            x, y, validation = x[:split_at], y[:split_at], (x[split_at:], y[split_at:])
+        if len(x) == 0:
+            raise ValueError("fit(): no training samples left (is validation_split too large?)")
+        return x, y, validation
 
     # --- fit / evaluate / predict ----------------------------------------------------
     def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose=1, callbacks=None,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             initial_epoch: int = 0) -> History:
-        """Trains for `epochs` passes over (x, y) in batches; returns the History."""
-        training = self._require_compiled("fit()", x)
+        """Trains for `epochs` passes over (x, y) in batches; returns the History.
+
+        The validation rows are held out first. Each epoch then shuffles the training
+        rows (unless shuffle=False), takes one optimizer step per batch, and measures
+        the validation rows; the callbacks hear of every batch and every epoch.
+        """
+        self._require_compiled("fit()", x)
         x, y = self._check_xy(x, y, "fit()")
-        batch_size = _check_batch_size(batch_size)
+        batch_size = check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else verbose
-        if validation_data is not None:
-            x_val, y_val = self._check_xy(validation_data[0], validation_data[1], "fit() validation_data")
-        elif validation_split:
-            if not 0 < validation_split < 1:
-                raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
-            split_at = int(len(x) * (1 - validation_split))
-            x, x_val, y, y_val = x[:split_at], x[split_at:], y[:split_at], y[split_at:]
-        else:
-            x_val = y_val = None
-        if len(x) == 0:
-            raise ValueError("fit(): no training samples left (is validation_split too large?)")
+        x, y, validation = self._hold_out(x, y, validation_split, validation_data)
+        self.history = History()
+        params = {"epochs": epochs, "steps": math.ceil(len(x) / batch_size), "batch_size": batch_size,
+                  "samples": len(x), "verbose": verbose}
+        progress = [ProgbarLogger(verbose)] if verbose else []
+        callbacks = CallbackList(progress + list(callbacks or []) + [self.history], self, params)
+        if verbose:
+            validate = f", validate on {len(validation[0])} samples" if validation is not None else ""
+            print(f"Train on {len(x)} samples{validate}", flush=True)
 
-        history = History()
-        callback_list = [ProgbarLogger(verbose)] if verbose else []
-        callback_list += list(callbacks or []) + [history]
-        steps = math.ceil(len(x) / batch_size)
-        for callback in callback_list:
-            if not isinstance(callback, Callback):
-                raise TypeError(f"callbacks must be Callback instances, got {callback!r}")
-            callback.set_model(self)
-            callback.set_params({"epochs": epochs, "steps": steps, "batch_size": batch_size,
-                                 "samples": len(x), "verbose": verbose})
-        if verbose and x_val is not None:  # Keras 2 announced the split, and only when validating
-            print(f"Train on {len(x)} samples, validate on {len(x_val)} samples", flush=True)
-
-        metric = self._metric_name()
-        fetches = [training["train_op"], training["loss"], training["correct"]]
-        inputs, targets = self.inputs, training["targets"]
-        for callback in callback_list:
-            callback.on_train_begin()
+        callbacks.on_train_begin()
         for epoch in range(initial_epoch, epochs):
-            for callback in callback_list:
-                callback.on_epoch_begin(epoch)
-            if shuffle:
-                order = initializers.generator().permutation(len(x))
-                x_epoch, y_epoch = x[order], y[order]
-            else:
-                x_epoch, y_epoch = x, y
-            loss_sum = correct_sum = 0.0
-            for step in range(steps):
-                x_batch = x_epoch[step * batch_size:(step + 1) * batch_size]
-                y_batch = y_epoch[step * batch_size:(step + 1) * batch_size]
-                _, batch_loss, batch_correct = self.session.run(fetches, {inputs: x_batch, targets: y_batch})
-                loss_sum += float(batch_loss) * len(x_batch)
-                correct_sum += float(batch_correct)
-                seen = min((step + 1) * batch_size, len(x))
-                logs = {"loss": loss_sum / seen}
-                if metric:
-                    logs[metric] = correct_sum / seen
-                for callback in callback_list:
-                    callback.on_train_batch_end(step, logs)
-            if x_val is not None:
-                val_loss, val_correct = self._loss_and_correct(x_val, y_val, batch_size)
-                logs["val_loss"] = val_loss
-                if metric:
-                    logs[f"val_{metric}"] = val_correct
-            for callback in callback_list:
-                callback.on_epoch_end(epoch, dict(logs))
-        for callback in callback_list:
-            callback.on_train_end()
-        self.history = history
-        return history
+            callbacks.on_epoch_begin(epoch)
+            rows = initializers.generator().permutation(len(x)) if shuffle else slice(None)
+            for step, (loss, accuracy) in enumerate(self._running_means(x[rows], y[rows], batch_size, train=True)):
+                logs = self._logs(loss, accuracy)
+                callbacks.on_train_batch_end(step, logs)
+            if validation is not None:
+                logs.update(self._logs(*self._measure(*validation, batch_size), prefix="val_"))
+            callbacks.on_epoch_end(epoch, logs)
+        callbacks.on_train_end()
+        return self.history
 
-    def _metric_name(self) -> str | None:
-        return self._compile_args[0] if self._compile_args else None
-
-    def _loss_and_correct(self, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
-        """Mean loss and accuracy over (x, y), batch by batch (batches weighted by size)."""
-        training = self._training
+    def _running_means(self, x: np.ndarray, y: np.ndarray, batch_size: int, train: bool = False):
+        """Runs the loss (after an optimizer step, when `train`) batch by batch; yields the
+        mean loss and accuracy over the rows seen so far (batches weighted by size)."""
+        training = self._training_graph
+        fetches = ([training.train_op] if train else []) + [training.loss, training.correct]
         loss_sum = correct_sum = 0.0
-        for start in range(0, len(x), batch_size):
-            feed = {self.inputs: x[start:start + batch_size], training["targets"]: y[start:start + batch_size]}
-            batch_loss, batch_correct = self.session.run([training["loss"], training["correct"]], feed)
-            loss_sum += float(batch_loss) * len(feed[self.inputs])
-            correct_sum += float(batch_correct)
-        return loss_sum / max(len(x), 1), correct_sum / max(len(x), 1)
+        seen = 0
+        for x_batch, y_batch in batches(batch_size, x, y):
+            *_, loss, correct = self.session.run(fetches, {self.inputs: x_batch, training.targets: y_batch})
+            seen += len(x_batch)
+            loss_sum += float(loss) * len(x_batch)
+            correct_sum += float(correct)
+            yield loss_sum / seen, correct_sum / seen
+
+    def _measure(self, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
+        """Mean loss and accuracy over all of (x, y): the last running means (0 when empty)."""
+        means = (0.0, 0.0)
+        for means in self._running_means(x, y, batch_size):
+            pass
+        return means
+
+    def _logs(self, loss: float, accuracy: float, prefix: str = "") -> dict:
+        """{'loss': ..., 'accuracy': ...} as the callbacks see them (no accuracy without a metric)."""
+        logs = {f"{prefix}loss": loss}
+        if self.metric:
+            logs[f"{prefix}{self.metric}"] = accuracy
+        return logs
 
     def evaluate(self, x=None, y=None, batch_size: int = 32, verbose=1):
         """[loss, accuracy] on (x, y) (just the loss when compiled without metrics)."""
         self._require_compiled("evaluate()", x)
         x, y = self._check_xy(x, y, "evaluate()")
-        batch_size = _check_batch_size(batch_size)
+        batch_size = check_batch_size(batch_size)
         started = time.perf_counter()
-        loss, accuracy = self._loss_and_correct(x, y, batch_size)
-        metric = self._metric_name()
+        loss, accuracy = self._measure(x, y, batch_size)
         if verbose:
-            logs = {"loss": loss, **({metric: accuracy} if metric else {})}
             steps = math.ceil(len(x) / batch_size)
+            logs = self._logs(loss, accuracy)
             print(f"{steps}/{steps} - {time.perf_counter() - started:.0f}s{format_logs(logs)}", flush=True)
-        return [loss, accuracy] if metric else loss
+        return [loss, accuracy] if self.metric else loss
 
     def predict(self, x, batch_size: int = 32, verbose=0) -> np.ndarray:
         """The model's outputs for x, computed batch by batch."""
         self._require_built("predict()", x)
         x = self._check_x(x, "predict()")
-        batch_size = _check_batch_size(batch_size)
-        parts = [self.session.run(self.outputs, {self.inputs: x[i:i + batch_size]})
-                 for i in range(0, len(x), batch_size)]
+        batch_size = check_batch_size(batch_size)
+        parts = [self.session.run(self.outputs, {self.inputs: x_batch}) for (x_batch,) in batches(batch_size, x)]
         if not parts:
-            return np.zeros((0,) + tuple(self.output_shape[1:]), dtype=np.float32)
+            return np.zeros((0,) + tuple(self.output_shape[1:]), dtype=self.outputs.dtype)
         return np.concatenate(parts)
 
     # --- weights --------------------------------------------------------------------
@@ -342,71 +338,13 @@ class Sequential:
         for variable, value in zip(own, weights):
             self.session.set_variable_value(variable, np.asarray(value, dtype=variable.dtype))
 
-    def _weight_keys(self) -> list[tuple[str, mg.Variable]]:
-        """Stable names for saved weights: 'layers/dense_1/kernel', counting layers by
-        class within this model (not the process-wide layer names), as Keras 3 does."""
-        seen: dict[str, int] = {}
-        keys = []
-        for layer in self.layers:
-            base = _snake_case(type(layer).__name__)
-            count = seen.get(base, 0)
-            seen[base] = count + 1
-            path = base if count == 0 else f"{base}_{count}"
-            for w in layer.weights:
-                keys.append((f"layers/{path}/{w.op.name.rsplit('/', 1)[-1]}", w))
-        return keys
-
     def save_weights(self, filepath: str) -> None:
-        """Writes every weight to an .npz file (atomically: a temporary file, then a rename)."""
-        if not str(filepath).endswith(".npz"):
-            raise ValueError(f"save_weights(): the file name must end in .npz, got {filepath!r}")
-        values = dict(zip([k for k, _ in self._weight_keys()], self.get_weights()))
-        directory = os.path.dirname(os.path.abspath(filepath))
-        handle, temporary = tempfile.mkstemp(suffix=".npz", dir=directory)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(file, **values)
-            os.replace(temporary, filepath)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        """Writes every weight to an .npz file (see saving.py)."""
+        saving.save_weights(self, filepath)
 
     def load_weights(self, filepath: str) -> None:
         """Reads weights saved by save_weights; every name and shape is checked first."""
-        with np.load(filepath, allow_pickle=False) as data:
-            stored = {key: data[key] for key in data.files}
-        expected = self._weight_keys()
-        problems = []
-        missing = [k for k, _ in expected if k not in stored]
-        unexpected = sorted(set(stored) - {k for k, _ in expected})
-        if missing:
-            problems.append(f"missing weights {missing}")
-        if unexpected:
-            problems.append(f"unexpected weights {unexpected}")
-        for key, variable in expected:
-            if key in stored and stored[key].shape != tuple(variable.shape):
-                problems.append(
-                    f"{key} has shape {stored[key].shape} in the file but {format_shape(variable.shape)} in the model"
-                )
-        if problems:
-            raise ValueError(f"load_weights({filepath!r}) does not fit model {self.name}: " + "; ".join(problems))
-        self.set_weights([stored[key] for key, _ in expected])
+        saving.load_weights(self, filepath)
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, {len(self.layers)} layers>"
-
-
-def _correct_count(targets: mg.Tensor, outputs: mg.Tensor) -> mg.Tensor:
-    """How many rows of the batch are classified right (categorical accuracy)."""
-    if outputs.shape[-1] == 1:  # one unit: right when both sides agree on > 0.5
-        hits = mg.equal(mg.greater(outputs, 0.5), mg.greater(targets, 0.5))
-    else:
-        hits = mg.equal(mg.argmax(outputs, axis=-1), mg.argmax(targets, axis=-1))
-    return mg.reduce_sum(mg.cast(hits, mg.float32), name="correct")
-
-
-def _check_batch_size(batch_size) -> int:
-    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
