@@ -139,3 +139,34 @@ def test_math_matches_numpy(name, args, numpy):
     a = np.array([[0.5, -1.5], [2.0, 0.25]], np.float32)
     value = K.eval(getattr(K, name)(K.constant(a), *args))
     np.testing.assert_allclose(value, numpy(a), rtol=1e-6)
+
+
+# --- the session Keras keeps (Keras 2: K.set_session, K.batch_set_value) ----------------
+
+
+def test_set_session_makes_keras_use_that_session():
+    w = K.variable(WEIGHTS)
+    with mg.Session() as session:
+        K.set_session(session)
+        assert K.get_session() is session
+        np.testing.assert_array_equal(K.eval(w), WEIGHTS)  # initialised in the session given
+        assert session.is_initialized(w)
+        K.set_value(w, np.zeros((2, 2)))
+        np.testing.assert_array_equal(session.run(w), np.zeros((2, 2)))
+    # a closed session, or one of another graph, is not the default graph's session
+    assert K.get_session() is not session and not K.get_session().closed
+    with mg.Graph().as_default() as other:
+        assert K.get_session().graph is other
+
+
+def test_batch_set_value_sets_each_variable_in_its_own_dtype():
+    a = K.variable(np.zeros((2, 2)))
+    b = K.variable(np.zeros(3), dtype="float64")
+    K.batch_set_value([(a, [[1, 2], [3, 4]]), (b, np.arange(3))])
+    a_value, b_value = K.batch_get_value([a, b])
+    np.testing.assert_array_equal(a_value, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(b_value, [0, 1, 2])
+    assert (a_value.dtype, b_value.dtype) == (np.float32, np.float64)
+    with pytest.raises(ValueError, match=r"Cannot set variable Variable of shape \(2, 2\) to a value of shape \(3,\)"):
+        K.batch_set_value([(a, np.zeros(3))])
+    np.testing.assert_array_equal(K.get_value(a), [[1, 2], [3, 4]])
