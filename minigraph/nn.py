@@ -1,5 +1,13 @@
 """``mg.nn``: the neural-network functions, under the names ``tf.nn`` gives them."""
 
+from minigraph.ops.conv import (  # noqa: F401
+    avg_pool,
+    bias_add,
+    conv2d,
+    conv2d_backprop_filter,
+    conv2d_backprop_input,
+    max_pool,
+)
 from minigraph.ops.nn import (  # noqa: F401
     log_softmax,
     relu,
@@ -9,4 +17,14 @@ from minigraph.ops.nn import (  # noqa: F401
     tanh,
 )
 
-softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
+from minigraph import subset as _subset
+
+
+def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, dim=None):
+    """The cross-entropy with TF 1.13+'s signature for the _v2 name: labels first, so a
+    positional call (labels, logits) reads the right way round. `dim` is axis's old name."""
+    axis = dim if axis is None else axis
+    return softmax_cross_entropy_with_logits(labels=labels, logits=logits, dim=-1 if axis is None else axis, name=name)
+
+
+__getattr__ = _subset.missing_names(__name__, "tf.nn")
