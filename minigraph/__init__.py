@@ -21,14 +21,14 @@ from minigraph.graph import (
     Operation,
     Tensor,
     control_dependencies,
-    convert_to_tensor,
     get_default_graph,
+    get_default_session,
     name_scope,
     reset_default_graph,
 )
 from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, ...)
 from minigraph.ops import Variable
-from minigraph.session import InteractiveSession, Session, get_default_session
+from minigraph.session import InteractiveSession, Session
 from minigraph import viz
 
 __version__ = "0.1.0"

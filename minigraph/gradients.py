@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from minigraph.graph import Operation, Tensor, format_shape, tensor_or_none
+from minigraph import dtypes
+from minigraph.graph import GRADIENT, Operation, Tensor, tensor_or_none, value_producers, walk
 from minigraph.ops.array import constant_like, ones_like
 from minigraph.ops.math import add_n
+from minigraph.shapes import format_shape, is_compatible
 
 
 def _as_tensor_list(values, what: str) -> list[Tensor]:
@@ -38,35 +40,18 @@ def _as_tensor_list(values, what: str) -> list[Tensor]:
 
 
 def _ops_between(ys: list[Tensor], xs: list[Tensor]) -> set[Operation]:
-    """The ops that are reached backwards from ys and forwards from xs."""
-    backward: set[Operation] = set()
-    stack = [y.op for y in ys]
-    while stack:
-        op = stack.pop()
-        if op not in backward:
-            backward.add(op)
-            stack.extend(t.op for t in op.value_inputs)
-    consumers: dict[Tensor, list[Operation]] = {}
+    """The ops that are reached backwards from ys (through values) and forwards from xs."""
+    backward = walk([y.op for y in ys], value_producers)
+    consumers: dict[Operation, list[Operation]] = {}
     for op in backward:
-        for t in op.inputs:
-            consumers.setdefault(t, []).append(op)
-    between: set[Operation] = set()
-    stack = [x.op for x in xs if x.op in backward]
-    while stack:
-        op = stack.pop()
-        if op not in between:
-            between.add(op)
-            for output in op.outputs:
-                stack.extend(consumers.get(output, ()))
-    return between
+        for producer in value_producers(op):
+            consumers.setdefault(producer, []).append(op)
+    return walk([x.op for x in xs if x.op in backward], lambda op: consumers.get(op, ()))
 
 
 def _check_gradient(op: Operation, tensor: Tensor, gradient: Tensor) -> None:
     """Every gradient has its input's shape and dtype; a mismatch is a bug in a rule."""
-    same_rank = tensor.shape is None or gradient.shape is None or len(tensor.shape) == len(gradient.shape)
-    if not same_rank or any(
-        a is not None and b is not None and a != b for a, b in zip(tensor.shape or (), gradient.shape or ())
-    ) or gradient.dtype != tensor.dtype:
+    if not is_compatible(tensor.shape, gradient.shape) or gradient.dtype != tensor.dtype:
         raise AssertionError(
             f"The gradient rule of {op.type_name} '{op.name}' gave {gradient!r} for input {tensor!r}: "
             f"expected shape {format_shape(tensor.shape)} and dtype {tensor.dtype.name}"
@@ -88,7 +73,7 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients") -> list[Tensor | No
         raise ValueError(f"gradients(): {len(grad_ys)} grad_ys given for {len(ys)} ys")
 
     between = _ops_between(ys, xs)
-    with graph.as_default(), graph.gradient_construction(), graph.name_scope(name):
+    with graph.as_default(), graph.building(GRADIENT), graph.name_scope(name):
         received: dict[Tensor, list[Tensor]] = {}
         for i, (y, grad_y) in enumerate(zip(ys, grad_ys)):
             if grad_y is None:
@@ -96,19 +81,23 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients") -> list[Tensor | No
             else:
                 given = tensor_or_none(grad_y)
                 grad_y = given if given is not None else constant_like(grad_y, y)
-                _check_gradient(y.op, y, grad_y)
+                if not is_compatible(y.shape, grad_y.shape) or grad_y.dtype != y.dtype:
+                    raise ValueError(
+                        f"gradients(): grad_ys[{i}] {grad_y!r} does not fit ys[{i}] {y!r}: expected "
+                        f"shape {format_shape(y.shape)} and dtype {y.dtype.name}"
+                    )
             received.setdefault(y, []).append(grad_y)
 
         for op in sorted(between, key=lambda op: op.index, reverse=True):
             if not op.outputs or op.outputs[0] not in received:
                 continue
-            if not any(t.op in between and t.dtype.kind == "f" for t in op.inputs):
+            if not any(t.op in between and dtypes.is_floating(t.dtype) for t in op.inputs):
                 continue  # an x's own op, a leaf, or integer inputs: no gradient goes further
             grad_output = _sum_paths(received[op.outputs[0]])
             with graph.name_scope(f"{op.name}_grad"):
                 input_grads = op.gradient(grad_output)
             for tensor, grad in zip(op.inputs, input_grads):
-                if grad is None or tensor.dtype.kind != "f" or tensor.op not in between:
+                if grad is None or not dtypes.is_floating(tensor.dtype) or tensor.op not in between:
                     continue
                 _check_gradient(op, tensor, grad)
                 received.setdefault(tensor, []).append(grad)

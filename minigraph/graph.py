@@ -19,20 +19,27 @@ ops, so gradients are graph nodes too).
 
 A ``Graph`` gives every node a unique name (``add``, ``add_1``, ``gradients/add_grad/...``)
 and keeps them in creation order, which is always a valid topological order: a node's
-inputs exist before it does.
+inputs exist before it does. ``walk`` follows edges backwards (or forwards) through
+it; each caller says which edges count (values only, or control edges too).
+
+This module imports no op: the layers point one way (graph, then ops, then gradients,
+then session). The one exception is Tensor's operators: ``x + y`` must build an
+``Add`` node, and ``Add`` is defined in ``minigraph.ops``, which imports this module.
+The operators look ``minigraph.ops`` up when they are called (``_ops()``), so a
+reader sees ``__add__ -> ops.add`` right here instead of operators patched onto
+Tensor from afar.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from minigraph import dtypes
-from minigraph.shapes import Shape, format_shape, normalize_shape
-from minigraph.shapes import fits as shape_fits  # noqa: F401  (kept for callers until they move)
+from minigraph.graph_def import GraphDef, graph_def_of
+from minigraph.shapes import Shape, format_shape
 
 
 class Tensor:
@@ -74,11 +81,9 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """Runs this tensor in `session` (default: the session of the enclosing `with`)."""
-        from minigraph.session import get_default_session
-
         return (session or get_default_session()).run(self, feed_dict)
 
-    # Operators. Imported late: the ops modules import this one.
+    # Operators build op nodes; see the module docstring for why ops is looked up late.
     def __add__(self, other):
         return _ops().add(self, other)
 
@@ -124,13 +129,17 @@ class Tensor:
     def __lt__(self, other):
         return _ops().greater(other, self)
 
-    __hash__ = object.__hash__
-
 
 def _ops():
-    import minigraph.ops as ops
+    import minigraph.ops as ops  # the one import against the layers: see the module docstring
 
     return ops
+
+
+# The roles a node can play; drawings put the last two in the "backward" box.
+FORWARD = "forward"  # what the user built
+GRADIENT = "gradient"  # built by gradients()
+UPDATE = "update"  # built by an optimizer: its state, updates and step count
 
 
 class Operation:
@@ -139,42 +148,67 @@ class Operation:
     Class attributes a subclass sets:
       type_name     the TensorFlow op type, shown in GraphDefs and drawings ("AddV2")
       default_name  the node name when none is given ("add", as TF names it)
-      stateful      True when forward reads or writes the session's variables
+      input_names   TF's names for the inputs, in order ("x", "y"): drawings label
+                    edges with them and errors quote them
       has_output    False for ops that only have an effect (NoOp, group)
+      ref_inputs    positions of inputs that are *ref inputs*: edges to a variable's
+                    storage node itself, not to a value (see variable_store.py)
+      writes_variables  True when running the op changes a variable (Assign, updates)
+      stateful      True when two runs may differ with the same inputs (it reads a
+                    variable or draws random numbers): never computed ahead of time
 
-    Methods a subclass defines:
-      infer(*inputs)            -> (shape, dtype) of the output; raises on bad inputs
-      forward(*values)          -> numpy value (stateful ops get the variable store first)
-      gradient(grad_output)     -> one tensor or None per input, built from ops
+    Methods a subclass defines, each taking one argument per input, in order:
+      infer(*inputs)        the static rule: the inputs as Tensors (a ref input as the
+                            Variable) -> (shape, dtype) of the output. Pure: it only
+                            checks and computes; it raises on inputs that can't work.
+      forward(*values)      the kernel: each input's value as a numpy array (a ref
+                            input as a VariableRef, with read() and write()) -> the
+                            output's numpy value (None for ops without output).
+      gradient(grad_output) one tensor or None per input, built from ops.
+
+    Attributes (``self.attrs``) are normalised by the lowercase builder function
+    (``transpose``, ``reduce_sum``) before the node exists, so every method reads them
+    as they are. Builders also turn Python values into constants: the constructor
+    takes tensors only.
     """
 
     type_name = "Op"
     default_name = None
-    input_names: tuple[str, ...] = ()  # TF's names for the inputs ("x", "y"), for drawings and errors
-    stateful = False
+    input_names: tuple[str, ...] = ()
     has_output = True
+    ref_inputs: tuple[int, ...] = ()
+    writes_variables = False
+    stateful = False
 
-    ref_inputs: tuple[int, ...] = ()  # inputs that are variables' storage slots, not values
-    writes_variables = False  # True for Assign and the optimizers' updates
-
-    def __init__(self, *inputs, name: str | None = None, control_inputs=(), exact_name=False, **attrs):
+    def __init__(self, *inputs, name: str | None = None, control_inputs=(), **attrs):
         graph = _graph_of(inputs)
-        tensors = tuple(
-            x if i in self.ref_inputs else convert_to_tensor(x, graph=graph) for i, x in enumerate(inputs)
-        )
+        base_name = name or self.default_name or self.type_name
         self.graph = graph
-        self.inputs = tensors
         self.attrs = attrs
-        # exact_name: the name was reserved already (a Variable's own name scope)
-        self.name = name if exact_name else graph.unique_name(name or self.default_name or self.type_name)
+        # the name this node will get, shown in errors; only reserved once the node is valid
+        self.name = graph.unique_name(base_name, reserve=False)
+        self.inputs = tuple(
+            x if i in self.ref_inputs else self._input_tensor(x, i) for i, x in enumerate(inputs)
+        )
         self.control_inputs = tuple(graph.control_inputs_for(control_inputs))
-        self.is_gradient = graph.building_gradients
+        self.role = graph.role
         if self.has_output:
-            shape, dtype = self.infer(*tensors)
-            self.outputs = (Tensor(self, shape, dtype),)
+            shape, dtype = self.infer(*self.inputs)
+            self.outputs: tuple[Tensor, ...] = (Tensor(self, shape, dtype),)
         else:
             self.outputs = ()
+        self.name = graph.unique_name(base_name)
         graph.add_operation(self)
+
+    def _input_tensor(self, x, position: int) -> Tensor:
+        tensor = tensor_or_none(x)
+        if tensor is None:
+            raise self.error(
+                f"input '{self.input_name(position)}' must be a Tensor, got {x!r}; the lowercase "
+                "builder functions (mg.add, mg.matmul, ...) turn Python values into constants",
+                TypeError,
+            )
+        return tensor
 
     # --- what subclasses override -------------------------------------------------
     def infer(self, *inputs: Tensor) -> tuple[Shape | None, np.dtype]:
@@ -198,24 +232,28 @@ class Operation:
 
     @property
     def value_inputs(self) -> tuple[Tensor, ...]:
-        """The inputs whose values flow in (ref inputs name a variable's slot instead)."""
+        """The inputs whose values flow in (ref inputs name a variable's storage instead)."""
         return tuple(t for i, t in enumerate(self.inputs) if i not in self.ref_inputs)
+
+    def input_name(self, position: int) -> str:
+        """TF's name for one input ('a', 'b' for MatMul); 'inputs[2]' for a list input."""
+        if position < len(self.input_names):
+            return self.input_names[position]
+        return f"inputs[{position}]"
 
     @property
     def type(self) -> str:
         return self.type_name
 
-    def run(self, feed_dict=None, session=None):
+    def run(self, feed_dict=None, session=None) -> None:
         """Runs this op in `session` (default: the session of the enclosing `with`)."""
-        from minigraph.session import get_default_session
-
         (session or get_default_session()).run(self, feed_dict)
 
     def __repr__(self) -> str:
         return f'<minigraph.Operation "{self.name}" type={self.type_name}>'
 
     def error(self, message: str, kind: type = ValueError) -> Exception:
-        """An error that names this node, for shape rules to raise."""
+        """An error that names this node, for shape rules and kernels to raise."""
         return kind(f"{message} (node '{self.name}', op {self.type_name})")
 
 
@@ -224,37 +262,48 @@ class Graph:
 
     def __init__(self):
         self.operations: list[Operation] = []
+        self.variables: list = []  # the Variables built in this graph, in creation order
+        self.role = FORWARD  # the role of the ops being built (see `building`)
         self._by_name: dict[str, Operation] = {}
         self._name_counts: dict[str, int] = {}
         self._scope: list[str] = []
         self._control_stack: list[list[Operation]] = []
-        self._gradient_depth = 0
-        self.variables: list = []  # minigraph.ops.state.Variable, in creation order
 
     # --- names ------------------------------------------------------------------
-    def unique_name(self, name: str) -> str:
-        """'add' -> 'add', then 'add_1', 'add_2'... inside the current name scope."""
+    def unique_name(self, name: str, reserve: bool = True) -> str:
+        """'add' -> 'add', then 'add_1', 'add_2'... inside the current name scope.
+
+        A name ending in '/' (what `name_scope` returns) is taken as it is, without the
+        '/', as in TF. `reserve=False` only says which name would be next.
+        """
+        if name.endswith("/"):
+            return name[:-1]
         full = "/".join(self._scope + [name]) if self._scope else name
         count = self._name_counts.get(full, 0)
-        self._name_counts[full] = count + 1
-        if count == 0:
-            return full
-        candidate = f"{full}_{count}"
-        while candidate in self._name_counts:
+        candidate = full if count == 0 else f"{full}_{count}"
+        while count and candidate in self._name_counts:
             count += 1
             candidate = f"{full}_{count}"
-        self._name_counts[candidate] = 1
-        self._name_counts[full] = count + 1
+        if reserve:
+            self._name_counts[full] = count + 1
+            if candidate != full:
+                self._name_counts[candidate] = 1
         return candidate
 
     @contextlib.contextmanager
     def name_scope(self, name: str) -> Iterator[str]:
-        """Prefixes the names of the ops built inside: 'gradients/add_grad/Neg'."""
+        """Prefixes the names of the ops built inside: 'gradients/add_grad/Neg'.
+
+        Yields the scope's name with a trailing '/': an op given that name takes it
+        exactly (a Variable's storage node is named 'Variable', its parts 'Variable/read').
+        """
+        if name is None or not isinstance(name, str):
+            raise TypeError(f"name_scope() needs a string name, got {name!r}")
         scope = self.unique_name(name)
         saved = self._scope
         self._scope = scope.split("/")
         try:
-            yield scope
+            yield scope + "/"
         finally:
             self._scope = saved
 
@@ -266,29 +315,39 @@ class Graph:
         if ops is None:
             self._control_stack = []
         else:
-            self._control_stack = saved + [[_as_operation(op) for op in ops]]
+            self._control_stack = saved + [self._own_operations(ops, "control_dependencies()")]
         try:
             yield
         finally:
             self._control_stack = saved
 
     def control_inputs_for(self, explicit) -> list[Operation]:
+        """The control inputs of a new op: the enclosing control_dependencies, then `explicit`."""
         result = [op for frame in self._control_stack for op in frame]
-        result += [_as_operation(op) for op in explicit]
+        result += self._own_operations(explicit, "control_inputs")
         return list(dict.fromkeys(result))
 
+    def _own_operations(self, items, what: str) -> list[Operation]:
+        """Ops (or the ops of tensors) of this graph; anything else is refused by name."""
+        if items is None or isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+            raise TypeError(f"{what} needs a list of operations or tensors, got {items!r}")
+        ops = []
+        for item in items:
+            op = as_operation(item)
+            if op.graph is not self:
+                raise ValueError(f"{what}: {op!r} is from another graph than the ops it would control")
+            ops.append(op)
+        return ops
+
     @contextlib.contextmanager
-    def gradient_construction(self) -> Iterator[None]:
-        """Marks the ops built inside as part of the backward graph (for drawings)."""
-        self._gradient_depth += 1
+    def building(self, role: str) -> Iterator[None]:
+        """Marks the ops built inside as GRADIENT or UPDATE nodes (for drawings)."""
+        saved = self.role
+        self.role = role
         try:
             yield
         finally:
-            self._gradient_depth -= 1
-
-    @property
-    def building_gradients(self) -> bool:
-        return self._gradient_depth > 0
+            self.role = saved
 
     # --- the ops ------------------------------------------------------------------
     def add_operation(self, op: Operation) -> None:
@@ -314,49 +373,129 @@ class Graph:
             raise ValueError(f"The name '{name}' refers to an Operation with no output")
         return op.outputs[0]
 
-    def as_graph_def(self):
-        from minigraph.graph_def import graph_def_of
+    def as_graph_element(self, obj, allow_tensor: bool = True, allow_operation: bool = True):
+        """The tensor or op of this graph that `obj` names: a Tensor, a Variable (its
+        read), an Operation, or a name ('add:0' for a tensor, 'add' for an op)."""
+        if isinstance(obj, str):
+            element = self.get_tensor_by_name(obj) if ":" in obj else self.get_operation_by_name(obj)
+        elif isinstance(obj, Operation):
+            element = obj
+        else:
+            element = tensor_or_none(obj)
+        allowed = (Tensor,) * allow_tensor + (Operation,) * allow_operation
+        if not isinstance(element, allowed):
+            kinds = " or ".join(k for k, ok in (("a Tensor", allow_tensor), ("an Operation", allow_operation)) if ok)
+            raise TypeError(f"{obj!r} of type {type(obj).__name__} cannot be used here: expected {kinds} "
+                            "of this graph, or its name")
+        if element.graph is not self:
+            raise ValueError(f"{obj!r} is not an element of this graph.")
+        return element
 
+    def as_graph_def(self) -> GraphDef:
         return graph_def_of(self)
 
     @contextlib.contextmanager
     def as_default(self) -> Iterator["Graph"]:
-        _default_graphs.stack.append(self)
+        _defaults.graphs.append(self)
         try:
             yield self
         finally:
-            _default_graphs.stack.pop()
+            _defaults.graphs.pop()
 
     def __repr__(self) -> str:
         return f"<minigraph.Graph with {len(self.operations)} operations>"
 
 
-# --- the default graph -----------------------------------------------------------
+# --- walking the graph ------------------------------------------------------------
 
 
-class _DefaultGraphs(threading.local):
+def walk(start: Iterable[Operation], edges: Callable[[Operation], Iterable[Operation]]) -> set[Operation]:
+    """Every op reachable from `start` by following `edges(op)`, start included.
+
+    An explicit stack, not recursion: a chain of 100,000 ops must not hit Python's
+    recursion limit. The edge rule says which way and which edges: the functions
+    below follow inputs backwards; gradients() also walks forwards to consumers.
+    """
+    seen: set[Operation] = set()
+    stack = list(start)
+    while stack:
+        op = stack.pop()
+        if op not in seen:
+            seen.add(op)
+            stack.extend(edges(op))
+    return seen
+
+
+def value_producers(op: Operation) -> list[Operation]:
+    """The ops whose values flow into `op` (what a derivative can pass through)."""
+    return [t.op for t in op.value_inputs]
+
+
+def run_dependencies(op: Operation, fed: frozenset = frozenset()) -> list[Operation]:
+    """What must run before `op`: its value inputs' producers, unless fed, and its
+    control inputs. A ref input needs nothing to run: the variable's value is stored."""
+    return [t.op for t in op.value_inputs if t not in fed] + list(op.control_inputs)
+
+
+def every_producer(op: Operation) -> list[Operation]:
+    """Every op `op` has an edge from: value inputs, ref inputs, control inputs (for drawings)."""
+    return [t.op for t in op.inputs] + list(op.control_inputs)
+
+
+# --- the default graph and the default session ------------------------------------
+
+
+class _Defaults(threading.local):
+    """Per thread, as in TF: the `with graph.as_default()` and `with sess:` stacks."""
+
     def __init__(self):
-        self.stack: list[Graph] = []
+        self.graphs: list[Graph] = []
         self.global_graph = Graph()
+        self.sessions: list = []
 
 
-_default_graphs = _DefaultGraphs()
+_defaults = _Defaults()
 
 
 def get_default_graph() -> Graph:
     """The innermost `with graph.as_default():`, else the global graph."""
-    stack = _default_graphs.stack
-    return stack[-1] if stack else _default_graphs.global_graph
+    return _defaults.graphs[-1] if _defaults.graphs else _defaults.global_graph
 
 
 def reset_default_graph() -> None:
     """Replaces the global graph with an empty one (not allowed inside `as_default`)."""
-    if _default_graphs.stack:
+    if _defaults.graphs:
         raise AssertionError("Do not use reset_default_graph() inside a `with graph.as_default():` block")
-    _default_graphs.global_graph = Graph()
+    _defaults.global_graph = Graph()
 
 
-# --- turning Python values into tensors -------------------------------------------
+@contextlib.contextmanager
+def default_session(session) -> Iterator:
+    """Makes `session` the one `tensor.eval()` and `op.run()` use, inside the block.
+
+    The only way onto the default-session stack: `with sess:`, `sess.as_default()`
+    and InteractiveSession all go through it.
+    """
+    _defaults.sessions.append(session)
+    try:
+        yield session
+    finally:
+        # remove this session, wherever it is: an InteractiveSession may close late
+        index = len(_defaults.sessions) - 1 - _defaults.sessions[::-1].index(session)
+        del _defaults.sessions[index]
+
+
+def get_default_session():
+    """The session of the innermost `with sess:` (or `sess.as_default()`)."""
+    if not _defaults.sessions:
+        raise ValueError(
+            "Cannot evaluate without a session: no default session is registered. Use "
+            "`with mg.Session():` or pass session=sess."
+        )
+    return _defaults.sessions[-1]
+
+
+# --- what a value stands for -----------------------------------------------------
 
 
 def _graph_of(inputs) -> Graph:
@@ -364,7 +503,7 @@ def _graph_of(inputs) -> Graph:
     graph = None
     first = None
     for x in inputs:
-        t = x if isinstance(x, Tensor) else None
+        t = x if isinstance(x, Tensor) else tensor_or_none(x)  # a Variable is in its own graph
         if t is None:
             continue
         if graph is None:
@@ -376,33 +515,15 @@ def _graph_of(inputs) -> Graph:
 
 def tensor_or_none(x) -> Tensor | None:
     """The tensor `x` stands for (a Variable stands for its `read`), or None."""
-    # A Variable is used through its `read` node, as in TF1; it says so here.
+    # A Variable is used through its `read` node, as in TF1; it says so itself.
     to_tensor = getattr(x, "_as_graph_tensor", None)
     if to_tensor is not None:
         return to_tensor()
     return x if isinstance(x, Tensor) else None
 
 
-def convert_to_tensor(value, dtype=None, graph: Graph | None = None, name: str | None = None) -> Tensor:
-    """A tensor stays itself (dtype checked); anything else becomes a Const node."""
-    tensor = tensor_or_none(value)
-    if tensor is not None:
-        if dtype is not None and tensor.dtype != dtypes.as_dtype(dtype):
-            raise TypeError(
-                f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for {tensor!r}"
-            )
-        if graph is not None and tensor.graph is not graph:
-            raise ValueError(f"{tensor!r} must be from the same graph as the op that uses it")
-        return tensor
-    from minigraph.ops.array import constant
-
-    if graph is None:
-        return constant(value, dtype=dtype, name=name)
-    with graph.as_default():
-        return constant(value, dtype=dtype, name=name)
-
-
-def _as_operation(x) -> Operation:
+def as_operation(x) -> Operation:
+    """An Operation stays itself; a Tensor (or Variable) stands for the op making it."""
     if isinstance(x, Operation):
         return x
     tensor = tensor_or_none(x)

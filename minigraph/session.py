@@ -8,63 +8,88 @@
    and order those ops as the graph created them (creation order is topological:
    an op's inputs exist before it). The plan for a (fetches, fed tensors) pair is
    made once and cached, so a training loop pays for it on its first step only.
-3. **Execute** the plan in a tight loop over a flat list of values, and hand back
-   the fetched ones in the structure they were asked in (a tensor, a list, a dict...).
+3. **Execute** the plan: a list holds the run's values, and each ``Step`` calls one
+   op's kernel on values at known positions of that list and stores its result at
+   another. The fetched values are handed back in the structure they were asked in
+   (a tensor, a list, a dict...: see ``nest.py``).
 
-Variable values live in ``self._variables`` for the session's life; all other
-values are dropped when ``run`` returns.
+Variable values live in the session's ``VariableStore`` for the session's life;
+all other values are dropped when ``run`` returns.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
+import contextlib
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from minigraph import dtypes
-from minigraph.graph import Graph, Operation, Tensor, format_shape, get_default_graph, shape_fits, tensor_or_none
+from minigraph import dtypes, nest
+from minigraph.errors import InvalidArgumentError, OpError
+from minigraph.graph import (
+    Graph,
+    Operation,
+    Tensor,
+    default_session,
+    get_default_graph,
+    run_dependencies,
+    tensor_or_none,
+    walk,
+)
 from minigraph.ops.array import Placeholder
-from minigraph.ops.state import FailedPreconditionError, Variable
+from minigraph.ops.state import Variable
+from minigraph.shapes import fits, format_shape
+from minigraph.variable_store import VariableStore
+
+# What a kernel raises when the values it was given can't work (a matmul whose
+# run-time shapes don't line up, an index out of range). They become
+# InvalidArgumentError naming the op. Anything else (an AttributeError, a KeyError)
+# is a bug in minigraph and is left as it is, so its traceback points at the bug.
+BAD_VALUE_ERRORS = (ValueError, IndexError, ArithmeticError)
 
 
-class InvalidArgumentError(ValueError):
-    """A value given to, or computed in, a run does not fit (TF's error of that name)."""
+@dataclass(frozen=True)
+class Step:
+    """One op of a plan: call `kernel` on the values at `arguments`, store at `result`."""
+
+    op: Operation
+    kernel: Callable
+    arguments: tuple[int, ...]  # positions in the run's value list, one per input
+    result: int | None  # where the output goes; None for ops without output
 
 
-def _tf_shape(shape) -> str:
-    """(None, 784) -> '[?,784]', as TF's messages print shapes."""
-    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+class Plan:
+    """What one kind of run does: the steps in order, where the feeds go, where the
+    fetches come from. Positions index one list of values, made afresh for each run
+    from `initial_values` (which holds the VariableRefs that stateful ops get)."""
 
-
-class _Plan:
-    """The ops one kind of run needs, in order, wired to slots of a value list."""
-
-    def __init__(self, steps, feed_slots, fetch_slots, size):
-        self.steps = steps  # (op, kernel, input slots, output slot)
-        self.feed_slots = feed_slots  # fed tensor -> slot
-        self.fetch_slots = fetch_slots  # one slot per fetch; None for ops without output
-        self.size = size
+    def __init__(self, steps: list[Step], feed_positions: dict, fetch_positions: list, initial_values: list):
+        self.steps = steps
+        self.feed_positions = feed_positions  # fed tensor -> position
+        self.fetch_positions = fetch_positions  # one per fetch; None for an op
+        self.initial_values = initial_values
 
     def execute(self, feeds: dict) -> list:
-        values: list[Any] = [None] * self.size
-        for tensor, slot in self.feed_slots.items():
-            values[slot] = feeds[tensor]
-        step = None
-        try:
-            for step in self.steps:
-                _, kernel, inputs, out = step
-                values[out] = kernel(*[values[i] for i in inputs])
-        except FailedPreconditionError:
-            raise
-        except Exception as error:
-            op, _, inputs, _ = step
-            shapes = ", ".join(str(np.shape(values[i])) for i in inputs)
-            raise InvalidArgumentError(
-                f"{op.type_name} '{op.name}' failed on inputs of shape {shapes}: {error}"
-            ) from error
-        return [None if slot is None else values[slot] for slot in self.fetch_slots]
+        values: list[Any] = list(self.initial_values)
+        for tensor, position in self.feed_positions.items():
+            values[position] = feeds[tensor]
+        for step in self.steps:
+            arguments = [values[i] for i in step.arguments]
+            try:
+                result = step.kernel(*arguments)
+            except OpError:
+                raise
+            except BAD_VALUE_ERRORS as error:
+                raise _failed(step.op, arguments, error) from error
+            if step.result is not None:
+                values[step.result] = result
+        return [None if position is None else values[position] for position in self.fetch_positions]
+
+
+def _failed(op: Operation, arguments: list, error: Exception) -> InvalidArgumentError:
+    shapes = ", ".join(str(np.shape(a)) for a in arguments if isinstance(a, np.ndarray))
+    return InvalidArgumentError(f"{op.type_name} '{op.name}' failed on inputs of shape {shapes}: {error}", op=op)
 
 
 class Session:
@@ -72,17 +97,17 @@ class Session:
 
     def __init__(self, graph: Graph | None = None):
         self.graph = graph or get_default_graph()
-        self._variables: dict[Operation, np.ndarray] = {}
-        self._plans: dict[tuple, _Plan] = {}
+        self._store = VariableStore()
+        self._plans: dict[tuple, Plan] = {}
         self._closed = False
+        self._contexts = contextlib.ExitStack()
 
     # --- the public API ---------------------------------------------------------------
     def run(self, fetches, feed_dict=None):
         """Computes `fetches` (a tensor, an op, or a nested list/tuple/dict of them)."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        flat: list = []
-        rebuild = _flatten(fetches, flat, self._resolve_fetch)
+        flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
         feeds = self._check_feeds(feed_dict)
         key = (tuple(flat), frozenset(feeds))  # the order of feed_dict doesn't matter
         plan = self._plans.get(key)
@@ -90,7 +115,7 @@ class Session:
             plan = self._plans[key] = self._make_plan(flat, feeds)
         # the caller owns what run returns: never a variable's stored array or a constant
         values = [np.array(v) if isinstance(v, np.ndarray) else v for v in plan.execute(feeds)]
-        return rebuild(iter(values))
+        return nest.pack_sequence_as(fetches, values)
 
     @property
     def closed(self) -> bool:
@@ -99,27 +124,25 @@ class Session:
 
     def close(self) -> None:
         self._closed = True
-        self._variables.clear()
-
-    def __enter__(self) -> "Session":
-        _default_sessions.stack.append(self)
-        self._graph_context = self.graph.as_default()
-        self._graph_context.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._graph_context.__exit__(*exc)
-        _default_sessions.stack.remove(self)
-        self.close()
+        self._store.clear()
 
     def as_default(self):
         """`with sess.as_default():` makes tensor.eval() and op.run() use this session."""
-        return _DefaultSession(self)
+        return default_session(self)
+
+    def __enter__(self) -> "Session":
+        self._contexts.enter_context(self.graph.as_default())
+        self._contexts.enter_context(self.as_default())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._contexts.close()
+        self.close()
 
     # --- variables, for Keras-style get/set_weights -------------------------------
     def variable_value(self, variable: Variable) -> np.ndarray:
         """A copy of the variable's value in this session."""
-        return np.array(variable.op.forward(self._variables))
+        return np.array(self._store.read(variable.op))
 
     def set_variable_value(self, variable: Variable, value) -> None:
         """Writes a variable's value directly, checking shape and dtype first."""
@@ -130,33 +153,35 @@ class Session:
                 f"to a value of shape {array.shape}"
             )
         # a copy: changing the caller's array afterwards must not change the variable
-        self._variables[variable.op] = np.array(_as_dtype_or_raise(array, variable.dtype, variable))
+        self._store.write(variable.op, np.array(_as_dtype_or_raise(array, variable.dtype, variable)))
 
     def is_initialized(self, variable: Variable) -> bool:
-        return variable.op in self._variables
+        return self._store.is_initialized(variable.op)
 
     # --- steps of run ---------------------------------------------------------------
     def _resolve_fetch(self, fetch) -> Tensor | Operation:
-        if isinstance(fetch, str):
-            fetch = self.graph.get_tensor_by_name(fetch) if ":" in fetch else self.graph.get_operation_by_name(fetch)
-        if isinstance(fetch, Variable):
-            fetch = fetch.read
-        if not isinstance(fetch, (Tensor, Operation)):
+        if not isinstance(fetch, (str, Operation)) and tensor_or_none(fetch) is None:
             raise TypeError(
                 f"Fetch argument {fetch!r} has invalid type {type(fetch).__name__}: "
                 "must be a Tensor, an Operation or a string name"
             )
-        if fetch.graph is not self.graph:
-            raise ValueError(f"Fetch argument {fetch!r} is not an element of this session's graph")
-        return fetch
+        try:
+            element = self.graph.as_graph_element(fetch)
+        except ValueError:
+            raise ValueError(f"Fetch argument {fetch!r} is not an element of this session's graph") from None
+        if isinstance(element, Operation):
+            return element
+        return tensor_or_none(element)  # 'Variable:0' names the variable: fetch its read
 
     def _check_feeds(self, feed_dict) -> dict[Tensor, np.ndarray]:
         """Validates every feed before anything runs; returns {tensor: array}."""
+        if feed_dict is not None and not isinstance(feed_dict, dict):
+            raise TypeError(f"feed_dict must be a dict from tensors to values, got {type(feed_dict).__name__}")
         feeds: dict[Tensor, np.ndarray] = {}
         for key, value in (feed_dict or {}).items():
             tensor = self._resolve_feed_key(key)
-            array = np.asarray(value) if not isinstance(value, np.ndarray) else value
-            if not shape_fits(array.shape, tensor.shape):
+            array = _as_array(value, tensor)
+            if not fits(array.shape, tensor.shape):
                 raise ValueError(
                     f"Cannot feed value of shape {array.shape} for Tensor {tensor.name}, "
                     f"which has shape {format_shape(tensor.shape)}"
@@ -165,55 +190,67 @@ class Session:
         return feeds
 
     def _resolve_feed_key(self, key) -> Tensor:
-        tensor = self.graph.get_tensor_by_name(key) if isinstance(key, str) else tensor_or_none(key)
-        if tensor is None:
+        if not isinstance(key, str) and tensor_or_none(key) is None:
             raise TypeError(
                 f"Cannot interpret feed_dict key {key!r} as a Tensor: feed keys must be tensors "
                 "(placeholders) of the session's graph"
             )
-        if tensor.graph is not self.graph:
+        try:
+            return self.graph.as_graph_element(key, allow_operation=False)
+        except ValueError:
             raise ValueError(
-                f"Cannot interpret feed_dict key as Tensor: {tensor!r} is not an element of this graph."
-            )
-        return tensor
+                f"Cannot interpret feed_dict key as Tensor: {key!r} is not an element of this graph."
+            ) from None
 
-    def _make_plan(self, fetches: list, feeds: dict) -> _Plan:
+    def _make_plan(self, fetches: list, feeds: dict) -> Plan:
         """Orders the ops the fetches need, stopping at fed tensors."""
-        needed: set[Operation] = set()
-        stack = [f if isinstance(f, Operation) else f.op for f in fetches]
-        while stack:
-            op = stack.pop()
-            if op in needed or (op.outputs and op.outputs[0] in feeds):
-                continue
+        fed = frozenset(feeds)
+        start = [f if isinstance(f, Operation) else f.op for f in fetches if f not in fed]
+        needed = walk(start, lambda op: run_dependencies(op, fed))
+        for op in needed:
             if isinstance(op, Placeholder):
                 raise _unfed_placeholder(op)
-            needed.add(op)
-            stack.extend(t.op for t in op.value_inputs)
-            stack.extend(op.control_inputs)
 
-        slots: dict[Tensor, int] = {tensor: i for i, tensor in enumerate(feeds)}
+        positions: dict[Tensor, int] = {tensor: i for i, tensor in enumerate(feeds)}
+        initial_values: list[Any] = [None] * len(feeds)
         steps = []
         for op in sorted(needed, key=lambda op: op.index):
-            inputs = tuple(slots[t] for t in op.value_inputs)
-            kernel: Callable = op.forward
-            if op.stateful:
-                kernel = functools.partial(op.forward, self._variables)
-            out = len(slots)
+            arguments = []
+            for i, tensor in enumerate(op.inputs):
+                if i in op.ref_inputs:  # the kernel gets a handle on the variable
+                    arguments.append(len(initial_values))
+                    initial_values.append(self._store.ref(tensor.op))
+                else:
+                    arguments.append(positions[tensor])
+            result = None
             if op.outputs:
-                slots[op.outputs[0]] = out
-            steps.append((op, kernel, inputs, out))
-        fetch_slots = [slots[f] if isinstance(f, Tensor) else None for f in fetches]
-        feed_slots = {tensor: slots[tensor] for tensor in feeds}
-        return _Plan(steps, feed_slots, fetch_slots, len(slots) + 1)
+                result = positions[op.outputs[0]] = len(initial_values)
+                initial_values.append(None)
+            steps.append(Step(op, op.forward, tuple(arguments), result))
+        fetch_positions = [positions[f] if isinstance(f, Tensor) else None for f in fetches]
+        return Plan(steps, {tensor: positions[tensor] for tensor in feeds}, fetch_positions, initial_values)
 
 
 def _unfed_placeholder(op: Placeholder) -> InvalidArgumentError:
     shape = op.attrs["shape"]
-    shape_text = "" if shape is None else f" and shape {_tf_shape(shape)}"
+    shape_text = "" if shape is None else " and shape [" + ",".join("?" if d is None else str(d) for d in shape) + "]"
     return InvalidArgumentError(
         f"You must feed a value for placeholder tensor '{op.name}' with dtype "
-        f"{dtypes.tf_name(op.attrs['dtype'])}{shape_text}"
+        f"{dtypes.tf_name(op.attrs['dtype'])}{shape_text}",
+        op=op,
     )
+
+
+def _as_array(value, tensor: Tensor) -> np.ndarray:
+    """A fed value as an array; a ragged list is refused with the tensor's name."""
+    if isinstance(value, np.ndarray):
+        return value
+    try:
+        return np.asarray(value)
+    except ValueError as error:
+        raise ValueError(
+            f"Cannot feed {tensor!r}: the value is not a regular array (rows of different lengths?): {error}"
+        ) from None
 
 
 def _as_dtype_or_raise(array: np.ndarray, dtype: np.dtype, tensor) -> np.ndarray:
@@ -229,61 +266,13 @@ def _as_dtype_or_raise(array: np.ndarray, dtype: np.dtype, tensor) -> np.ndarray
     return array.astype(dtype)
 
 
-def _flatten(fetches, flat: list, resolve) -> Callable:
-    """Appends the leaves of `fetches` to `flat`; returns how to rebuild the structure."""
-    if isinstance(fetches, dict):
-        keys = list(fetches)
-        parts = [_flatten(fetches[k], flat, resolve) for k in keys]
-        return lambda values: type(fetches)((k, part(values)) for k, part in zip(keys, parts))
-    if isinstance(fetches, (list, tuple)):
-        parts = [_flatten(f, flat, resolve) for f in fetches]
-        if hasattr(fetches, "_fields"):  # namedtuple
-            return lambda values: type(fetches)(*(part(values) for part in parts))
-        return lambda values: type(fetches)(part(values) for part in parts)
-    flat.append(resolve(fetches))
-    return next
-
-
-# --- the default session (for tensor.eval() and op.run()) --------------------------
-
-
-class _DefaultSessions(threading.local):
-    def __init__(self):
-        self.stack: list[Session] = []
-
-
-_default_sessions = _DefaultSessions()
-
-
-class _DefaultSession:
-    def __init__(self, session: Session):
-        self.session = session
-
-    def __enter__(self) -> Session:
-        _default_sessions.stack.append(self.session)
-        return self.session
-
-    def __exit__(self, *exc) -> None:
-        _default_sessions.stack.pop()
-
-
-def get_default_session() -> Session:
-    if not _default_sessions.stack:
-        raise ValueError(
-            "Cannot evaluate without a session: no default session is registered. Use "
-            "`with mg.Session():` or pass session=sess."
-        )
-    return _default_sessions.stack[-1]
-
-
 class InteractiveSession(Session):
     """A session that makes itself the default at once (for notebooks and shells)."""
 
     def __init__(self, graph: Graph | None = None):
         super().__init__(graph)
-        _default_sessions.stack.append(self)
+        self._contexts.enter_context(self.as_default())
 
     def close(self) -> None:
-        if self in _default_sessions.stack:
-            _default_sessions.stack.remove(self)
+        self._contexts.close()
         super().close()

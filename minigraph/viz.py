@@ -30,16 +30,17 @@ large ones as their shape and min/mean/max.
 from __future__ import annotations
 
 import html
-import inspect
 import os
 import warnings
 
 import graphviz
 import numpy as np
 
-from minigraph.graph import Graph, Operation, Tensor, format_shape, tensor_or_none
+from minigraph.graph import FORWARD, Graph, Operation, Tensor, every_producer, walk
 from minigraph.ops.array import Const, Placeholder
 from minigraph.ops.state import VariableOp
+from minigraph.session import Session
+from minigraph.shapes import format_shape
 
 # kind -> (shape, style, fill colour); gradient ops get GRADIENT_FILL instead
 NODE_LOOKS = {
@@ -83,15 +84,7 @@ def target_ops(target) -> list[Operation]:
 
 def needed_ops(targets: list[Operation]) -> list[Operation]:
     """The targets and every op they need (inputs, ref inputs, control inputs)."""
-    seen: set[Operation] = set()
-    stack = list(targets)
-    while stack:  # an explicit stack: long chains must not hit Python's recursion limit
-        op = stack.pop()
-        if op not in seen:
-            seen.add(op)
-            stack.extend(t.op for t in op.inputs)
-            stack.extend(op.control_inputs)
-    return sorted(seen, key=lambda op: op.index)
+    return sorted(walk(targets, every_producer), key=lambda op: op.index)
 
 
 # --- how a node and an edge look (pure functions) ---------------------------------
@@ -109,7 +102,7 @@ def node_kind(op: Operation) -> str:
 
 def node_style(op: Operation) -> dict:
     shape, style, fill = NODE_LOOKS[node_kind(op)]
-    if op.is_gradient and node_kind(op) == "op":
+    if op.role != FORWARD and node_kind(op) == "op":
         fill = GRADIENT_FILL
     return {"shape": shape, "style": style, "fillcolor": fill}
 
@@ -143,23 +136,15 @@ def node_label(op: Operation, show_shapes: bool, value=None) -> str:
     return "<" + "<br/>".join(rows) + ">"
 
 
-def argument_names(op: Operation) -> list[str]:
-    """The names of an op's inputs, read from its shape rule: infer(self, a, b)."""
-    parameters = list(inspect.signature(op.infer).parameters.values())
-    if len(parameters) == len(op.inputs) and all(p.kind == p.POSITIONAL_OR_KEYWORD for p in parameters):
-        return [p.name for p in parameters]
-    return [str(i) for i in range(len(op.inputs))]  # infer(self, *inputs): AddN
-
-
 def edge_style(op: Operation, position: int) -> dict:
     """An input edge: labelled by argument when order matters; orange when a ref;
     grey when the backward graph reads a forward value (so the backward chain stands out)."""
     style = {}
     if len(op.inputs) > 1:
-        style["label"] = argument_names(op)[position]
+        style["label"] = op.input_name(position)
     if position in op.ref_inputs:
         style.update(color=REF_EDGE_COLOR, fontcolor=REF_EDGE_COLOR)
-    elif op.is_gradient and not op.inputs[position].op.is_gradient:
+    elif op.role != FORWARD and op.inputs[position].op.role == FORWARD:
         style.update(color=FORWARD_VALUE_COLOR, fontcolor=FORWARD_VALUE_COLOR)
     return style
 
@@ -168,13 +153,7 @@ def edge_style(op: Operation, position: int) -> dict:
 
 
 def _fed_tensors(graph: Graph, feed_dict) -> set[Tensor]:
-    fed = set()
-    for key in feed_dict or {}:
-        tensor = graph.get_tensor_by_name(key) if isinstance(key, str) else tensor_or_none(key)
-        if tensor is None:
-            raise TypeError(f"draw(): feed_dict key {key!r} is not a tensor")
-        fed.add(tensor)
-    return fed
+    return {graph.as_graph_element(key, allow_operation=False) for key in feed_dict or {}}
 
 
 def computable_ops(ops: list[Operation], session, feed_dict) -> list[Operation]:
@@ -228,15 +207,13 @@ def draw(target, show_shapes: bool = True, show_gradients: bool = True, session=
     graph = target if isinstance(target, Graph) else ops[0].graph
     ops = ops if isinstance(target, Graph) else needed_ops(ops)
     if not show_gradients:
-        ops = [op for op in ops if not op.is_gradient]
+        ops = [op for op in ops if op.role == FORWARD]
     values = {}
     if session is not None and session.graph is not graph:
         raise ValueError("draw(): the session runs another graph than the one drawn")
     if session is not None:
         values = run_values(ops, session, feed_dict)
     elif feed_dict is not None:
-        from minigraph.session import Session
-
         with Session(graph) as fresh:
             values = run_values(ops, fresh, feed_dict)
 
@@ -248,7 +225,7 @@ def draw(target, show_shapes: bool = True, show_gradients: bool = True, session=
                                edge_attr={"fontname": "Helvetica", "fontsize": "9"})
     backward = graphviz.Digraph(name="cluster_gradients", graph_attr=GRADIENT_CLUSTER)
     for op in ops:
-        where = backward if op.is_gradient else digraph
+        where = backward if op.role != FORWARD else digraph
         where.node(op.name, node_label(op, show_shapes, values.get(op)), **node_style(op))
     if backward.body:
         digraph.subgraph(backward)

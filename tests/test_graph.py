@@ -256,8 +256,8 @@ def test_reset_default_graph_outside_any_block(monkeypatch):
     # the global default graph is the subject: step out of the fixture's graph
     import minigraph.graph as graph_module
 
-    monkeypatch.setattr(graph_module._default_graphs, "stack", [])
-    monkeypatch.setattr(graph_module._default_graphs, "global_graph", mg.Graph())
+    monkeypatch.setattr(graph_module._defaults, "graphs", [])
+    monkeypatch.setattr(graph_module._defaults, "global_graph", mg.Graph())
     mg.placeholder(mg.float32)
     before = mg.get_default_graph()
     mg.reset_default_graph()

@@ -216,7 +216,7 @@ def test_ref_edges_are_marked(model):
 
 def test_gradient_nodes_are_in_the_gradient_cluster(model):
     source = mg.viz.draw(model["graph"]).source
-    gradient_names = {op.name for op in model["graph"].operations if op.is_gradient}
+    gradient_names = {op.name for op in model["graph"].operations if op.role != mg.graph.FORWARD}
     assert gradient_names and all(name.startswith("gradients/") for name in gradient_names)
     assert cluster_nodes(source) == gradient_names
     assert 'label="backward (gradients)"' in source
@@ -227,7 +227,7 @@ def test_gradient_nodes_are_in_the_gradient_cluster(model):
 
 def test_show_gradients_false_leaves_them_out(model):
     source = mg.viz.draw(model["graph"], show_gradients=False).source
-    forward = {op.name for op in model["graph"].operations if not op.is_gradient}
+    forward = {op.name for op in model["graph"].operations if op.role == mg.graph.FORWARD}
     assert set(node_lines(source)) == forward
     assert "cluster" not in source
     assert all(not tail.startswith("gradients/") and not head.startswith("gradients/")
@@ -244,7 +244,7 @@ def test_optimizer_nodes_are_gradient_nodes_too(model):
         train = mg.train.AdamOptimizer(0.1).minimize(model["loss"])
     source = mg.viz.draw(train).source
     drawn = walk_back([train])
-    gradient_names = {name for name in drawn if graph.get_operation_by_name(name).is_gradient}
+    gradient_names = {name for name in drawn if graph.get_operation_by_name(name).role != mg.graph.FORWARD}
     assert set(node_lines(source)) == drawn
     assert cluster_nodes(source) == gradient_names
     assert {"Adam", "W/Adam_m", "gradients_1/MatMul_grad/MatMul_1"} <= gradient_names  # 2nd gradients() call

@@ -9,17 +9,26 @@ keeps beta^t in variables (see ``minigraph/train/updates.py``).
 from __future__ import annotations
 
 from minigraph.train.optimizer import AdamOptimizer, GradientDescentOptimizer, MomentumOptimizer, Optimizer
-from minigraph.train.updates import ApplyRMSProp
+from minigraph.train.updates import ApplyKerasAdam, ApplyRMSProp
 
 
 class Adam(AdamOptimizer):
-    """Adam with Keras 3's rule and defaults."""
-
-    rule = "keras"
+    """Adam with Keras 3's rule and defaults: beta^t = pow(beta, t) from the step count
+    `iterations`, so no beta-power variables and nothing to update after the step."""
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-07, name: str = "adam"):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name)
+
+    def _create_beta_powers(self) -> None:
+        pass  # Keras computes beta^t from `iterations`
+
+    def _apply(self, gradient, variable):
+        m, v = self.slot(variable, "m"), self.slot(variable, "v")
+        return ApplyKerasAdam(variable, m, v, self.iterations, gradient, **self._hyper())
+
+    def _finish(self, updates):
+        return updates
 
     def get_config(self) -> dict:
         return {"name": self.name, "learning_rate": self.learning_rate, "beta_1": self.beta1,

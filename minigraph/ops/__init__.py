@@ -7,6 +7,7 @@ from minigraph.ops.array import (
     broadcast_like,
     cast,
     constant,
+    convert_to_tensor,
     group,
     identity,
     no_op,

@@ -16,7 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
-from minigraph.graph import Operation, Tensor, format_shape, get_default_graph, normalize_shape
+from minigraph.graph import Graph, Operation, Tensor, as_operation, get_default_graph, tensor_or_none
+from minigraph.graph_def import ShapeAttr, TensorAttr
+from minigraph.shapes import format_shape, normalize_shape
 
 
 # --- leaves ------------------------------------------------------------------------
@@ -31,8 +33,6 @@ class Placeholder(Operation):
         return self.attrs["shape"], self.attrs["dtype"]
 
     def graph_def_attrs(self):
-        from minigraph.graph_def import ShapeAttr
-
         return {"dtype": self.attrs["dtype"], "shape": ShapeAttr(self.attrs["shape"])}
 
 
@@ -55,8 +55,6 @@ class Const(Operation):
         return self.attrs["value"]
 
     def graph_def_attrs(self):
-        from minigraph.graph_def import TensorAttr
-
         return {"dtype": self.attrs["value"].dtype, "value": TensorAttr(self.attrs["value"])}
 
 
@@ -109,6 +107,25 @@ def constant_like(value, like: Tensor) -> Tensor:
         return constant(value, dtype=like.dtype)
 
 
+def convert_to_tensor(value, dtype=None, graph: Graph | None = None, name: str | None = None) -> Tensor:
+    """A tensor stays itself (dtype checked); anything else becomes a Const node.
+
+    Builder functions call this on their arguments, so ``mg.add(x, 1.0)`` works while
+    an op's constructor takes tensors only.
+    """
+    tensor = tensor_or_none(value)
+    if tensor is not None:
+        if dtype is not None and tensor.dtype != dtypes.as_dtype(dtype):
+            raise TypeError(
+                f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} for {tensor!r}"
+            )
+        if graph is not None and tensor.graph is not graph:
+            raise ValueError(f"{tensor!r} must be from the same graph as the op that uses it")
+        return tensor
+    with (graph or get_default_graph()).as_default():
+        return constant(value, dtype=dtype, name=name)
+
+
 # --- plumbing -------------------------------------------------------------------
 
 
@@ -116,6 +133,7 @@ class Identity(Operation):
     """y = x."""
 
     type_name = "Identity"
+    input_names = ("input",)
 
     def infer(self, x):
         return x.shape, x.dtype
@@ -128,7 +146,7 @@ class Identity(Operation):
 
 
 def identity(x, name: str | None = None) -> Tensor:
-    return Identity(x, name=name).output
+    return Identity(convert_to_tensor(x), name=name).output
 
 
 class StopGradient(Identity):
@@ -141,13 +159,14 @@ class StopGradient(Identity):
 
 
 def stop_gradient(x, name: str | None = None) -> Tensor:
-    return StopGradient(x, name=name).output
+    return StopGradient(convert_to_tensor(x), name=name).output
 
 
 class Reshape(Operation):
     """y = x with a new shape (one dimension may be -1: whatever is left)."""
 
     type_name = "Reshape"
+    input_names = ("tensor",)
 
     def infer(self, x):
         target = self.attrs["shape"]
@@ -180,13 +199,14 @@ def reshape(x, shape, name: str | None = None) -> Tensor:
     """Same values in a new shape; -1 (or None) in `shape` takes what is left."""
     dims = normalize_shape(shape, what="reshape target")
     numpy_shape = tuple(-1 if d is None else d for d in dims)
-    return Reshape(x, name=name, shape=dims, numpy_shape=numpy_shape).output
+    return Reshape(convert_to_tensor(x), name=name, shape=dims, numpy_shape=numpy_shape).output
 
 
 class ReshapeLike(Operation):
     """y = x reshaped to the run-time shape of `like` (the gradient of reshape)."""
 
-    type_name = "Reshape"
+    type_name = "ReshapeLike"
+    input_names = ("tensor", "like")
 
     def infer(self, x, like):
         return like.shape, x.dtype
@@ -207,24 +227,22 @@ class Transpose(Operation):
 
     type_name = "Transpose"
     default_name = "transpose"
+    input_names = ("x",)
 
     def infer(self, x):
         perm = self.attrs["perm"]
         if x.shape is None:
             return None, x.dtype
-        if perm is None:
-            perm = tuple(reversed(range(len(x.shape))))
-            self.attrs["perm"] = perm
         if sorted(perm) != list(range(len(x.shape))):
             raise self.error(f"perm {perm} is not a permutation of the axes of shape {format_shape(x.shape)}")
         return tuple(x.shape[p] for p in perm), x.dtype
 
     def forward(self, x):
-        return np.transpose(x, self.attrs["perm"])
+        return np.transpose(x, self.attrs["perm"])  # perm None (unknown rank): reverse the axes
 
     def gradient(self, grad_output):
         perm = self.attrs["perm"]
-        if perm is None:  # unknown rank: reversing the axes is its own inverse
+        if perm is None:  # reversing the axes is its own inverse
             return [transpose(grad_output)]
         return [transpose(grad_output, tuple(int(i) for i in np.argsort(perm)))]
 
@@ -234,13 +252,17 @@ class Transpose(Operation):
 
 def transpose(x, perm=None, name: str | None = None) -> Tensor:
     """Permutes the axes; by default reverses them (a matrix transpose)."""
-    return Transpose(x, name=name, perm=None if perm is None else tuple(perm)).output
+    x = convert_to_tensor(x)
+    if perm is None and x.shape is not None:
+        perm = reversed(range(len(x.shape)))
+    return Transpose(x, name=name, perm=None if perm is None else tuple(int(p) for p in perm)).output
 
 
 class Cast(Operation):
     """y = x converted to another dtype (no gradient)."""
 
     type_name = "Cast"
+    input_names = ("x",)
 
     def infer(self, x):
         return x.shape, self.attrs["dtype"]
@@ -253,13 +275,14 @@ class Cast(Operation):
 
 
 def cast(x, dtype, name: str | None = None) -> Tensor:
-    return Cast(x, name=name, dtype=dtypes.as_dtype(dtype)).output
+    return Cast(convert_to_tensor(x), name=name, dtype=dtypes.as_dtype(dtype)).output
 
 
 class OnesLike(Operation):
     """y = 1 with the run-time shape of x."""
 
     type_name = "OnesLike"
+    input_names = ("x",)
 
     def infer(self, x):
         return x.shape, x.dtype
@@ -269,7 +292,7 @@ class OnesLike(Operation):
 
 
 def ones_like(x, name: str | None = None) -> Tensor:
-    return OnesLike(x, name=name).output
+    return OnesLike(convert_to_tensor(x), name=name).output
 
 
 class ZerosLike(OnesLike):
@@ -282,7 +305,7 @@ class ZerosLike(OnesLike):
 
 
 def zeros_like(x, name: str | None = None) -> Tensor:
-    return ZerosLike(x, name=name).output
+    return ZerosLike(convert_to_tensor(x), name=name).output
 
 
 # --- the broadcasting pair that gradients use --------------------------------------
@@ -314,7 +337,8 @@ def _with_axes(shape: tuple, axes: tuple) -> tuple:
 class BroadcastLike(Operation):
     """y = x copied to the run-time shape of `like` (after new axes at `axes`)."""
 
-    type_name = "BroadcastTo"
+    type_name = "BroadcastLike"
+    input_names = ("input", "like")
 
     def infer(self, x, like):
         return like.shape, x.dtype
@@ -338,6 +362,7 @@ class SumLike(Operation):
     """y = x summed down to the run-time shape of `like` (then `axes` dropped)."""
 
     type_name = "SumLike"
+    input_names = ("input", "like")
 
     def infer(self, x, like):
         return like.shape, x.dtype
@@ -377,12 +402,16 @@ def no_op(name: str | None = None) -> Operation:
     return NoOp(name=name)
 
 
-def group(*ops, name: str | None = None) -> Operation:
-    """One op that runs all of `ops` (a NoOp with control inputs)."""
-    if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
-        ops = tuple(ops[0])
-    graph = get_default_graph()
-    for op in ops:
-        graph = op.graph
-    with graph.as_default():
+def group(*inputs, name: str | None = None) -> Operation:
+    """One op that runs all of `inputs` (ops or tensors): a NoOp with control inputs."""
+    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
+        inputs = tuple(inputs[0])
+    ops = []
+    for item in inputs:
+        try:
+            ops.append(as_operation(item))
+        except TypeError:
+            raise TypeError(f"group() takes operations or tensors, got {item!r}") from None
+    graph = ops[0].graph if ops else get_default_graph()
+    with graph.as_default():  # an op of another graph is refused by the graph itself
         return NoOp(name=name, control_inputs=ops)

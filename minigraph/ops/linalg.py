@@ -7,16 +7,17 @@ dc/da contracts to g @ b^T (n, k) and dc/db to a^T @ g (k, m).
 
 from __future__ import annotations
 
-
-from minigraph.graph import Operation, Tensor, format_shape
+from minigraph.graph import Operation, Tensor
 from minigraph.ops.array import transpose
 from minigraph.ops.math import binary, check_numeric
+from minigraph.shapes import format_shape
 
 
 class MatMul(Operation):
     """c = a @ b for matrices: c_ij = sum_k a_ik b_kj."""
 
     type_name = "MatMul"
+    input_names = ("a", "b")
 
     def infer(self, a, b):
         if a.dtype != b.dtype:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
-from minigraph.graph import Operation, Tensor, format_shape, tensor_or_none
-from minigraph.ops.array import constant_like, sum_like
+from minigraph.graph import Operation, Tensor, tensor_or_none
+from minigraph.ops.array import Const, constant_like, convert_to_tensor, sum_like
+from minigraph.shapes import format_shape
 
 
 def broadcast_shapes(op: Operation, a, b):
@@ -50,6 +51,7 @@ def check_numeric(op: Operation, x: Tensor) -> None:
 class BinaryOp(Operation):
     """Two inputs of one dtype, broadcast together."""
 
+    input_names = ("x", "y")
     accepts_bool = False
 
     def infer(self, x, y):
@@ -71,6 +73,8 @@ def binary(op_class: type, x, y, name: str | None) -> Tensor:
         y = constant_like(y, x_tensor)
     elif y_tensor is not None and x_tensor is None:
         x = constant_like(x, y_tensor)
+    else:  # two tensors, or two plain values: TF's own defaults for each
+        x, y = convert_to_tensor(x), convert_to_tensor(y)
     return op_class(x, y, name=name).output
 
 
@@ -163,7 +167,7 @@ class Pow(BinaryOp):
     def gradient(self, grad_output):
         x, y = self.inputs
         grad_x = sum_like(grad_output * y * pow(x, y - 1.0), x)
-        if y.op.type_name == "Const":  # x ** 3: the exponent is a number, not a variable
+        if isinstance(y.op, Const):  # x ** 3: the exponent is a number, not a variable
             return [grad_x, None]
         return [grad_x, sum_like(grad_output * self.output * log(x), y)]
 
@@ -172,14 +176,18 @@ def pow(x, y, name: str | None = None) -> Tensor:  # noqa: A001  (tf.pow)
     return binary(Pow, x, y, name)
 
 
-class Greater(BinaryOp):
-    """z = x > y (bool, no gradient)."""
-
-    type_name = "Greater"
+class Comparison(BinaryOp):
+    """A comparison of two tensors, element by element: a bool tensor, no gradient."""
 
     def infer(self, x, y):
         shape, _ = super().infer(x, y)
-        return shape, np.dtype(bool)
+        return shape, dtypes.bool
+
+
+class Greater(Comparison):
+    """z = x > y."""
+
+    type_name = "Greater"
 
     def forward(self, x, y):
         return x > y
@@ -189,8 +197,8 @@ def greater(x, y, name: str | None = None) -> Tensor:
     return binary(Greater, x, y, name)
 
 
-class Equal(Greater):
-    """z = (x == y) (bool, no gradient)."""
+class Equal(Comparison):
+    """z = (x == y); bools compare too."""
 
     type_name = "Equal"
     accepts_bool = True
@@ -207,6 +215,7 @@ class AddN(Operation):
     """z = x_1 + x_2 + ... + x_n, all of one shape (how gradients() sums paths)."""
 
     type_name = "AddN"
+    input_names = ("inputs",)
 
     def infer(self, *inputs):
         check_numeric(self, inputs[0])
@@ -226,7 +235,7 @@ class AddN(Operation):
 
 
 def add_n(inputs, name: str | None = None) -> Tensor:
-    inputs = list(inputs)
+    inputs = [convert_to_tensor(x) for x in inputs]
     if len(inputs) == 1:
         return inputs[0]
     return AddN(*inputs, name=name).output
@@ -238,8 +247,10 @@ def add_n(inputs, name: str | None = None) -> Tensor:
 class UnaryOp(Operation):
     """One floating-point input; the output has its shape and dtype."""
 
+    input_names = ("x",)
+
     def infer(self, x):
-        if x.dtype.kind != "f":
+        if not dtypes.is_floating(x.dtype):
             raise self.error(f"{self.type_name} needs a float input, got {x!r}", TypeError)
         return x.shape, x.dtype
 
@@ -261,7 +272,7 @@ class Negative(UnaryOp):
 
 
 def negative(x, name: str | None = None) -> Tensor:
-    return Negative(x, name=name).output
+    return Negative(convert_to_tensor(x), name=name).output
 
 
 class Exp(UnaryOp):
@@ -277,7 +288,7 @@ class Exp(UnaryOp):
 
 
 def exp(x, name: str | None = None) -> Tensor:
-    return Exp(x, name=name).output
+    return Exp(convert_to_tensor(x), name=name).output
 
 
 class Log(UnaryOp):
@@ -293,7 +304,7 @@ class Log(UnaryOp):
 
 
 def log(x, name: str | None = None) -> Tensor:
-    return Log(x, name=name).output
+    return Log(convert_to_tensor(x), name=name).output
 
 
 class Square(UnaryOp):
@@ -309,7 +320,7 @@ class Square(UnaryOp):
 
 
 def square(x, name: str | None = None) -> Tensor:
-    return Square(x, name=name).output
+    return Square(convert_to_tensor(x), name=name).output
 
 
 class Sqrt(UnaryOp):
@@ -325,7 +336,7 @@ class Sqrt(UnaryOp):
 
 
 def sqrt(x, name: str | None = None) -> Tensor:
-    return Sqrt(x, name=name).output
+    return Sqrt(convert_to_tensor(x), name=name).output
 
 
 class ClipByValue(UnaryOp):
@@ -345,13 +356,14 @@ class ClipByValue(UnaryOp):
 
 
 def clip_by_value(x, clip_value_min: float, clip_value_max: float, name: str | None = None) -> Tensor:
-    return ClipByValue(x, name=name, low=float(clip_value_min), high=float(clip_value_max)).output
+    return ClipByValue(convert_to_tensor(x), name=name, low=float(clip_value_min), high=float(clip_value_max)).output
 
 
 class ClipGradient(Operation):
     """y = g where low <= x <= high, else 0 (the gradient of clip_by_value)."""
 
     type_name = "ClipByValueGrad"
+    input_names = ("gradients", "x")
 
     def infer(self, grad, x):
         return x.shape, grad.dtype

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigraph.graph import Operation, Tensor, format_shape
-from minigraph.ops.array import broadcast_like
+from minigraph import dtypes
+from minigraph.graph import Operation, Tensor
+from minigraph.ops.array import broadcast_like, convert_to_tensor
 from minigraph.ops.math import UnaryOp, binary, exp
 from minigraph.ops.reduction import reduce_sum
+from minigraph.shapes import format_shape, is_compatible
 
 
 def _log_sum_exp(x: np.ndarray) -> np.ndarray:
@@ -28,6 +30,7 @@ class Relu(UnaryOp):
     """y = max(x, 0); dy/dx = 1 where x > 0."""
 
     type_name = "Relu"
+    input_names = ("features",)
 
     def forward(self, x):
         return np.maximum(x, 0)
@@ -37,13 +40,14 @@ class Relu(UnaryOp):
 
 
 def relu(x, name: str | None = None) -> Tensor:
-    return Relu(x, name=name).output
+    return Relu(convert_to_tensor(x), name=name).output
 
 
 class ReluGrad(Operation):
     """y = g where features > 0, else 0 (the gradient of relu; itself linear in g)."""
 
     type_name = "ReluGrad"
+    input_names = ("gradients", "features")
 
     def infer(self, grad, features):
         return features.shape, grad.dtype
@@ -73,7 +77,7 @@ class Sigmoid(UnaryOp):
 
 
 def sigmoid(x, name: str | None = None) -> Tensor:
-    return Sigmoid(x, name=name).output
+    return Sigmoid(convert_to_tensor(x), name=name).output
 
 
 class Tanh(UnaryOp):
@@ -90,7 +94,7 @@ class Tanh(UnaryOp):
 
 
 def tanh(x, name: str | None = None) -> Tensor:
-    return Tanh(x, name=name).output
+    return Tanh(convert_to_tensor(x), name=name).output
 
 
 class LastAxisOp(UnaryOp):
@@ -107,6 +111,7 @@ class Softmax(LastAxisOp):
     """y_i = exp(x_i) / sum_j exp(x_j) over the last axis."""
 
     type_name = "Softmax"
+    input_names = ("logits",)
 
     def forward(self, x):
         shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
@@ -119,13 +124,14 @@ class Softmax(LastAxisOp):
 
 
 def softmax(logits, name: str | None = None) -> Tensor:
-    return Softmax(logits, name=name).output
+    return Softmax(convert_to_tensor(logits), name=name).output
 
 
 class LogSoftmax(LastAxisOp):
     """y_i = x_i - log sum_j exp(x_j) over the last axis."""
 
     type_name = "LogSoftmax"
+    input_names = ("logits",)
 
     def forward(self, x):
         return x - _log_sum_exp(x)
@@ -137,16 +143,17 @@ class LogSoftmax(LastAxisOp):
 
 
 def log_softmax(logits, name: str | None = None) -> Tensor:
-    return LogSoftmax(logits, name=name).output
+    return LogSoftmax(convert_to_tensor(logits), name=name).output
 
 
 class SoftmaxCrossEntropyWithLogits(Operation):
     """loss = -sum_i labels_i * log softmax(logits)_i over the last axis, computed stably."""
 
     type_name = "SoftmaxCrossEntropyWithLogits"
+    input_names = ("logits", "labels")
 
     def infer(self, logits, labels):
-        if logits.dtype != labels.dtype or logits.dtype.kind != "f":
+        if logits.dtype != labels.dtype or not dtypes.is_floating(logits.dtype):
             raise self.error(
                 f"logits {logits!r} and labels {labels!r} must share one float dtype", TypeError
             )
@@ -154,14 +161,11 @@ class SoftmaxCrossEntropyWithLogits(Operation):
             return None, logits.dtype
         if len(logits.shape) == 0:
             raise self.error(f"logits need a class axis, got {logits!r}")
-        if labels.shape is not None:
-            if len(labels.shape) != len(logits.shape) or any(
-                a is not None and b is not None and a != b for a, b in zip(logits.shape, labels.shape)
-            ):
-                raise self.error(
-                    f"logits and labels must have the same shape, got logits "
-                    f"{format_shape(logits.shape)} and labels {format_shape(labels.shape)}"
-                )
+        if not is_compatible(logits.shape, labels.shape):
+            raise self.error(
+                f"logits and labels must have the same shape, got logits "
+                f"{format_shape(logits.shape)} and labels {format_shape(labels.shape)}"
+            )
         return logits.shape[:-1], logits.dtype
 
     def forward(self, logits, labels):

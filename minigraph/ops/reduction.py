@@ -11,32 +11,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigraph.graph import Operation, Tensor, format_shape
-from minigraph.ops.array import broadcast_like, cast
+from minigraph.graph import Operation, Tensor
+from minigraph.ops.array import broadcast_like, cast, convert_to_tensor
 from minigraph.ops.math import check_numeric, equal
+from minigraph.shapes import format_shape
 
 
-def _normalize_axis(op: Operation, axis, shape) -> tuple | None:
-    """axis as a sorted tuple of non-negative ints, or None for 'all axes'."""
+def canonical_axes(axis, shape) -> tuple | None:
+    """`axis` (an int, a list, or None for 'all axes') as a sorted tuple of axes counted
+    from 0 when the rank is known. An axis out of range is left as it is, for the
+    shape rule to refuse by name."""
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(int(a) for a in axes)
     if shape is None:
-        return tuple(int(a) for a in axes)
+        return axes
     rank = len(shape)
-    for a in axes:
-        if not -rank <= a < rank:
-            raise op.error(f"Invalid reduction axis {axis!r} for a tensor of shape {format_shape(shape)}")
-    return tuple(sorted({int(a) % rank for a in axes}))
+    return tuple(sorted({a % rank if -rank <= a < rank else a for a in axes}))
+
+
+def check_axes(op: Operation, axes, shape) -> None:
+    if axes is None or shape is None:
+        return
+    for axis in axes:
+        if not 0 <= axis < len(shape):  # canonical_axes left it as the user gave it
+            raise op.error(f"Invalid reduction axis {axis} for a tensor of shape {format_shape(shape)}")
 
 
 class Reduction(Operation):
     """Shape rule shared by the reductions: drop (or keep as 1) the reduced axes."""
 
+    input_names = ("input",)
+
     def infer(self, x):
         check_numeric(self, x)
-        axes = _normalize_axis(self, self.attrs["axis"], x.shape)
-        self.attrs["axis"] = axes
+        axes = self.attrs["axis"]
+        check_axes(self, axes, x.shape)
         if x.shape is None:
             return None, x.dtype
         keep = self.attrs["keepdims"]
@@ -74,7 +85,7 @@ class Sum(Reduction):
 
 
 def reduce_sum(x, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    return Sum(x, name=name, axis=axis, keepdims=keepdims).output
+    return reduction(Sum, x, axis, keepdims, name)
 
 
 class Mean(Reduction):
@@ -92,7 +103,7 @@ class Mean(Reduction):
 
 
 def reduce_mean(x, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    return Mean(x, name=name, axis=axis, keepdims=keepdims).output
+    return reduction(Mean, x, axis, keepdims, name)
 
 
 class Max(Reduction):
@@ -112,13 +123,20 @@ class Max(Reduction):
 
 
 def reduce_max(x, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    return Max(x, name=name, axis=axis, keepdims=keepdims).output
+    return reduction(Max, x, axis, keepdims, name)
+
+
+def reduction(op_class: type, x, axis, keepdims: bool, name: str | None) -> Tensor:
+    """Builds a reduction with its axes made canonical for x's rank."""
+    x = convert_to_tensor(x)
+    return op_class(x, name=name, axis=canonical_axes(axis, x.shape), keepdims=bool(keepdims)).output
 
 
 class ReducedSize(Operation):
     """n = how many elements of x a reduction over the axes combines (no gradient)."""
 
     type_name = "ReducedSize"
+    input_names = ("input",)
 
     def infer(self, x):
         return (), x.dtype
@@ -133,10 +151,11 @@ class ArgMax(Operation):
     """i = index of the largest element along an axis (int64, no gradient)."""
 
     type_name = "ArgMax"
+    input_names = ("input",)
 
     def infer(self, x):
-        (axis,) = _normalize_axis(self, self.attrs["axis"], x.shape)
-        self.attrs["axis"] = axis
+        axis = self.attrs["axis"]
+        check_axes(self, (axis,), x.shape)
         if x.shape is None:
             return None, np.dtype("int64")
         return tuple(d for i, d in enumerate(x.shape) if i != axis), np.dtype("int64")
@@ -150,4 +169,6 @@ class ArgMax(Operation):
 
 def argmax(x, axis: int = 0, name: str | None = None) -> Tensor:
     """Index of the max along `axis` (TF's default axis is 0)."""
-    return ArgMax(x, name=name, axis=int(axis)).output
+    x = convert_to_tensor(x)
+    (axis,) = canonical_axes(int(axis), x.shape)
+    return ArgMax(x, name=name, axis=axis).output

@@ -2,20 +2,21 @@
 
 A placeholder's value lasts one ``Session.run``; a variable's value lasts as long as
 the session. The value is not stored on the node (nodes only describe): each
-Session keeps its own ``{variable op: numpy array}`` store, so two sessions on one
-graph train two independent models.
+Session keeps its own ``VariableStore`` (``minigraph/variable_store.py``), so two
+sessions on one graph train two independent models.
 
 A ``Variable`` builds the four nodes TF1 builds, which is what a GraphDef shows::
 
     Variable/initial_value   Const        the starting value
-    Variable                 VariableV2   the storage slot
+    Variable                 VariableV2   the storage node
     Variable/Assign          Assign       writes the starting value (the initializer)
     Variable/read            Identity     what other ops read
 
-Ops that write a variable (``Assign``, ``AssignAdd``, the optimizers' updates) name
-it as a *ref input*: an edge to the slot itself, not to a value computed from it.
-A variable must be initialised (``sess.run(mg.global_variables_initializer())``)
-before anything reads it.
+Ops that read or write a variable (``Variable/read``, ``Assign``, the optimizers'
+updates) name it as a *ref input*: an edge to the storage node itself, not to a
+value computed from it. Their kernels get a ``VariableRef`` for that input and call
+its ``read()`` and ``write()``. A variable must be initialised
+(``sess.run(mg.global_variables_initializer())``) before anything reads it.
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
-from minigraph.graph import Operation, Tensor, format_shape, get_default_graph, tensor_or_none
-from minigraph.ops.array import Identity, NoOp, constant
-
-
-class FailedPreconditionError(RuntimeError):
-    """A variable was read before it was given a value (TF's error of that name)."""
+from minigraph.graph import Operation, Tensor, get_default_graph, get_default_session, tensor_or_none
+from minigraph.graph_def import ShapeAttr
+from minigraph.ops.array import NoOp, constant
+from minigraph.shapes import format_shape, is_compatible
 
 
 class VariableOp(Operation):
-    """The storage slot of a variable; running it reads the session's value."""
+    """The storage node of a variable. It computes nothing itself: ops that read or
+    write the variable name it as a ref input and reach the session's store."""
 
     type_name = "VariableV2"
     stateful = True
@@ -40,18 +40,10 @@ class VariableOp(Operation):
     def infer(self):
         return self.attrs["shape"], self.attrs["dtype"]
 
-    def forward(self, store):
-        try:
-            return store[self]
-        except KeyError:
-            raise FailedPreconditionError(
-                f"Attempting to use uninitialized value {self.name}: run "
-                f"mg.global_variables_initializer() (or {self.name}.initializer) first"
-            ) from None
+    def forward(self):
+        return None  # its value is in the session's VariableStore, not in a run
 
     def graph_def_attrs(self):
-        from minigraph.graph_def import ShapeAttr
-
         return {"container": "", "dtype": self.attrs["dtype"], "shape": ShapeAttr(self.attrs["shape"]), "shared_name": ""}
 
 
@@ -68,15 +60,16 @@ class Variable(Tensor):
             if initial_tensor is None:
                 initial_tensor = constant(initial_value, dtype=dtype, name="initial_value")
             elif dtype is not None and dtypes.as_dtype(dtype) != initial_tensor.dtype:
-                raise TypeError(f"Variable {scope}: initial value {initial_tensor!r} is not of dtype {dtype}")
+                raise TypeError(f"Variable {scope[:-1]}: initial value {initial_tensor!r} is not of dtype {dtype}")
             shape = initial_tensor.shape
             if shape is None or None in shape:
                 raise ValueError(
-                    f"Variable {scope}: the initial value's shape must be fully known, got {format_shape(shape)}"
+                    f"Variable {scope[:-1]}: the initial value's shape must be fully known, "
+                    f"got {format_shape(shape)}"
                 )
-            slot = VariableOp(name=scope, exact_name=True, shape=shape, dtype=initial_tensor.dtype)
-            super().__init__(slot, shape, initial_tensor.dtype)
-            slot.outputs = (self,)
+            storage = VariableOp(name=scope, shape=shape, dtype=initial_tensor.dtype)  # named exactly the scope
+            super().__init__(storage, shape, initial_tensor.dtype)
+            storage.outputs = (self,)
             self.initial_value = initial_tensor
             self.initializer = Assign(self, initial_tensor, name="Assign")
             self.read = Read(self, name="read").output
@@ -87,6 +80,7 @@ class Variable(Tensor):
         return self.read
 
     def value(self) -> Tensor:
+        """The tensor other ops use: the variable's `read` (as in TF1)."""
         return self.read
 
     def read_value(self) -> Tensor:
@@ -106,88 +100,91 @@ class Variable(Tensor):
 
     def load(self, value, session=None) -> None:
         """Writes `value` into this variable in `session` (no graph node is added)."""
-        from minigraph.session import get_default_session
-
         (session or get_default_session()).set_variable_value(self, value)
 
     def __repr__(self) -> str:
         return f"<mg.Variable '{self.name}' shape={format_shape(self.shape)} dtype={self.dtype.name}>"
 
 
-class Read(Identity):
-    """y = the variable's current value."""
-
-    stateful = True
-    ref_inputs = (0,)  # an edge to the slot itself
-
-    def forward(self, store):
-        return self.inputs[0].op.forward(store)
-
-    def graph_def_attrs(self):
-        return {"T": self.inputs[0].dtype, "_class": [f"loc:@{self.inputs[0].op.name}"]}
-
-
 def _check_variable(op: Operation, ref) -> None:
     if not isinstance(ref, Variable):
-        raise op.error(f"{op.type_name} writes to a Variable, got {ref!r}", TypeError)
+        raise op.error(f"{op.type_name} needs a Variable as its input '{op.input_name(0)}', got {ref!r}", TypeError)
+
+
+def _variable_attrs(op: Operation) -> dict:
+    """TF's GraphDef marks a node that works on a variable with the variable's name."""
+    return {"T": op.inputs[0].dtype, "_class": [f"loc:@{op.inputs[0].op.name}"]}
+
+
+class Read(Operation):
+    """y = the variable's current value (TF shows it as an Identity of the variable)."""
+
+    type_name = "Identity"
+    input_names = ("ref",)
+    ref_inputs = (0,)
+    stateful = True
+
+    def infer(self, ref):
+        _check_variable(self, ref)
+        return ref.shape, ref.dtype
+
+    def forward(self, ref):
+        return ref.read()
+
+    def graph_def_attrs(self):
+        return _variable_attrs(self)
 
 
 class Assign(Operation):
     """variable := value; the output is the new value."""
 
     type_name = "Assign"
-    stateful = True
-    writes_variables = True
+    input_names = ("ref", "value")
     ref_inputs = (0,)
+    writes_variables = True
+    stateful = True
 
     def infer(self, ref, value):
         _check_variable(self, ref)
         if value.dtype != ref.dtype:
             raise self.error(f"Cannot assign {value!r} to {ref!r}: dtypes differ", TypeError)
-        if value.shape is not None and (len(value.shape) != len(ref.shape) or any(
-            v is not None and v != r for v, r in zip(value.shape, ref.shape)
-        )):
+        if not is_compatible(value.shape, ref.shape):
             raise self.error(
                 f"Shapes must be equal: cannot assign a value of shape {format_shape(value.shape)} "
                 f"to variable {ref.op.name} of shape {format_shape(ref.shape)}"
             )
         return ref.shape, ref.dtype
 
-    def forward(self, store, value):
+    def forward(self, ref, value):
         variable = self.inputs[0]
         if value.shape != variable.shape:
-            raise ValueError(
+            raise self.error(
                 f"Cannot assign a value of shape {value.shape} to variable {variable.op.name} "
                 f"of shape {format_shape(variable.shape)}"
             )
-        new = self.update(store.get(variable.op), value)
-        store[variable.op] = new
+        new = self.update(ref, value)
+        ref.write(new)
         return new
 
-    def update(self, old, value):
+    def update(self, ref, value):
+        """The variable's new value (a new array: a fetched old value must not change)."""
         return np.array(value, dtype=self.inputs[0].dtype, copy=True)
 
     def graph_def_attrs(self):
-        return {
-            "T": self.inputs[0].dtype,
-            "_class": [f"loc:@{self.inputs[0].op.name}"],
-            "use_locking": True,
-            "validate_shape": True,
-        }
+        return {**_variable_attrs(self), "use_locking": True, "validate_shape": True}
 
 
 class AssignAdd(Assign):
     """variable := variable + delta."""
 
     type_name = "AssignAdd"
+    input_names = ("ref", "delta")
 
-    def update(self, old, delta):
-        if old is None:
-            self.inputs[0].op.forward({})  # raises the uninitialized-value error
-        return old + delta
+    def update(self, ref, delta):
+        return ref.read() + delta
 
     def graph_def_attrs(self):
-        return {"T": self.inputs[0].dtype, "_class": [f"loc:@{self.inputs[0].op.name}"], "use_locking": False}
+        return {**_variable_attrs(self), "use_locking": False}
 
 
 class AssignSub(AssignAdd):
@@ -195,17 +192,16 @@ class AssignSub(AssignAdd):
 
     type_name = "AssignSub"
 
-    def update(self, old, delta):
-        return super().update(old, -delta)
+    def update(self, ref, delta):
+        return ref.read() - delta
 
 
 def _assign(op_class, ref, value, name):
     if not isinstance(ref, Variable):
         raise TypeError(f"{op_class.type_name} writes to a Variable, got {ref!r}")
-    if tensor_or_none(value) is None:
-        with ref.graph.as_default():
-            value = constant(value, dtype=ref.dtype)
     with ref.graph.as_default():
+        if tensor_or_none(value) is None:
+            value = constant(value, dtype=ref.dtype)
         return op_class(ref, value, name=name).output
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigraph import dtypes
 from minigraph.gradients import gradients
-from minigraph.graph import Operation, tensor_or_none
-from minigraph.ops.array import NoOp
+from minigraph.graph import UPDATE, Operation, tensor_or_none
+from minigraph.ops.array import NoOp, constant
 from minigraph.ops.math import multiply
 from minigraph.ops.state import Assign, AssignAdd, Variable, trainable_variables
-from minigraph.train.updates import ApplyAdam, ApplyGradientDescent, ApplyKerasAdam, ApplyMomentum
+from minigraph.train.updates import ApplyAdam, ApplyGradientDescent, ApplyMomentum
 
 
 class Optimizer:
@@ -54,7 +55,7 @@ class Optimizer:
         loss_tensor = tensor_or_none(loss)
         if loss_tensor is None:
             raise TypeError(f"minimize() needs a loss tensor, got {loss!r}")
-        if loss_tensor.dtype.kind != "f":
+        if not dtypes.is_floating(loss_tensor.dtype):
             raise TypeError(f"The loss {loss_tensor!r} must be a float tensor")
         variables = list(var_list) if var_list is not None else trainable_variables(loss_tensor.graph)
         if not variables:
@@ -68,7 +69,7 @@ class Optimizer:
             names = [v.op.name for _, v in grads_and_vars]
             raise ValueError(f"No gradients provided for any variable: {names}; is the loss connected to them?")
         graph = pairs[0][1].graph
-        with graph.as_default(), graph.gradient_construction():
+        with graph.as_default(), graph.building(UPDATE):
             if self.iterations is None:
                 self.iterations = Variable(np.int64(0), name=f"{self.name}/iterations", trainable=False)
             self._create_slots([variable for _, variable in pairs])
@@ -77,8 +78,8 @@ class Optimizer:
                 for gradient, variable in pairs:
                     with graph.name_scope(f"update_{variable.op.name}"):
                         updates.append(self._apply(gradient, variable))
-                count = AssignAdd(self.iterations, np.int64(1), control_inputs=self._finish(updates), name="count")
-            return NoOp(name=scope, exact_name=True, control_inputs=[count])
+                count = AssignAdd(self.iterations, constant(np.int64(1)), control_inputs=self._finish(updates), name="count")
+            return NoOp(name=scope, control_inputs=[count])  # named exactly the scope
 
     def minimize(self, loss, var_list=None, name: str | None = None) -> Operation:
         """Adds gradients and updates for `loss` once; returns the op to run each step."""
@@ -129,9 +130,8 @@ class MomentumOptimizer(Optimizer):
 
 class AdamOptimizer(Optimizer):
     """Adam (Kingma & Ba) with TF1's defaults (epsilon 1e-8) and rounding: TF1 keeps
-    beta1^t and beta2^t in two float32 variables, multiplied by beta after every step."""
-
-    rule = "tf1"  # Keras's Adam (rule "keras") computes beta^t from `iterations` instead
+    beta1^t and beta2^t in two float32 variables, multiplied by beta after every step.
+    (Keras's Adam, in minigraph/keras/optimizers.py, computes beta^t from the step count.)"""
 
     def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-08, name: str = "Adam"):
@@ -151,21 +151,23 @@ class AdamOptimizer(Optimizer):
 
     def _create_slots(self, variables):
         super()._create_slots(variables)
-        if self.rule == "tf1" and self.beta1_power is None:
+        self._create_beta_powers()
+
+    def _create_beta_powers(self) -> None:
+        """TF1's beta1^t and beta2^t variables (once per optimizer)."""
+        if self.beta1_power is None:
             self.beta1_power = Variable(np.float32(self.beta1), name="beta1_power", trainable=False)
             self.beta2_power = Variable(np.float32(self.beta2), name="beta2_power", trainable=False)
             self._non_slot_variables += [self.beta1_power, self.beta2_power]
 
     def _apply(self, gradient, variable):
         m, v = self.slot(variable, "m"), self.slot(variable, "v")
-        hyper = dict(learning_rate=self.learning_rate, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon)
-        if self.rule == "tf1":
-            return ApplyAdam(variable, m, v, self.beta1_power, self.beta2_power, gradient, **hyper)
-        return ApplyKerasAdam(variable, m, v, self.iterations, gradient, **hyper)
+        return ApplyAdam(variable, m, v, self.beta1_power, self.beta2_power, gradient, **self._hyper())
+
+    def _hyper(self) -> dict:
+        return dict(learning_rate=self.learning_rate, beta1=self.beta1, beta2=self.beta2, epsilon=self.epsilon)
 
     def _finish(self, updates):
-        if self.rule != "tf1":
-            return updates
         return [  # beta^t := beta^t * beta, once every variable has had its step
             Assign(power, multiply(power, np.float32(beta)), control_inputs=updates, name=f"update_{power.op.name}")
             for power, beta in ((self.beta1_power, self.beta1), (self.beta2_power, self.beta2))

@@ -5,42 +5,41 @@ one Adam step would then be a dozen nodes per variable. TensorFlow has one fused
 kernel per rule (``ApplyGradientDescent``, ``ApplyAdam``), and so does minigraph:
 the rule is in ``forward``, in numpy, in the variable's dtype.
 
-The variable and its slots (Adam's m and v) are *ref inputs*: edges to the storage
-slots themselves. Each update writes new arrays into the session's store and never
-changes an array in place, so a value fetched in the same run is never altered.
+The variable and the optimizer's state for it (its *slots*: Adam's m and v) are ref
+inputs: edges to their storage nodes. Each update writes new arrays through its
+VariableRefs and never changes an array in place, so a value fetched in the same run
+is never altered.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from minigraph.graph import Operation, format_shape
+from minigraph.graph import Operation
 from minigraph.ops.state import Variable
+from minigraph.shapes import format_shape, is_compatible
 
 
 class ApplyUpdate(Operation):
-    """Shared shape rule: the first input is the variable, the last its gradient."""
+    """Shared by the updates: the first input is the variable, the last its gradient.
 
-    stateful = True
+    The variable and the optimizer's slots are ref inputs, so ``forward`` gets each as
+    a VariableRef (``read()``, ``write(value)``); every other input as an array.
+    """
+
     writes_variables = True
+    stateful = True
 
     def infer(self, variable, *rest):
         gradient = rest[-1]
         if not isinstance(variable, Variable):
             raise self.error(f"{self.type_name} updates a Variable, got {variable!r}", TypeError)
-        if gradient.shape != variable.shape or gradient.dtype != variable.dtype:
+        if not is_compatible(gradient.shape, variable.shape) or gradient.dtype != variable.dtype:
             raise self.error(
                 f"gradient {gradient!r} does not fit variable {variable.op.name} "
                 f"of shape {format_shape(variable.shape)} and dtype {variable.dtype.name}"
             )
         return variable.shape, variable.dtype
-
-    def read(self, store, index: int) -> np.ndarray:
-        """The current value of the ref input at `index`."""
-        return self.inputs[index].op.forward(store)
-
-    def write(self, store, index: int, value: np.ndarray) -> None:
-        store[self.inputs[index].op] = value
 
     def graph_def_attrs(self):
         return {"T": self.inputs[0].dtype, "use_locking": False}
@@ -50,11 +49,12 @@ class ApplyGradientDescent(ApplyUpdate):
     """w := w - learning_rate * g."""
 
     type_name = "ApplyGradientDescent"
+    input_names = ("var", "delta")
     ref_inputs = (0,)
 
-    def forward(self, store, gradient):
-        new = self.read(store, 0) - self.attrs["learning_rate"] * gradient
-        self.write(store, 0, new)
+    def forward(self, var, delta):
+        new = var.read() - self.attrs["learning_rate"] * delta
+        var.write(new)
         return new
 
 
@@ -63,18 +63,35 @@ class ApplyMomentum(ApplyUpdate):
     (nesterov: w := w + momentum * m - learning_rate * g)."""
 
     type_name = "ApplyMomentum"
+    input_names = ("var", "accum", "grad")
     ref_inputs = (0, 1)
 
-    def forward(self, store, gradient):
+    def forward(self, var, accum, grad):
         lr, momentum = self.attrs["learning_rate"], self.attrs["momentum"]
-        m = momentum * self.read(store, 1) - lr * gradient
+        m = momentum * accum.read() - lr * grad
         if self.attrs["nesterov"]:  # the step in brackets is rounded first, as in Keras
-            new = self.read(store, 0) + (momentum * m - lr * gradient)
+            new = var.read() + (momentum * m - lr * grad)
         else:
-            new = self.read(store, 0) + m
-        self.write(store, 1, m)
-        self.write(store, 0, new)
+            new = var.read() + m
+        accum.write(m)
+        var.write(new)
         return new
+
+
+def adam_step(var, m, v, grad, beta1_power, beta2_power, one_minus_beta1, one_minus_beta2,
+              learning_rate, epsilon):
+    """One Adam step on VariableRefs var, m, v, every number in the gradient's dtype."""
+    cast = grad.dtype.type
+    lr, epsilon = cast(learning_rate), cast(epsilon)
+    old_m, old_v = m.read(), v.read()
+    new_m = old_m + (grad - old_m) * one_minus_beta1
+    new_v = old_v + (np.square(grad) - old_v) * one_minus_beta2
+    alpha = lr * np.sqrt(cast(1) - beta2_power) / (cast(1) - beta1_power)
+    new = var.read() - (new_m * alpha) / (np.sqrt(new_v) + epsilon)
+    m.write(new_m)
+    v.write(new_v)
+    var.write(new)
+    return new
 
 
 class ApplyAdam(ApplyUpdate):
@@ -89,47 +106,30 @@ class ApplyAdam(ApplyUpdate):
     """
 
     type_name = "ApplyAdam"
+    input_names = ("var", "m", "v", "beta1_power", "beta2_power", "grad")
     ref_inputs = (0, 1, 2)
 
-    def infer(self, variable, m, v, beta1_power, beta2_power, gradient):
-        return super().infer(variable, gradient)
-
-    def forward(self, store, beta1_power, beta2_power, gradient):
-        cast = gradient.dtype.type  # every number in the variable's dtype
-        one = cast(1)
-        return self.step(store, gradient, cast(beta1_power), cast(beta2_power),
-                         one - cast(self.attrs["beta1"]), one - cast(self.attrs["beta2"]))
-
-    def step(self, store, gradient, beta1_power, beta2_power, one_minus_beta1, one_minus_beta2):
-        """The update itself, shared by both roundings."""
-        cast = gradient.dtype.type
-        lr, epsilon = cast(self.attrs["learning_rate"]), cast(self.attrs["epsilon"])
-        m, v = self.read(store, 1), self.read(store, 2)
-        m = m + (gradient - m) * one_minus_beta1
-        v = v + (np.square(gradient) - v) * one_minus_beta2
-        alpha = lr * np.sqrt(cast(1) - beta2_power) / (cast(1) - beta1_power)
-        new = self.read(store, 0) - (m * alpha) / (np.sqrt(v) + epsilon)
-        self.write(store, 1, m)
-        self.write(store, 2, v)
-        self.write(store, 0, new)
-        return new
+    def forward(self, var, m, v, beta1_power, beta2_power, grad):
+        cast = grad.dtype.type  # every number in the variable's dtype
+        a = self.attrs
+        return adam_step(var, m, v, grad, cast(beta1_power), cast(beta2_power),
+                         cast(1) - cast(a["beta1"]), cast(1) - cast(a["beta2"]), a["learning_rate"], a["epsilon"])
 
 
-class ApplyKerasAdam(ApplyAdam):
+class ApplyKerasAdam(ApplyUpdate):
     """Adam as Keras 3 computes it: the same update, with beta^t = pow(beta, t) from the
     step count (t = iterations + 1) and 1 - beta rounded from Python floats."""
 
     type_name = "ApplyKerasAdam"
+    input_names = ("var", "m", "v", "iterations", "grad")
+    ref_inputs = (0, 1, 2)
 
-    def infer(self, variable, m, v, iterations, gradient):
-        return ApplyUpdate.infer(self, variable, gradient)
-
-    def forward(self, store, iterations, gradient):
-        cast = gradient.dtype.type
+    def forward(self, var, m, v, iterations, grad):
+        cast = grad.dtype.type
         a = self.attrs
         t = cast(iterations + 1)
-        return self.step(store, gradient, np.power(cast(a["beta1"]), t), np.power(cast(a["beta2"]), t),
-                         cast(1 - a["beta1"]), cast(1 - a["beta2"]))
+        return adam_step(var, m, v, grad, np.power(cast(a["beta1"]), t), np.power(cast(a["beta2"]), t),
+                         cast(1 - a["beta1"]), cast(1 - a["beta2"]), a["learning_rate"], a["epsilon"])
 
 
 class ApplyRMSProp(ApplyUpdate):
@@ -139,14 +139,15 @@ class ApplyRMSProp(ApplyUpdate):
     """
 
     type_name = "ApplyRMSProp"
+    input_names = ("var", "ms", "grad")
     ref_inputs = (0, 1)
 
-    def forward(self, store, gradient):
-        cast = gradient.dtype.type
+    def forward(self, var, ms, grad):
+        cast = grad.dtype.type
         rho = self.attrs["rho"]
         lr, epsilon = cast(self.attrs["learning_rate"]), cast(self.attrs["epsilon"])
-        velocity = cast(rho) * self.read(store, 1) + cast(1 - rho) * np.square(gradient)
-        new = self.read(store, 0) - (lr * gradient) / np.sqrt(velocity + epsilon)
-        self.write(store, 1, velocity)
-        self.write(store, 0, new)
+        velocity = cast(rho) * ms.read() + cast(1 - rho) * np.square(grad)
+        new = var.read() - (lr * grad) / np.sqrt(velocity + epsilon)
+        ms.write(velocity)
+        var.write(new)
         return new

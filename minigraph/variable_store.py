@@ -1,0 +1,77 @@
+"""Where a session keeps its variables' values, and how stateful kernels reach them.
+
+Nodes only describe; values live in a Session. Most values last one ``run``, but a
+variable's value lasts as long as the session: it lives in the session's
+``VariableStore``, a dictionary from a variable's storage node to a numpy array.
+
+An op that reads or writes a variable (``Variable/read``, ``Assign``, an optimizer's
+``ApplyAdam``) names the variable as a *ref input*: an edge to the storage node
+itself rather than to a value. When the op runs, that argument of its ``forward``
+is a ``VariableRef``: a handle with ``read()`` and ``write(value)``. Every other
+argument is a numpy array, as for any op. So a stateful kernel looks like this::
+
+    def forward(self, variable, delta):       # variable: VariableRef, delta: ndarray
+        variable.write(variable.read() + delta)
+
+Values are never changed in place: ``write`` stores a new array, so a value fetched
+earlier in the same run keeps the number it had.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigraph.errors import FailedPreconditionError
+
+
+class VariableStore:
+    """A session's variable values: {storage node: numpy array}."""
+
+    def __init__(self):
+        self._values: dict = {}
+
+    def is_initialized(self, storage) -> bool:
+        return storage in self._values
+
+    def read(self, storage) -> np.ndarray:
+        try:
+            return self._values[storage]
+        except KeyError:
+            raise FailedPreconditionError(
+                f"Attempting to use uninitialized value {storage.name}: run "
+                f"mg.global_variables_initializer() (or the variable's initializer) first",
+                op=storage,
+            ) from None
+
+    def write(self, storage, value: np.ndarray) -> None:
+        self._values[storage] = value
+
+    def ref(self, storage) -> "VariableRef":
+        """The handle a kernel gets for a ref input that names `storage`."""
+        return VariableRef(self, storage)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
+class VariableRef:
+    """One variable of one session, as a stateful kernel sees it."""
+
+    __slots__ = ("store", "storage")
+
+    def __init__(self, store: VariableStore, storage):
+        self.store = store
+        self.storage = storage
+
+    @property
+    def name(self) -> str:
+        return self.storage.name
+
+    def read(self) -> np.ndarray:
+        return self.store.read(self.storage)
+
+    def write(self, value: np.ndarray) -> None:
+        self.store.write(self.storage, value)
+
+    def __repr__(self) -> str:
+        return f"<VariableRef {self.storage.name}>"
