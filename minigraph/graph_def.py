@@ -135,7 +135,7 @@ def _tensor_lines(array: np.ndarray) -> list[str]:
     for v in values:
         if array.dtype.kind == "b":
             text = "true" if v else "false"
-        elif array.dtype.kind == "f":
+        elif dtypes.is_floating(array.dtype):
             text = _float(float(v), array.dtype)
         else:
             text = str(int(v))

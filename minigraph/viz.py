@@ -36,6 +36,7 @@ import warnings
 import graphviz
 import numpy as np
 
+from minigraph import dtypes
 from minigraph.graph import FORWARD, Graph, Operation, Tensor, every_producer, walk
 from minigraph.ops.array import Const, Placeholder
 from minigraph.ops.state import VariableOp
@@ -110,7 +111,7 @@ def node_style(op: Operation) -> dict:
 def format_value(value) -> str:
     """A value as text: in full (rounded) when small, else shape and min/mean/max."""
     array = np.asarray(value)
-    if array.ndim == 0 and array.dtype.kind == "f":
+    if array.ndim == 0 and dtypes.is_floating(array.dtype):
         return f"{array.item():.4g}"  # 2 and 0.25, not numpy's "2." and "0.25"
     if array.size <= LARGEST_VALUE_SHOWN:
         return np.array2string(array, precision=4, suppress_small=True)

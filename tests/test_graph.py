@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import minigraph as mg
-from op_table import tensorflow_lib
+from support.tensorflow import tensorflow_lib
 
 pytestmark = pytest.mark.usefixtures("graph")
 
@@ -264,3 +264,51 @@ def test_reset_default_graph_outside_any_block(monkeypatch):
     after = mg.get_default_graph()
     assert after is not before and after.get_operations() == []
     assert mg.placeholder(mg.float32).name == "Placeholder:0"
+
+
+# --- bugs the readability review found
+
+
+def test_group_refuses_ops_of_two_graphs():
+    first, second = mg.Graph(), mg.Graph()
+    with first.as_default():
+        a = mg.no_op(name="a")
+    with second.as_default():
+        b = mg.no_op(name="b")
+    with pytest.raises(ValueError, match="is from another graph"):
+        mg.group(a, b)
+    assert [op.name for op in first.get_operations()] == ["a"]  # no NoOp left behind
+    with second.as_default(), pytest.raises(ValueError, match="is from another graph"):
+        with mg.control_dependencies([a]):
+            pass
+
+
+def test_group_and_control_dependencies_refuse_what_is_not_an_op(graph):
+    with pytest.raises(TypeError, match="group\\(\\) takes operations or tensors, got None"):
+        mg.group(None)
+    with pytest.raises(TypeError, match="needs a list of operations or tensors, got 3"):
+        with mg.control_dependencies(3):
+            pass
+
+
+def test_a_failed_shape_rule_takes_no_name(graph):
+    p = mg.placeholder(mg.float32, shape=(2, 3))
+    with pytest.raises(ValueError, match="Dimensions must be equal"):
+        p @ p
+    assert (p @ mg.transpose(p)).name == "MatMul:0"
+
+
+def test_operation_constructors_take_tensors_only(graph):
+    from minigraph.ops.math import Add
+
+    with pytest.raises(TypeError, match="input 'y' must be a Tensor, got 1.0.*builder functions"):
+        Add(mg.constant(1.0), 1.0)
+
+
+def test_every_op_names_its_inputs(graph):
+    x = mg.placeholder(mg.float32, shape=(2, 2))
+    w = mg.Variable(np.ones((2, 2), np.float32))
+    y = mg.matmul(x, w)
+    assert (y.op.input_name(0), y.op.input_name(1)) == ("a", "b")
+    assert w.initializer.input_names == ("ref", "value")
+    assert mg.add_n([x, x, x]).op.input_name(2) == "inputs[2]"

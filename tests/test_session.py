@@ -345,3 +345,68 @@ def test_closed_session(worksheet):
         session.run(worksheet.v)
     session.run(mg.global_variables_initializer())
     np.testing.assert_array_equal(session.run(worksheet.z, {worksheet.x: ONES, worksheet.y: ONES}), 2 * ONES)
+
+
+# --- the default session: one mechanism for `with sess:`, as_default and InteractiveSession
+
+
+def test_as_default_makes_eval_and_run_use_the_session(graph):
+    v = mg.Variable(np.float32(1.0))
+    increment = v.assign_add(2.0).op
+    session = mg.Session()
+    with session.as_default():
+        assert mg.get_default_session() is session
+        v.initializer.run()
+        increment.run()  # Operation.run: for its effect
+        assert v.value().eval() == 3.0  # Variable.value() is its read
+    assert not session.closed  # as_default does not close the session, `with session:` does
+    with pytest.raises(ValueError, match="no default session"):
+        v.value().eval()
+
+
+def test_interactive_session_is_the_default_until_closed(graph):
+    x = mg.constant(2.0) * 3.0
+    outer = mg.InteractiveSession()
+    assert x.eval() == 6.0
+    with mg.Session() as inner:  # nests above the interactive one
+        assert mg.get_default_session() is inner
+    assert mg.get_default_session() is outer
+    outer.close()
+    assert outer.closed
+    with pytest.raises(ValueError, match="no default session"):
+        x.eval()
+
+
+def test_sessions_closed_out_of_order_leave_the_right_default(graph):
+    first, second = mg.InteractiveSession(), mg.InteractiveSession()
+    first.close()  # not the innermost: only it leaves the stack
+    assert mg.get_default_session() is second
+    second.close()
+
+
+def test_a_bug_inside_a_kernel_is_not_disguised_as_a_bad_value(graph):
+    class Broken(mg.Operation):
+        type_name = "Broken"
+        input_names = ("x",)
+
+        def infer(self, x):
+            return x.shape, x.dtype
+
+        def forward(self, x):
+            return x.no_such_attribute  # a bug, not a bad value
+
+    y = Broken(mg.constant([1.0])).output
+    with pytest.raises(AttributeError, match="no_such_attribute"):
+        mg.Session().run(y)
+
+
+def test_feed_dict_must_be_a_dict(graph):
+    x = mg.placeholder(mg.float32, shape=(2,))
+    with pytest.raises(TypeError, match="feed_dict must be a dict from tensors to values, got list"):
+        mg.Session().run(x * 2.0, feed_dict=[(x, [1.0, 2.0])])
+
+
+def test_a_ragged_feed_names_the_placeholder(graph):
+    x = mg.placeholder(mg.float32, name="rows")
+    with pytest.raises(ValueError, match=r'Cannot feed Tensor\("rows:0".*not a regular array'):
+        mg.Session().run(x * 2.0, feed_dict={x: [[1.0, 2.0], [3.0]]})

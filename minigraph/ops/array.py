@@ -81,7 +81,7 @@ def _as_array(value, dtype, what: str) -> np.ndarray:
     # same_kind allows int -> float and float64 -> float32; a whole float may become an int
     fits = raw.dtype.kind in "biuf" and (
         np.can_cast(raw.dtype, dtype, casting="same_kind")
-        or (raw.dtype.kind == "f" and dtype.kind in "iu" and np.all(np.mod(raw, 1) == 0))
+        or (dtypes.is_floating(raw.dtype) and dtype.kind in "iu" and np.all(np.mod(raw, 1) == 0))
     )
     if not fits:
         raise TypeError(f"Cannot convert {value!r} to a {what} of dtype {dtype.name}")
@@ -91,14 +91,14 @@ def _as_array(value, dtype, what: str) -> np.ndarray:
 def _default_dtype(value) -> np.dtype:
     """A numpy array or scalar keeps its dtype; Python floats become float32 and Python
     ints int32, as in TF."""
-    kind = np.asarray(value).dtype
+    dtype = np.asarray(value).dtype
     if isinstance(value, (np.ndarray, np.generic)):
-        return dtypes.as_dtype(kind)
-    if kind.kind == "f":
+        return dtypes.as_dtype(dtype)
+    if dtypes.is_floating(dtype):
         return dtypes.float32
-    if kind.kind in "iu":
+    if dtype.kind in "iu":
         return dtypes.int32
-    return dtypes.as_dtype(kind)
+    return dtypes.as_dtype(dtype)
 
 
 def constant_like(value, like: Tensor) -> Tensor:
