@@ -30,5 +30,24 @@ from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, 
 from minigraph.ops import Variable
 from minigraph.session import InteractiveSession, Session
 from minigraph import viz
+from minigraph import app, flags, gfile, logging  # noqa: A004  (TF1's program shell)
+from minigraph.dtypes import (  # noqa: A004
+    DType,
+    double,
+    float16,
+    half,
+    int8,
+    int16,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from minigraph.ops.conversion import to_double, to_float, to_int32, to_int64
+from minigraph.ops.creation import eye, fill, lin_space, linspace, ones, range, zeros  # noqa: A004
+from minigraph import subset as _subset
 
 __version__ = "0.1.0"
+
+# a TF 1.x name minigraph lacks says so (see subset.py)
+__getattr__ = _subset.missing_names(__name__, "tf")

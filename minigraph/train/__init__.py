@@ -7,3 +7,6 @@ from minigraph.train.optimizer import (  # noqa: F401
     MomentumOptimizer,
     Optimizer,
 )
+from minigraph import subset as _subset
+
+__getattr__ = _subset.missing_names(__name__, "tf.train")
