@@ -20,7 +20,6 @@ from minigraph.graph import Graph, Operation, Tensor, as_operation, get_default_
 from minigraph.graph_def import ShapeAttr, TensorAttr
 from minigraph.shapes import format_shape, normalize_shape
 
-
 # --- leaves ------------------------------------------------------------------------
 
 

@@ -44,7 +44,8 @@ class VariableOp(Operation):
         return None  # its value is in the session's VariableStore, not in a run
 
     def graph_def_attrs(self):
-        return {"container": "", "dtype": self.attrs["dtype"], "shape": ShapeAttr(self.attrs["shape"]), "shared_name": ""}
+        attrs = self.attrs
+        return {"container": "", "dtype": attrs["dtype"], "shape": ShapeAttr(attrs["shape"]), "shared_name": ""}
 
 
 class Variable(Tensor):

@@ -78,7 +78,8 @@ class Optimizer:
                 for gradient, variable in pairs:
                     with graph.name_scope(f"update_{variable.op.name}"):
                         updates.append(self._apply(gradient, variable))
-                count = AssignAdd(self.iterations, constant(np.int64(1)), control_inputs=self._finish(updates), name="count")
+                one = constant(np.int64(1))
+                count = AssignAdd(self.iterations, one, control_inputs=self._finish(updates), name="count")
             return NoOp(name=scope, control_inputs=[count])  # named exactly the scope
 
     def minimize(self, loss, var_list=None, name: str | None = None) -> Operation:
