@@ -16,7 +16,7 @@ How to read a drawing:
   float32``, where ``None`` is a dimension known only when the graph runs;
 - when an op has several inputs, each edge is labelled with the argument it fills
   (``a`` and ``b`` for ``MatMul``, ``x`` and ``y`` for ``Sub``): order matters;
-- an orange edge reaches a variable's storage slot itself (a *ref* input):
+- an orange edge reaches a variable's storage node itself (a *ref* input):
   ``Variable/read`` reads it there and ``Assign`` writes it there;
 - a dashed edge is a control dependency: "run that first", no value flows;
 - the nodes ``gradients()`` and optimizers add sit in a red "backward" box, so the
@@ -73,7 +73,7 @@ def target_ops(target) -> list[Operation]:
     for item in items:
         if isinstance(item, Operation):
             ops.append(item)
-        elif isinstance(item, Tensor):  # a Variable is a Tensor: its op is the slot
+        elif isinstance(item, Tensor):  # a Variable is a Tensor: its op is the storage node
             ops.append(item.op)
         else:
             raise TypeError(f"draw() draws a Graph, Tensor, Variable or Operation, got {item!r}")

@@ -7,6 +7,9 @@ optimizer's own state as variables (the step count ``iterations``; Adam's moment
 variable, and an op that counts the step after every update has run. Training is
 then a loop of ``sess.run(train_op, feed_dict=batch)``, and the graph does not grow
 while it runs.
+
+The state an optimizer keeps for each variable is called a *slot*, as in TF
+(``optimizer.slot(w, "m")``); "slot" means nothing else in minigraph.
 """
 
 from __future__ import annotations
