@@ -68,14 +68,14 @@ class BinaryOp(Operation):
 
 def binary(op_class: type, x, y, name: str | None) -> Tensor:
     """Builds a two-input op_class(x, y); a Python or numpy operand takes the other's dtype."""
-    x_tensor, y_tensor = tensor_or_none(x), tensor_or_none(y)
+    x_tensor, y_tensor = tensor_or_none(x), tensor_or_none(y)  # each converted once
     if x_tensor is not None and y_tensor is None:
-        y = constant_like(y, x_tensor)
+        y_tensor = constant_like(y, x_tensor)
     elif y_tensor is not None and x_tensor is None:
-        x = constant_like(x, y_tensor)
-    else:  # two tensors, or two plain values: TF's own defaults for each
-        x, y = convert_to_tensor(x), convert_to_tensor(y)
-    return op_class(x, y, name=name).output
+        x_tensor = constant_like(x, y_tensor)
+    elif x_tensor is None:  # two plain values: TF's own defaults for each
+        x_tensor, y_tensor = convert_to_tensor(x), convert_to_tensor(y)
+    return op_class(x_tensor, y_tensor, name=name).output
 
 
 class Add(BinaryOp):
