@@ -53,6 +53,10 @@ IMPORTS = {
 # script prints nothing of the kind, so the main job hands it to worksheet.display.
 DISPLAYED = {"3", "13", "18", "64"}
 
+# a displayed 2x2 float32 array, as numpy lays it out: `array([[0.9724683, 1.3610835],`
+ROW_ONE = r"array\(\[\[ *\d\.\d+ *, +\d\.\d+ *\],"
+ROW_TWO = r"       \[ *\d\.\d+ *, +\d\.\d+ *\]\], dtype=float32\)"
+
 # Where minigraph prints something else than the worksheet shows: the worksheet's line,
 # then a regular expression for minigraph's line (None: minigraph prints no such line).
 EXPECTED_INSTEAD = {
@@ -62,10 +66,10 @@ EXPECTED_INSTEAD = {
     '  op: "Add"': re.escape('  op: "AddV2"'),
     "  producer: 21": r"  producer: \d+",
     # random numbers: only the layout of a displayed float32 array is the worksheet's
-    "array([[ 1.77617455,  1.01602781],": r"array\(\[\[ ?\d\.\d+, +\d\.\d+ ?\],",
-    "       [ 1.50804496,  1.79550886]], dtype=float32)": r"       \[ ?\d\.\d+, +\d\.\d+ ?\]\], dtype=float32\)",
-    "array([[ 1.47241163,  0.18284869],": r"array\(\[\[ ?\d\.\d+, +\d\.\d+ ?\],",
-    "       [ 1.19554937,  0.13533755]], dtype=float32)": r"       \[ ?\d\.\d+, +\d\.\d+ ?\]\], dtype=float32\)",
+    "array([[ 1.77617455,  1.01602781],": ROW_ONE,
+    "       [ 1.50804496,  1.79550886]], dtype=float32)": ROW_TWO,
+    "array([[ 1.47241163,  0.18284869],": ROW_ONE,
+    "       [ 1.19554937,  0.13533755]], dtype=float32)": ROW_TWO,
     # the worksheet's author had run cells In [4] to In [12], left out of it, and one of
     # them made a MatMul; run in order, the cells make the graph's first MatMul
     'Tensor("MatMul_1:0", shape=(2, 2), dtype=float32)': re.escape('Tensor("MatMul:0", shape=(2, 2), dtype=float32)'),
