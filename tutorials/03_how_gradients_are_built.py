@@ -149,7 +149,8 @@ check_gradient(b, grad_b)
 # The worksheet's network ends in `Activation('softmax')` and is trained on categorical
 # cross-entropy. The textbook formula is
 #
-# $$L = -\sum_i y_i \log \operatorname{softmax}(z)_i, \qquad \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$$
+# $$L = -\sum_i y_i \log \operatorname{softmax}(z)_i, \qquad
+#   \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$$
 #
 # where $z$ are the *logits*, the scores the last `Dense` produces. Here is the worksheet's
 # network, on real MNIST rows reduced to 60 PCA features (not scaled, as in the worksheet),
