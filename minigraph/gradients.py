@@ -30,6 +30,8 @@ from minigraph.shapes import format_shape, is_compatible
 
 def _as_tensor_list(values, what: str) -> list[Tensor]:
     values = list(values) if isinstance(values, (list, tuple)) else [values]
+    if not values:
+        raise ValueError(f"gradients(): {what} is empty; give at least one tensor")
     tensors = []
     for value in values:
         tensor = tensor_or_none(value)
@@ -100,6 +102,7 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients") -> list[Tensor | No
                 if grad is None or not dtypes.is_floating(tensor.dtype) or tensor.op not in between:
                     continue
                 _check_gradient(op, tensor, grad)
+                grad.set_shape(tensor.shape)  # a gradient has its input's shape: say so statically
                 received.setdefault(tensor, []).append(grad)
 
         results: list[Tensor | None] = []

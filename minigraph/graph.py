@@ -39,7 +39,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from minigraph.graph_def import GraphDef, graph_def_of
-from minigraph.shapes import Shape, format_shape
+from minigraph.shapes import Shape, format_shape, merge, normalize_shape
 
 
 class Tensor:
@@ -64,6 +64,15 @@ class Tensor:
 
     def get_shape(self) -> Shape | None:
         return self.shape
+
+    def set_shape(self, shape) -> None:
+        """Narrows the static shape with what is known elsewhere: (None, 3) and (2, None)
+        give (2, 3). A shape that can't be the same value's is refused (as TF)."""
+        try:
+            self.shape = merge(self.shape, normalize_shape(shape))
+        except ValueError:
+            raise ValueError(f"Shapes {format_shape(self.shape)} and {format_shape(shape)} are "
+                             f"incompatible: cannot set the shape of {self!r}") from None
 
     def __repr__(self) -> str:
         if self.shape is None:  # unknown rank: TF leaves the shape out
@@ -183,6 +192,11 @@ class Operation:
     def __init__(self, *inputs, name: str | None = None, control_inputs=(), **attrs):
         graph = _graph_of(inputs)
         base_name = name or self.default_name or self.type_name
+        if graph.finalized:
+            raise RuntimeError(
+                f"Graph is finalized and cannot be modified: tried to add {self.type_name} '{base_name}'. "
+                "Build every op before graph.finalize()."
+            )
         self.graph = graph
         self.attrs = attrs
         # the name this node will get, shown in errors; only reserved once the node is valid
@@ -268,6 +282,12 @@ class Graph:
         self._name_counts: dict[str, int] = {}
         self._scope: list[str] = []
         self._control_stack: list[list[Operation]] = []
+        self.finalized = False
+
+    def finalize(self) -> None:
+        """Makes the graph read-only: adding an op afterwards raises. A training loop that
+        accidentally builds nodes on every step fails at once instead of slowing down."""
+        self.finalized = True
 
     # --- names ------------------------------------------------------------------
     def unique_name(self, name: str, reserve: bool = True) -> str:
@@ -320,6 +340,11 @@ class Graph:
             yield
         finally:
             self._control_stack = saved
+
+    @property
+    def in_control_dependencies(self) -> bool:
+        """True inside `with control_dependencies([...]):` (ops built now wait for others)."""
+        return any(self._control_stack)
 
     def control_inputs_for(self, explicit) -> list[Operation]:
         """The control inputs of a new op: the enclosing control_dependencies, then `explicit`."""

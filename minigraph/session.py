@@ -13,13 +13,25 @@
    another. The fetched values are handed back in the structure they were asked in
    (a tensor, a list, a dict...: see ``nest.py``).
 
-Variable values live in the session's ``VariableStore`` for the session's life;
-all other values are dropped when ``run`` returns.
+Variable values live in the session's ``VariableStore`` for the session's life.
+Every other value is dropped as soon as the last op that reads it has run, so a long
+chain holds only the values still ahead of it, not all it has computed.
+
+What a run promises:
+
+- **All or nothing.** A run that fails (a bad feed, a kernel's error) changes no
+  variable: its writes are undone (``VariableStore.transaction``).
+- **Threads take turns.** Several threads may call ``run`` on one session; their
+  runs are serialized by a lock, so each run sees the variables as a whole and no
+  update is lost. (TF runs independent ops of concurrent steps in parallel; a
+  numpy engine gains little from that, and a lost update is the kind of bug a
+  student can't find.)
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -51,12 +63,14 @@ BAD_VALUE_ERRORS = (ValueError, IndexError, ArithmeticError)
 
 @dataclass(frozen=True)
 class Step:
-    """One op of a plan: call `kernel` on the values at `arguments`, store at `result`."""
+    """One op of a plan: call `kernel` on the values at `arguments`, store at `result`,
+    then drop the values at `frees` (this step was the last to need them)."""
 
     op: Operation
     kernel: Callable
     arguments: tuple[int, ...]  # positions in the run's value list, one per input
     result: int | None  # where the output goes; None for ops without output
+    frees: tuple[int, ...] = ()
 
 
 class Plan:
@@ -69,6 +83,7 @@ class Plan:
         self.feed_positions = feed_positions  # fed tensor -> position
         self.fetch_positions = fetch_positions  # one per fetch; None for an op
         self.initial_values = initial_values
+        self.writes_variables = any(step.op.writes_variables for step in steps)
 
     def execute(self, feeds: dict) -> list:
         values: list[Any] = list(self.initial_values)
@@ -84,6 +99,8 @@ class Plan:
                 raise _failed(step.op, arguments, error) from error
             if step.result is not None:
                 values[step.result] = result
+            for position in step.frees:
+                values[position] = None
         return [None if position is None else values[position] for position in self.fetch_positions]
 
 
@@ -101,6 +118,7 @@ class Session:
         self._plans: dict[tuple, Plan] = {}
         self._closed = False
         self._contexts = contextlib.ExitStack()
+        self._lock = threading.Lock()  # one run at a time (see the module docstring)
 
     # --- the public API ---------------------------------------------------------------
     def run(self, fetches, feed_dict=None):
@@ -110,11 +128,17 @@ class Session:
         flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
         feeds = self._check_feeds(feed_dict)
         key = (tuple(flat), frozenset(feeds))  # the order of feed_dict doesn't matter
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._plans[key] = self._make_plan(flat, feeds)
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plans[key] = self._make_plan(flat, feeds)
+            if plan.writes_variables:
+                with self._store.transaction():
+                    values = plan.execute(feeds)
+            else:
+                values = plan.execute(feeds)
         # the caller owns what run returns: never a variable's stored array or a constant
-        values = [np.array(v) if isinstance(v, np.ndarray) else v for v in plan.execute(feeds)]
+        values = [np.array(v) if isinstance(v, np.ndarray) else v for v in values]
         return nest.pack_sequence_as(fetches, values)
 
     @property
@@ -153,7 +177,9 @@ class Session:
                 f"to a value of shape {array.shape}"
             )
         # a copy: changing the caller's array afterwards must not change the variable
-        self._store.write(variable.op, np.array(_as_dtype_or_raise(array, variable.dtype, variable)))
+        value = np.array(_as_dtype_or_raise(array, variable.dtype, variable))
+        with self._lock:
+            self._store.write(variable.op, value)
 
     def is_initialized(self, variable: Variable) -> bool:
         return self._store.is_initialized(variable.op)
@@ -213,8 +239,9 @@ class Session:
 
         positions: dict[Tensor, int] = {tensor: i for i, tensor in enumerate(feeds)}
         initial_values: list[Any] = [None] * len(feeds)
-        steps = []
-        for op in sorted(needed, key=lambda op: op.index):
+        ordered = sorted(needed, key=lambda op: op.index)
+        wiring = []  # (op, argument positions, result position) per step
+        for op in ordered:
             arguments = []
             for i, tensor in enumerate(op.inputs):
                 if i in op.ref_inputs:  # the kernel gets a handle on the variable
@@ -226,8 +253,23 @@ class Session:
             if op.outputs:
                 result = positions[op.outputs[0]] = len(initial_values)
                 initial_values.append(None)
-            steps.append(Step(op, op.forward, tuple(arguments), result))
+            wiring.append((op, tuple(arguments), result))
         fetch_positions = [positions[f] if isinstance(f, Tensor) else None for f in fetches]
+
+        # a value is dropped after the last step that reads it; a fetched one is kept
+        last_reader = {}
+        for index, (_, arguments, result) in enumerate(wiring):
+            if result is not None:
+                last_reader[result] = index  # nobody reads it: drop it at once
+            for position in arguments:
+                last_reader[position] = index
+        for position in fetch_positions:
+            last_reader.pop(position, None)
+        frees: list[list[int]] = [[] for _ in wiring]
+        for position, index in last_reader.items():
+            frees[index].append(position)
+        steps = [Step(op, op.forward, arguments, result, tuple(frees[index]))
+                 for index, (op, arguments, result) in enumerate(wiring)]
         return Plan(steps, {tensor: positions[tensor] for tensor in feeds}, fetch_positions, initial_values)
 
 

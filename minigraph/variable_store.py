@@ -15,13 +15,23 @@ argument is a numpy array, as for any op. So a stateful kernel looks like this::
 
 Values are never changed in place: ``write`` stores a new array, so a value fetched
 earlier in the same run keeps the number it had.
+
+A run is all or nothing. The session runs each ``run`` inside ``transaction()``:
+every first write to a variable keeps its old value aside, and if the run fails
+(a bad value in the third of four updates, say), every variable gets its old value
+back. TF1 itself can leave a training step half applied; minigraph never does.
 """
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 import numpy as np
 
 from minigraph.errors import FailedPreconditionError
+
+_UNSET = object()  # a variable that had no value before the run wrote it
 
 
 class VariableStore:
@@ -29,6 +39,7 @@ class VariableStore:
 
     def __init__(self):
         self._values: dict = {}
+        self._old_values: dict | None = None  # inside a transaction: the values to restore
 
     def is_initialized(self, storage) -> bool:
         return storage in self._values
@@ -44,7 +55,25 @@ class VariableStore:
             ) from None
 
     def write(self, storage, value: np.ndarray) -> None:
+        if self._old_values is not None and storage not in self._old_values:
+            self._old_values[storage] = self._values.get(storage, _UNSET)
         self._values[storage] = value
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes inside take effect together, or, if the block raises, not at all."""
+        self._old_values = {}
+        try:
+            yield
+        except BaseException:
+            for storage, old in self._old_values.items():
+                if old is _UNSET:
+                    del self._values[storage]
+                else:
+                    self._values[storage] = old
+            raise
+        finally:
+            self._old_values = None
 
     def ref(self, storage) -> "VariableRef":
         """The handle a kernel gets for a ref input that names `storage`."""

@@ -45,6 +45,7 @@ from minigraph.ops.nn import (
     softmax_cross_entropy_with_logits,
     tanh,
 )
+from minigraph.ops.numerics import add_check_numerics_ops, check_numerics
 from minigraph.ops.reduction import argmax, reduce_max, reduce_mean, reduce_sum
 from minigraph.ops.state import (
     Variable,

@@ -78,6 +78,11 @@ class Variable(Tensor):
         graph.variables.append(self)
 
     def _as_graph_tensor(self) -> Tensor:
+        """The tensor an op gets when given this variable: the shared `read`, or, inside
+        `control_dependencies`, a new read that waits for them (so it sees their writes,
+        as in TF1, where such ops read the variable itself)."""
+        if self.graph.in_control_dependencies:
+            return self.read_value()
         return self.read
 
     def value(self) -> Tensor:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation
 from minigraph.ops.state import Variable
 from minigraph.shapes import format_shape, is_compatible
@@ -41,6 +42,16 @@ class ApplyUpdate(Operation):
             )
         return variable.shape, variable.dtype
 
+    def check_gradient(self, variable, gradient: np.ndarray) -> None:
+        """At run time too: a gradient of another shape would silently reshape the variable
+        (its static shape may have had None dims). Checked before anything is written."""
+        if gradient.shape != tuple(self.inputs[0].shape):
+            raise self.error(
+                f"gradient of shape {gradient.shape} does not fit variable {variable.name} "
+                f"of shape {format_shape(self.inputs[0].shape)}",
+                InvalidArgumentError,
+            )
+
     def graph_def_attrs(self):
         return {"T": self.inputs[0].dtype, "use_locking": False}
 
@@ -53,6 +64,7 @@ class ApplyGradientDescent(ApplyUpdate):
     ref_inputs = (0,)
 
     def forward(self, var, delta):
+        self.check_gradient(var, delta)
         new = var.read() - self.attrs["learning_rate"] * delta
         var.write(new)
         return new
@@ -67,6 +79,7 @@ class ApplyMomentum(ApplyUpdate):
     ref_inputs = (0, 1)
 
     def forward(self, var, accum, grad):
+        self.check_gradient(var, grad)
         lr, momentum = self.attrs["learning_rate"], self.attrs["momentum"]
         m = momentum * accum.read() - lr * grad
         if self.attrs["nesterov"]:  # the step in brackets is rounded first, as in Keras
@@ -110,6 +123,7 @@ class ApplyAdam(ApplyUpdate):
     ref_inputs = (0, 1, 2)
 
     def forward(self, var, m, v, beta1_power, beta2_power, grad):
+        self.check_gradient(var, grad)
         cast = grad.dtype.type  # every number in the variable's dtype
         a = self.attrs
         return adam_step(var, m, v, grad, cast(beta1_power), cast(beta2_power),
@@ -125,6 +139,7 @@ class ApplyKerasAdam(ApplyUpdate):
     ref_inputs = (0, 1, 2)
 
     def forward(self, var, m, v, iterations, grad):
+        self.check_gradient(var, grad)
         cast = grad.dtype.type
         a = self.attrs
         t = cast(iterations + 1)
@@ -143,6 +158,7 @@ class ApplyRMSProp(ApplyUpdate):
     ref_inputs = (0, 1)
 
     def forward(self, var, ms, grad):
+        self.check_gradient(var, grad)
         cast = grad.dtype.type
         rho = self.attrs["rho"]
         lr, epsilon = cast(self.attrs["learning_rate"]), cast(self.attrs["epsilon"])
