@@ -35,10 +35,11 @@ conv2d itself, so their own gradients are again a conv2d and a backprop (see the
 ``gradient``): second derivatives work as in TF.
 
 **Pooling.** max_pool keeps each window's largest element. Only that element moved
-the output, so MaxPoolGrad sends the whole gradient of a window to its argmax (found
-again from the original input; the first one in reading order on a tie, as TF's CPU
-kernel) and nothing to the others; overlapping windows add up. MaxPoolGradGrad is
-its transpose, a gather: each window reads the gradient at its argmax. avg_pool is
+the output, so MaxPoolGrad sends the whole gradient of a window to its argmax and
+nothing to the others; overlapping windows add up. It finds the argmax by comparing
+each position of the window with the max (orig_output), one position at a time; on a
+tie the first max in reading order takes it all, as in TF's CPU kernel. MaxPoolGradGrad
+is its transpose, a gather: each window reads the gradient at its argmax. avg_pool is
 linear: each window's mean, dividing by the number of image elements in it (SAME's
 padding is not counted); its gradient AvgPoolGrad spreads grad/count over the window.
 
@@ -50,7 +51,7 @@ the batch dimension is None, a constant when the shape is known while building.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -116,23 +117,36 @@ class Windows:
         n, oh, ow, kh, kw, c = windows.shape
         return windows.reshape(n * oh * ow, kh * kw * c)
 
-    def argmax(self, x: np.ndarray) -> np.ndarray:
-        """Where each window's max is: (N, oh, ow, C) indices into the flattened kh·kw."""
-        windows = self.view(self.pad(x, -np.inf))  # padding never wins a max
-        n, oh, ow, kh, kw, c = windows.shape
-        return windows.reshape(n, oh, ow, kh * kw, c).argmax(axis=3)
+    def positions(self) -> list[tuple[int, int]]:
+        """The (i, j) positions inside a window, in reading order."""
+        return [(i, j) for i in range(self.kernel[0]) for j in range(self.kernel[1])]
 
-    def col2im(self, shape: tuple, dtype, piece: Callable[[int, int], np.ndarray]) -> np.ndarray:
-        """Sums back into an image of `shape` what the windows send: piece(i, j) is the
-        (N, oh, ow, C) array of values that every window sends to its element (i, j)."""
+    def tap(self, padded: np.ndarray, i: int, j: int) -> np.ndarray:
+        """Element (i, j) of every window of a padded image: an (N, oh, ow, C) view."""
+        (kh, kw), (sh, sw) = self.kernel, self.strides
+        oh, ow = (padded.shape[1] - kh) // sh + 1, (padded.shape[2] - kw) // sw + 1
+        return padded[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :]
+
+    def first_max(self, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+        """For each position (i, j) of the window, where it holds the window's max y:
+        (N, oh, ow, C) masks, only the first max in reading order on a tie, as TF."""
+        padded = self.pad(x, np.nan)  # NaN equals nothing: padding is never the max
+        taken = np.zeros(y.shape, dtype=bool)
+        masks = []
+        for i, j in self.positions():
+            mask = (self.tap(padded, i, j) == y) & ~taken
+            taken |= mask
+            masks.append(mask)
+        return masks
+
+    def col2im(self, shape: tuple, dtype, pieces: Sequence[np.ndarray]) -> np.ndarray:
+        """Sums what the windows send back into an image of `shape`: pieces[k] is the
+        (N, oh, ow, C) array every window sends to its position k (in reading order)."""
         n, h, w, c = shape
         (top, bottom), (left, right) = self.pads(h, 0), self.pads(w, 1)
-        oh, ow = self.output_size(None, h, 0), self.output_size(None, w, 1)
-        (kh, kw), (sh, sw) = self.kernel, self.strides
         image = np.zeros((n, h + top + bottom, w + left + right, c), dtype)
-        for i in range(kh):  # the positions inside the kernel, not the pixels
-            for j in range(kw):
-                image[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :] += piece(i, j)
+        for (i, j), piece in zip(self.positions(), pieces):  # positions in the kernel, not pixels
+            self.tap(image, i, j)[...] += piece
         return image[:, top : top + h, left : left + w, :]
 
     def counts(self, height: int, width: int, dtype) -> np.ndarray:
@@ -269,8 +283,10 @@ class Conv2DBackpropInput(Convolution):
         shape = tuple(int(d) for d in input_sizes)
         self.check_backprop(shape, w.shape, grad.shape)
         kh, kw, c, out_c = w.shape
-        grad_cols = (grad.reshape(-1, out_c) @ w.reshape(-1, out_c).T).reshape(grad.shape[:3] + (kh, kw, c))
-        return self.windows(w.shape).col2im(shape, grad.dtype, lambda i, j: grad_cols[:, :, :, i, j, :])
+        grad_cols = (grad.reshape(-1, out_c) @ w.reshape(-1, out_c).T).reshape(grad.shape[:3] + (kh * kw, c))
+        # one contiguous (N, oh, ow, C) block per kernel position: col2im adds them fastest
+        pieces = np.ascontiguousarray(np.moveaxis(grad_cols, 3, 0))
+        return self.windows(w.shape).col2im(shape, grad.dtype, pieces)
 
     def gradient(self, grad_output):
         # bilinear in (w, grad): <h, dx(w, g)> = <conv2d(h, w), g>
@@ -376,10 +392,10 @@ class MaxPoolGrad(Pooling):
         return x.shape, dtype
 
     def forward(self, x, y, grad):
+        self.check_pooled(x.shape, y.shape, "orig_output")
         self.check_pooled(x.shape, grad.shape, "grad")
-        kw = self.windows.kernel[1]
-        argmax = self.windows.argmax(x)
-        return self.windows.col2im(x.shape, x.dtype, lambda i, j: grad * (argmax == i * kw + j))
+        masks = self.windows.first_max(x, y)
+        return self.windows.col2im(x.shape, x.dtype, [grad * mask for mask in masks])
 
     def gradient(self, grad_output):
         # linear in grad; the argmax does not move under a small change of x (zeros, as TF)
@@ -399,12 +415,13 @@ class MaxPoolGradGrad(Pooling):
         return self.check_pooled(x.shape, y.shape, "orig_output"), dtype
 
     def forward(self, x, y, grad):
+        self.check_pooled(x.shape, y.shape, "orig_output")
         _merged(self, x.shape, grad.shape, "grad")
-        argmax = self.windows.argmax(x)
-        windows = self.windows.view(self.windows.pad(grad))
-        n, oh, ow, kh, kw, c = windows.shape
-        picked = np.take_along_axis(windows.reshape(n, oh, ow, kh * kw, c), argmax[:, :, :, None, :], axis=3)
-        return picked[:, :, :, 0, :]
+        padded = self.windows.pad(grad)
+        picked = np.zeros(y.shape, grad.dtype)
+        for (i, j), mask in zip(self.windows.positions(), self.windows.first_max(x, y)):
+            picked += self.windows.tap(padded, i, j) * mask
+        return picked
 
     def gradient(self, grad_output):
         x, y, _ = self.inputs
@@ -449,7 +466,7 @@ class AvgPoolGrad(Pooling):
         shape = tuple(int(d) for d in orig_input_shape)
         self.check_pooled(shape, grad.shape, "grad")
         share = grad / self.windows.counts(shape[1], shape[2], grad.dtype)
-        return self.windows.col2im(shape, grad.dtype, lambda i, j: share)
+        return self.windows.col2im(shape, grad.dtype, [share] * len(self.windows.positions()))
 
     def gradient(self, grad_output):
         return [None, AvgPool(grad_output, **self.attrs).output]
