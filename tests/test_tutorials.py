@@ -33,7 +33,7 @@ from test_worksheet import FIRST_HALF, SECOND_HALF, check_prints_like_the_worksh
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = REPO_ROOT / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
-CELL_TIMEOUT = 600  # seconds; the slowest cell (5 epochs of MNIST) takes a few
+CELL_TIMEOUT = 600  # seconds; the slowest cell (a fit of 5 epochs on MNIST) takes a few
 
 
 def load_builder():
