@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -348,6 +348,8 @@ class Graph:
 
     def control_inputs_for(self, explicit) -> list[Operation]:
         """The control inputs of a new op: the enclosing control_dependencies, then `explicit`."""
+        if not explicit and not self._control_stack:
+            return []  # the common case, on every op built
         result = [op for frame in self._control_stack for op in frame]
         result += self._own_operations(explicit, "control_inputs")
         return list(dict.fromkeys(result))
