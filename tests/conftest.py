@@ -5,8 +5,11 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest  # noqa: E402
+from support.parity import WorstErrors  # noqa: E402
 
 import minigraph as mg  # noqa: E402
+
+WORST_PARITY_ERRORS = pytest.StashKey[WorstErrors]()
 
 
 @pytest.fixture
@@ -17,12 +20,16 @@ def graph():
         yield g
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Reports the worst TensorFlow parity errors the op table saw (see op_table.py)."""
-    import sys
+@pytest.fixture(scope="session")
+def parity_errors(pytestconfig) -> WorstErrors:
+    """The worst relative error against TensorFlow per dtype, over the whole run:
+    tests record into it, and the end of the run prints it."""
+    return pytestconfig.stash.setdefault(WORST_PARITY_ERRORS, WorstErrors())
 
-    op_table = sys.modules.get("op_table")
-    if op_table is not None and op_table.WORST_PARITY_ERROR:
+
+def pytest_terminal_summary(terminalreporter, config):
+    worst = config.stash.get(WORST_PARITY_ERRORS, None)
+    if worst is not None and worst.by_dtype:
         terminalreporter.write_sep("-", "worst relative error against TensorFlow")
-        for dtype, (error, where) in sorted(op_table.WORST_PARITY_ERROR.items()):
-            terminalreporter.write_line(f"{dtype}: {error:.3g} ({where})")
+        for line in worst.lines():
+            terminalreporter.write_line(line)

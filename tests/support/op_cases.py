@@ -1,0 +1,220 @@
+"""The one table of ops that test_ops.py runs every check on.
+
+Each ``Case`` builds one expression from placeholders through ``lib``: either
+``minigraph`` or ``support.tensorflow.tensorflow_lib()`` (TensorFlow's functions under
+minigraph's names). So the *same* lambda builds the minigraph graph and the
+TensorFlow graph it is compared with. A case also says which dtypes it accepts, so the
+table drives the dtype checks too.
+
+``CASES`` are differentiable: first and second derivatives are checked against
+central differences and TensorFlow. ``NO_GRADIENT_CASES`` (argmax, comparisons,
+casts to integers) must match TensorFlow's values and have no gradient.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+import minigraph as mg
+from support.inputs import away_from, distribution, normal, positive, small_integers
+
+FLOATS = ("float32", "float64")
+NUMBERS = FLOATS + ("int32", "int64")
+ANY = NUMBERS + ("bool",)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    build: Callable  # build(lib, *placeholders) -> tensor
+    inputs: tuple  # one input maker per placeholder
+    differentiable: bool = True
+    # inputs whose Hessian-vector product TensorFlow gets wrong, so only the central
+    # differences check ours: TF's SoftmaxCrossEntropyWithLogits gradient drops the
+    # labels' second-order term (its labels gradient ignores grad_grad, see
+    # _SoftmaxCrossEntropyWithLogitsGrad in tensorflow/python/ops/nn_grad.py)
+    tensorflow_hvp_wrong: tuple = ()
+    # the dtypes the case accepts: a run gives each the static dtype and shape; a
+    # case without "bool" refuses bool inputs when the graph is built
+    dtypes: tuple = FLOATS
+
+
+def _reductions():
+    cases = []
+    for reduce in ("reduce_sum", "reduce_mean", "reduce_max"):
+        for axis, keepdims, shape in [
+            (None, False, (3, 4)),
+            (None, True, (3, 4)),
+            (1, False, (3, 4)),
+            (0, True, (3, 4)),
+            (-1, False, (2, 3, 4)),
+            ((0, 2), False, (2, 3, 4)),
+            ((-1, 0), True, (2, 3, 4)),
+        ]:
+            cases.append(
+                Case(
+                    f"{reduce}(axis={axis}, keepdims={keepdims}) of {shape}",
+                    lambda lib, x, reduce=reduce, axis=axis, keepdims=keepdims: getattr(lib, reduce)(
+                        x, axis=axis, keepdims=keepdims
+                    ),
+                    (normal(*shape),),
+                    dtypes=NUMBERS,
+                )
+            )
+    return cases
+
+
+CASES = [
+    # element-wise binary ops, by name and by operator
+    Case("add", lambda lib, x, y: lib.add(x, y), (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("subtract", lambda lib, x, y: lib.subtract(x, y), (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("multiply", lambda lib, x, y: lib.multiply(x, y), (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    # integers divide to float64, as in TF
+    Case("divide", lambda lib, x, y: lib.divide(x, y), (normal(3, 4), positive(3, 4)), dtypes=NUMBERS),
+    Case("x + y", lambda lib, x, y: x + y, (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("x - y", lambda lib, x, y: x - y, (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("x * y", lambda lib, x, y: x * y, (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("x / y", lambda lib, x, y: x / y, (normal(3, 4), positive(3, 4)), dtypes=NUMBERS),
+    Case("add_n", lambda lib, x, y: lib.add_n([x, y, x]), (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("x * x (one input, two paths)", lambda lib, x: x * x, (normal(3, 4),)),
+    # broadcasting
+    Case("(3,4) + (4,)", lambda lib, x, y: x + y, (normal(3, 4), normal(4))),
+    Case("(3,1) * (1,4)", lambda lib, x, y: x * y, (normal(3, 1), normal(1, 4))),
+    Case("(3,4) - (3,1)", lambda lib, x, y: x - y, (normal(3, 4), normal(3, 1))),
+    Case("(2,1,4) / (3,1)", lambda lib, x, y: x / y, (normal(2, 1, 4), positive(3, 1))),
+    Case("scalar tensor * (3,4)", lambda lib, s, x: s * x, (normal(), normal(3, 4))),
+    Case("(3,4) / scalar tensor", lambda lib, x, s: x / s, (normal(3, 4), positive())),
+    # Python scalars on either side take the tensor's dtype
+    Case("x + 2.5", lambda lib, x: x + 2.5, (normal(3, 4),)),
+    Case("3 - x", lambda lib, x: 3 - x, (normal(3, 4),)),
+    Case("0.5 * x", lambda lib, x: 0.5 * x, (normal(3, 4),)),
+    Case("x / 4", lambda lib, x: x / 4, (normal(3, 4),)),
+    Case("2 / x", lambda lib, x: 2.0 / x, (positive(3, 4),)),
+    # unary
+    Case("negative", lambda lib, x: lib.negative(x), (normal(3, 4),), dtypes=NUMBERS),
+    Case("-x", lambda lib, x: -x, (normal(3, 4),), dtypes=NUMBERS),
+    Case("exp", lambda lib, x: lib.exp(x), (normal(3, 4),)),
+    Case("log", lambda lib, x: lib.log(x), (positive(3, 4),)),
+    Case("square", lambda lib, x: lib.square(x), (normal(3, 4),)),
+    Case("sqrt", lambda lib, x: lib.sqrt(x), (positive(3, 4),)),
+    Case("pow by a number", lambda lib, x: x ** 3.0, (normal(3, 4),)),
+    Case("pow of two tensors", lambda lib, x, y: lib.pow(x, y), (positive(3, 4), normal(4))),
+    Case("relu", lambda lib, x: lib.nn.relu(x), (away_from([0.0], 3, 4),)),
+    Case("sigmoid", lambda lib, x: lib.nn.sigmoid(x), (normal(3, 4),)),
+    Case("tanh", lambda lib, x: lib.nn.tanh(x), (normal(3, 4),)),
+    Case("clip_by_value", lambda lib, x: lib.clip_by_value(x, -0.5, 1.0), (away_from([-0.5, 1.0], 3, 5),)),
+    # matrices
+    Case("matmul", lambda lib, a, b: lib.matmul(a, b), (normal(3, 4), normal(4, 2)), dtypes=NUMBERS),
+    Case("a @ b", lambda lib, a, b: a @ b, (normal(2, 3), normal(3, 5))),
+    Case("a @ a (one input, two paths)", lambda lib, a: a @ a, (normal(3, 3),)),
+    Case("reshape (3,4) -> (2,-1)", lambda lib, x: lib.reshape(x, (2, -1)), (normal(3, 4),), dtypes=ANY),
+    Case("reshape (2,3,4) -> (-1,)", lambda lib, x: lib.reshape(x, (-1,)), (normal(2, 3, 4),), dtypes=ANY),
+    Case("reshape (6,) -> (3,1,2)", lambda lib, x: lib.reshape(x, (3, 1, 2)), (normal(6),), dtypes=ANY),
+    Case("transpose", lambda lib, x: lib.transpose(x), (normal(3, 4),), dtypes=ANY),
+    Case("transpose perm=(1,2,0)", lambda lib, x: lib.transpose(x, (1, 2, 0)), (normal(2, 3, 4),), dtypes=ANY),
+    # softmax and friends, along the last axis
+    Case("softmax", lambda lib, x: lib.nn.softmax(x), (normal(3, 5),)),
+    Case("softmax of (2,3,4)", lambda lib, x: lib.nn.softmax(x), (normal(2, 3, 4),)),
+    Case("log_softmax", lambda lib, x: lib.nn.log_softmax(x), (normal(3, 5),)),
+    Case(
+        "softmax_cross_entropy_with_logits",
+        lambda lib, logits, labels: lib.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
+        (normal(4, 5), distribution(4, 5)),
+        tensorflow_hvp_wrong=(1,),
+    ),
+    Case(
+        "softmax_cross_entropy_with_logits, large logits",
+        lambda lib, logits, labels: lib.nn.softmax_cross_entropy_with_logits(labels=labels, logits=100.0 * logits),
+        (normal(4, 5), distribution(4, 5)),
+        tensorflow_hvp_wrong=(1,),
+    ),
+    *_reductions(),
+    # a dense layer and its loss: the worksheet's network in small
+    Case(
+        "mean cross-entropy of softmax(relu(x @ w + b) @ v)",
+        lambda lib, x, w, b, v, labels: lib.reduce_mean(
+            lib.nn.softmax_cross_entropy_with_logits(labels=labels, logits=lib.matmul(lib.nn.relu(x @ w + b), v))
+        ),
+        (normal(5, 4), normal(4, 3), normal(3), normal(3, 2), distribution(5, 2)),
+        tensorflow_hvp_wrong=(4,),
+    ),
+]
+
+NO_GRADIENT_CASES = [
+    Case("argmax(axis=0)", lambda lib, x: lib.argmax(x, axis=0), (normal(3, 4),), differentiable=False, dtypes=ANY),
+    Case("argmax(axis=1)", lambda lib, x: lib.argmax(x, axis=1), (normal(3, 4),), differentiable=False, dtypes=ANY),
+    Case(
+        "argmax(axis=-1)", lambda lib, x: lib.argmax(x, axis=-1), (normal(2, 3, 4),), differentiable=False, dtypes=ANY
+    ),
+    Case("x > y", lambda lib, x, y: x > y, (small_integers(3, 4),) * 2, differentiable=False, dtypes=NUMBERS),
+    Case(
+        "equal", lambda lib, x, y: lib.equal(x, y), (small_integers(3, 4),) * 2, differentiable=False, dtypes=ANY
+    ),
+    Case(
+        "equal (3,4) == (4,)",
+        lambda lib, x, y: lib.equal(x, y),
+        (small_integers(3, 4), small_integers(4)),
+        differentiable=False,
+        dtypes=ANY,
+    ),
+    Case("ones_like", lambda lib, x: lib.ones_like(x), (normal(3, 4),), differentiable=False, dtypes=ANY),
+    Case("cast to int32", lambda lib, x: lib.cast(3 * x, lib.int32), (normal(3, 4),), differentiable=False),
+    Case(
+        "cast to int64",
+        lambda lib, x: lib.cast(x, "int64"),
+        (small_integers(3, 4),),
+        differentiable=False,
+        dtypes=ANY,
+    ),
+    Case(
+        "cast to int32, then float32",
+        lambda lib, x: lib.cast(lib.cast(x, lib.int32), lib.float32),
+        (small_integers(3, 4),),
+        differentiable=False,
+        dtypes=ANY,
+    ),
+    # integer arithmetic keeps TF's dtypes: sums stay int32, means truncate, / gives float64
+    Case(
+        "reduce_sum of int32",
+        lambda lib, x: lib.reduce_sum(lib.cast(10 * x, lib.int32), axis=1),
+        (normal(3, 4),),
+        differentiable=False,
+    ),
+    Case(
+        "reduce_mean of int32",
+        lambda lib, x: lib.reduce_mean(lib.cast(10 * x, lib.int32), axis=0),
+        (normal(3, 4),),
+        differentiable=False,
+    ),
+    Case(
+        "reduce_max of int64",
+        lambda lib, x: lib.reduce_max(lib.cast(10 * x, "int64"), axis=-1, keepdims=True),
+        (normal(3, 4),),
+        differentiable=False,
+    ),
+    Case(
+        "int32 / int32",
+        lambda lib, x, y: lib.cast(10 * x, lib.int32) / (lib.cast(y, lib.int32) + 1),
+        (normal(3, 4), positive(3, 4)),
+        differentiable=False,
+    ),
+]
+
+
+def case_arrays(case: Case, dtype: str = "float64", xs=None):
+    """The case's inputs, loss weights (y's shape) and directions (the inputs' shapes).
+
+    Seeded by the case's id, so float32 runs see the float64 values, rounded.
+    """
+    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
+    if xs is None:
+        xs = [make(rng) for make in case.inputs]
+    with mg.Graph().as_default():  # only to learn y's shape
+        y = case.build(mg, *[mg.placeholder(x.dtype, x.shape) for x in xs])
+    weights = rng.uniform(-1.0, 1.0, size=y.shape)
+    directions = [rng.uniform(-1.0, 1.0, size=x.shape) for x in xs]
+    return [x.astype(dtype) for x in xs], weights.astype(dtype), [v.astype(dtype) for v in directions]
