@@ -10,19 +10,18 @@ the same weights, the same epoch loss, and the same predictions.
 import collections
 import re
 
+import keras  # real Keras 3 on TensorFlow: CI installs it, never skipped
 import numpy as np
 import pytest
 
 import minigraph as mg
 from minigraph.decomposition import PCA
 from minigraph.examples.worksheet import build_keras_model, build_model
-from minigraph.keras.datasets import mnist
 from minigraph.keras import backend as K
+from minigraph.keras.datasets import mnist
 from minigraph.keras.layers import Activation, Dense, Input
 from minigraph.keras.models import Sequential
 from minigraph.keras.utils import set_random_seed, to_categorical
-
-import keras  # noqa: E402  (real Keras 3 on TensorFlow: CI installs it, never skipped)
 
 PARITY_ROWS = 6400  # 200 batches of 32
 

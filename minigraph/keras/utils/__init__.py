@@ -1,5 +1,5 @@
-"""Keras-style utilities: one-hot labels and a picture of a model."""
+"""Keras-style utilities: one-hot labels, a picture of a model, and the seed."""
 
+from minigraph.keras.initializers import set_random_seed
 from minigraph.keras.utils.np_utils import to_categorical
 from minigraph.keras.utils.vis_utils import model_to_dot, plot_model
-from minigraph.keras.initializers import set_random_seed  # noqa: E402,F401
