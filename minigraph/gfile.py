@@ -6,7 +6,8 @@ through one set of names, which is why TF1 programs use it even for local files:
 machine, so each name here is the Python standard-library call it stands for
 (``os``, ``shutil``, ``glob``), under TF1's name and with TF1's rules:
 
-- ``MakeDirs`` is fine when the directory exists; ``MkDir`` is not;
+- ``MkDir`` makes one directory (its parent must exist), ``MakeDirs`` every missing
+  level; neither minds a directory that exists already;
 - ``Copy`` and ``Rename`` refuse to replace a file unless ``overwrite=True``;
 - ``DeleteRecursively`` removes a directory tree (or a single file).
 
@@ -76,8 +77,12 @@ def MakeDirs(dirname) -> None:
 
 
 def MkDir(dirname) -> None:
-    """Creates one directory; its parent must exist and it must not."""
-    os.mkdir(dirname)
+    """Creates one directory; its parent must exist. An existing directory is fine, as in TF."""
+    try:
+        os.mkdir(dirname)
+    except FileExistsError:
+        if not os.path.isdir(dirname):  # a file of that name is in the way
+            raise
 
 
 def ListDirectory(dirname) -> list[str]:
