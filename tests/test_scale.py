@@ -1,6 +1,7 @@
-"""Deep graphs: nothing in minigraph walks a graph by recursion, so a chain of 20,000
-ops builds, runs and differentiates (Python's recursion limit is 1,000 frames).
-The times are in benchmarks/long_chain.py; here only the values are checked."""
+"""Deep and wide graphs: nothing in minigraph walks a graph by recursion, so chains of
+20,000 and 100,000 ops build, run and differentiate (Python's recursion limit is 1,000
+frames), and 10,000 variables train a step. The times are in benchmarks/long_chain.py;
+here only the values are checked."""
 
 import numpy as np
 import pytest
@@ -59,3 +60,32 @@ def test_a_wide_graph_sums_10000_paths():
     total = mg.add_n([x * float(i) for i in range(1, 10_001)])
     (grad,) = mg.gradients(total, x)
     np.testing.assert_allclose(mg.Session().run(grad, {x: np.zeros(3)}), np.full(3, 10_000 * 10_001 / 2))
+
+
+@pytest.mark.slow
+def test_a_chain_of_100000_ops_builds_runs_and_differentiates(graph):
+    x0 = mg.placeholder(mg.float64, shape=(4,))
+    a = mg.placeholder(mg.float64, shape=())
+    x = x0
+    for _ in range(50_000):
+        x = mg.multiply(x, a)
+        x = mg.negative(x)
+    assert len(graph.get_operations()) == 100_002
+    (grad,) = mg.gradients(mg.reduce_sum(x), x0)
+    value, grad_value = mg.Session().run([x, grad], {x0: X0, a: 1.00001})
+    # 50,000 negations cancel; the product of a's is a**50000
+    np.testing.assert_allclose(value, X0 * 1.00001**50_000, rtol=1e-9)
+    np.testing.assert_allclose(grad_value, np.full(4, 1.00001**50_000), rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_10000_variables_initialise_and_train_a_step(graph):
+    variables = [mg.Variable(np.full(3, float(i), np.float32)) for i in range(10_000)]
+    loss = mg.add_n([mg.reduce_sum(v * v) for v in variables])
+    step = mg.train.GradientDescentOptimizer(0.25).minimize(loss)
+    session = mg.Session()
+    session.run(mg.global_variables_initializer())
+    session.run(step)
+    values = session.run(variables)
+    for i in (0, 1, 9_999):  # w - 0.25 * 2w = w / 2
+        np.testing.assert_array_equal(values[i], np.full(3, i / 2.0, np.float32))
