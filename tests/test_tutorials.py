@@ -17,6 +17,9 @@ spec left behind by another Python, found first, without minigraph installed). S
 directory and puts it first on JUPYTER_PATH: nothing to set up by hand on a new machine.
 """
 
+import ast
+import configparser
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -146,6 +149,33 @@ def test_stored_notebooks_are_what_the_builder_writes(tmp_path):
         for cell in notebook.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None
+
+
+def distribution_name(name: str) -> str:
+    """A distribution's name as pip compares them: tensorflow_cpu is tensorflow-cpu."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_tutorials_extra_installs_what_the_notebooks_import():
+    """`pip install -e .[tutorials]` must give every package a notebook imports."""
+    imported = set()
+    for source in load_builder().sources():
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    imported -= set(sys.stdlib_module_names) | {"minigraph"}
+    installed_by = importlib.metadata.packages_distributions()
+    needed = {distribution_name(installed_by[module][0]) for module in imported}
+    setup = configparser.ConfigParser()
+    setup.read(REPO_ROOT / "setup.cfg")
+    requirements = setup["options"]["install_requires"] + setup["options.extras_require"]["tutorials"]
+    declared = {distribution_name(re.match(r"[A-Za-z0-9_.-]+", line).group()) for line in requirements.split()
+                if re.match(r"[A-Za-z]", line)}
+    assert {"matplotlib", "keras", "numpy"} <= needed
+    assert needed <= declared, f"the notebooks import {sorted(needed - declared)}, missing from [tutorials]"
+    assert {"jupyterlab", "ipykernel", "jupytext"} <= declared  # to open them, run them, and open the .py
 
 
 def test_cell_ids_follow_each_cells_content(tmp_path):
