@@ -5,9 +5,11 @@ names, and the same refusals."""
 import numpy as np
 import pytest
 import tensorflow as tf
+from support.derivatives import gradient_check
+from support.inputs import normal
+from support.op_cases import Case
 
 import minigraph as mg
-from op_table import Case, gradient_check, normal
 
 v1 = tf.compat.v1
 
