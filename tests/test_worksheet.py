@@ -63,7 +63,7 @@ ROW_TWO = r"       \[ *\d\.\d+ *, +\d\.\d+ *\]\], dtype=float32\)"
 EXPECTED_INSTEAD = {
     # Keras 2 announced the TensorFlow backend it started; minigraph starts none
     "Using TensorFlow backend.": None,
-    # TensorFlow 1.15 and 2.x build x + y as AddV2; producer is the GraphDef version
+    # newer TensorFlow builds x + y as AddV2; producer is the GraphDef version
     '  op: "Add"': re.escape('  op: "AddV2"'),
     "  producer: 21": r"  producer: \d+",
     # random numbers: only the layout of a displayed float32 array is the worksheet's

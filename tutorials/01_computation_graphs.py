@@ -91,8 +91,8 @@ z.graph.as_graph_def()
 # %% [markdown]
 # Line for line what the worksheet shows, but for two lines:
 #
-# - `op: "AddV2"` where the worksheet says `op: "Add"`. Newer TensorFlow (1.15 and 2.x)
-#   builds `x + y` as an `AddV2` op, a successor of `Add` without `Add`'s string
+# - `op: "AddV2"` where the worksheet says `op: "Add"`. Newer TensorFlow builds
+#   `x + y` as an `AddV2` op, a successor of `Add` without `Add`'s string
 #   concatenation, and minigraph uses today's name, so that its graphs compare with
 #   TensorFlow's.
 # - `producer`, the GraphDef's version: 21 in TensorFlow 1 of the worksheet's day, today's

@@ -19,8 +19,8 @@ module goes on to score the model on the test set.
 
 Where minigraph prints something else than the worksheet shows, and why:
 
-- the GraphDef says ``op: "AddV2"`` where the worksheet says ``op: "Add"``: TensorFlow
-  renamed the op in 2019, and minigraph prints today's name; ``producer`` is the
+- the GraphDef says ``op: "AddV2"`` where the worksheet says ``op: "Add"``: newer
+  TensorFlow builds ``x + y`` as ``AddV2``, and minigraph uses today's name; ``producer`` is the
   GraphDef version of today's TensorFlow, not 21;
 - ``print(c)`` shows ``MatMul:0``, not ``MatMul_1:0``: the student had run cells
   In [4] to In [12], left out of the worksheet, and one of them had already made a
