@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from google.protobuf import text_format
-from support.derivatives import gradient_check, run_minigraph
+from support.derivatives import gradient_check
 from support.inputs import away_from, normal
 from support.op_cases import Case, case_arrays
 from support.parity import relative_error
-from support.tensorflow import run_tensorflow
+from support.tensorflow import assert_matches_tensorflow
 
 import minigraph as mg
 from minigraph.session import InvalidArgumentError
@@ -109,24 +109,7 @@ def test_gradients_match_central_differences(case):
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_matches_tensorflow(case, dtype, known_shapes, parity_errors):
     """Values, gradients and Hessian-vector products, as test_ops does for the core ops."""
-    arrays = case_arrays(case, dtype)
-    ours, theirs = run_minigraph(case, *arrays, known_shapes), run_tensorflow(case, *arrays, known_shapes)
-
-    def check(mine, reference, what):
-        assert (mine is None) == (reference is None), f"{what}: None (disconnected) in one library only"
-        if mine is None:
-            return  # a linear op's second derivative (avg_pool, bias_add): none in either
-        assert np.shape(mine) == np.shape(reference), what
-        assert mine.dtype == np.dtype(dtype), what
-        error = relative_error(mine, reference)
-        parity_errors.record(dtype, error, f"{case.id}: {what}")
-        assert error <= TOLERANCE[dtype], f"{what}: relative error {error:.3g}"
-
-    check(ours["y"], theirs["y"], "value")
-    for k, (mine, reference) in enumerate(zip(ours["grads"], theirs["grads"])):
-        check(mine, reference, f"gradient {k}")
-    for k, (mine, reference) in enumerate(zip(ours["hvps"], theirs["hvps"])):
-        check(mine, reference, f"Hessian-vector product {k}")
+    assert_matches_tensorflow(case, dtype, known_shapes, TOLERANCE[dtype], parity_errors)
 
 
 def test_table_covers_every_op():

@@ -17,8 +17,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 from support.derivatives import gradient_check, run_minigraph
 from support.inputs import in_dtype
 from support.op_cases import CASES, NO_GRADIENT_CASES, Case, case_arrays
-from support.parity import relative_error
-from support.tensorflow import run_tensorflow
+from support.tensorflow import assert_matches_tensorflow, run_tensorflow
 
 import minigraph as mg
 
@@ -43,29 +42,7 @@ def test_gradients_match_central_differences(case):
 def test_matches_tensorflow(case, dtype, known_shapes, parity_errors):
     """Values, gradients and Hessian-vector products; "unknown shapes" feeds placeholders of
     unknown rank, so every shape a gradient needs is found at run time."""
-    arrays = case_arrays(case, dtype)
-    ours, theirs = run_minigraph(case, *arrays, known_shapes), run_tensorflow(case, *arrays, known_shapes)
-
-    def check(mine, reference, what):
-        # a disconnected gradient (None) is a gradient of zeros
-        like = reference if reference is not None else mine
-        mine = np.zeros_like(like) if mine is None else mine
-        reference = np.zeros_like(like) if reference is None else reference
-        assert np.shape(mine) == np.shape(reference), what
-        assert mine.dtype == np.dtype(dtype), what
-        error = relative_error(mine, reference)
-        parity_errors.record(dtype, error, f"{case.id}: {what}")
-        assert error <= TOLERANCE[dtype], f"{what}: relative error {error:.3g}"
-
-    check(ours["y"], theirs["y"], "value")
-    for k, (mine, reference) in enumerate(zip(ours["grads"], theirs["grads"])):
-        assert (mine is None) == (reference is None), f"gradient {k}: None in one library only"
-        check(mine, reference, f"gradient {k}")
-    for k, (mine, reference) in enumerate(zip(ours["hvps"], theirs["hvps"])):
-        if k in case.tensorflow_hvp_wrong:
-            continue  # test_gradients_match_central_differences checks ours
-        if mine is not None or reference is not None:
-            check(mine, reference, f"Hessian-vector product {k}")
+    assert_matches_tensorflow(case, dtype, known_shapes, TOLERANCE[dtype], parity_errors)
 
 
 @pytest.mark.parametrize("case", NO_GRADIENT_CASES, ids=ids(NO_GRADIENT_CASES))

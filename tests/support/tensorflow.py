@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from support.derivatives import build_derivatives, run
-from support.op_cases import Case
+import numpy as np
+
+from support.derivatives import build_derivatives, run, run_minigraph
+from support.op_cases import Case, case_arrays
+from support.parity import WorstErrors, relative_error
 
 
 def tensorflow_lib():
@@ -46,3 +49,36 @@ def run_tensorflow(case: Case, xs, weights, directions, known_shapes: bool = Tru
         d = build_derivatives(case, lib, gradients, placeholder, xs, weights, directions, known_shapes)
         with tf.compat.v1.Session(graph=graph, config=plain_session_config()) as session:
             return run(d, session, xs)
+
+
+def assert_matches_tensorflow(case: Case, dtype: str, known_shapes: bool, tolerance: float,
+                              parity_errors: WorstErrors) -> None:
+    """The case's value, gradients and Hessian-vector products, ours against TensorFlow's:
+    same shapes, our dtype as asked, relative error (support/parity.py) within `tolerance`.
+
+    A gradient must be None (disconnected) in both libraries or in neither; a missing
+    Hessian-vector product counts as zeros (a linear op's second derivative is None in one
+    library, zeros in the other). The case's `tensorflow_hvp_wrong` inputs are skipped.
+    """
+    arrays = case_arrays(case, dtype)
+    ours, theirs = run_minigraph(case, *arrays, known_shapes), run_tensorflow(case, *arrays, known_shapes)
+
+    def check(mine, reference, what):
+        like = reference if reference is not None else mine
+        mine = np.zeros_like(like) if mine is None else mine
+        reference = np.zeros_like(like) if reference is None else reference
+        assert np.shape(mine) == np.shape(reference), what
+        assert mine.dtype == np.dtype(dtype), what
+        error = relative_error(mine, reference)
+        parity_errors.record(dtype, error, f"{case.id}: {what}")
+        assert error <= tolerance, f"{what}: relative error {error:.3g}"
+
+    check(ours["y"], theirs["y"], "value")
+    for k, (mine, reference) in enumerate(zip(ours["grads"], theirs["grads"])):
+        assert (mine is None) == (reference is None), f"gradient {k}: None in one library only"
+        check(mine, reference, f"gradient {k}")
+    for k, (mine, reference) in enumerate(zip(ours["hvps"], theirs["hvps"])):
+        if k in case.tensorflow_hvp_wrong:
+            continue  # the central differences check ours
+        if mine is not None or reference is not None:
+            check(mine, reference, f"Hessian-vector product {k}")
