@@ -38,6 +38,7 @@ from minigraph.dtypes import (  # noqa: A004
     half,
     int8,
     int16,
+    string,
     uint8,
     uint16,
     uint32,

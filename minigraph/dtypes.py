@@ -35,6 +35,7 @@ uint16 = np.dtype("uint16")
 uint32 = np.dtype("uint32")
 uint64 = np.dtype("uint64")
 bool = np.dtype("bool")  # noqa: A001  (mirrors tf.bool)
+string = np.dtype(object)  # TF's string tensors hold bytes (a serialized Summary); numpy keeps them as objects
 DType = np.dtype  # `isinstance(x, mg.DType)` asks what it asks in TF
 
 # dtype -> (name in TF's messages, enum name in a GraphDef, enum number), from TF's types.proto
@@ -50,6 +51,7 @@ _TF_NAMES = {
     uint16: ("uint16", "DT_UINT16", 17),
     uint32: ("uint32", "DT_UINT32", 22),
     uint64: ("uint64", "DT_UINT64", 23),
+    string: ("string", "DT_STRING", 7),
     bool: ("bool", "DT_BOOL", 10),
 }
 
@@ -59,6 +61,7 @@ _TF_ALIASES = {
     "float": float32,
     "double": float64,
     "half": float16,
+    "string": string,  # numpy's "string" is a fixed-width bytes type
     builtins.float: float32,
     builtins.bool: bool,
 }
