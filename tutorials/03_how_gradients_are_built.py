@@ -110,17 +110,12 @@ mg.viz.draw([grad_W, grad_b], session=session, feed_dict=feed)
 # In float32 (about 1e-7) even the best ε leaves errors near 1e-5 to 1e-4, too coarse to tell a
 # small bug from rounding. So checks are done in float64.
 #
-# `W.load(value, session)` writes a variable's value in a session without adding any node.
+# minigraph ships these central differences as `minigraph.testing.numeric_gradient(f, x, eps=1e-6)`:
+# any function `f` of a numpy array, nudged one element at a time. Here `f` writes the weights
+# into the session with `W.load(value, session)` (which adds no node) and runs the loss.
 
 # %%
-def numeric_gradient(f, value: np.ndarray, epsilon: float = 1e-6) -> np.ndarray:
-    """Central differences: (f(v + eps e_i) - f(v - eps e_i)) / (2 eps), one entry at a time."""
-    grad = np.zeros_like(value)
-    for i in np.ndindex(value.shape):
-        step = np.zeros_like(value)
-        step[i] = epsilon
-        grad[i] = (f(value + step) - f(value - step)) / (2 * epsilon)
-    return grad
+from minigraph.testing import check_gradients, numeric_gradient
 
 
 def check_gradient(variable: mg.Variable, gradient: mg.Tensor) -> None:
@@ -143,6 +138,15 @@ check_gradient(b, grad_b)
 # %% [markdown]
 # The two agree to about 10 digits. (A relu has a kink at 0, where the derivative jumps. A check
 # near a kink can fail even when the code is right, so pick points away from it, as here.)
+#
+# For an input that is fed rather than stored, `check_gradients(ys, xs, feed_dict)` does the
+# whole check in one call: it builds `mg.gradients`, runs it, compares it with central
+# differences, and raises an `AssertionError` naming the worst input and element when they
+# disagree. minigraph's own tests check every op this way.
+
+# %%
+check_gradients(loss, [x, target], feed, session=session)
+print("the gradients with respect to x and target agree with central differences")
 #
 # ## Why the loss is computed from logits
 #
