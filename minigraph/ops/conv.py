@@ -27,7 +27,8 @@ The gradients follow from that product, as for matmul in linalg.py:
     d filter = cols^T @ grad                        Conv2DBackpropFilter
     d cols   = grad @ filter^T, then col2im         Conv2DBackpropInput
 
-col2im adds each window's gradient back where the window was cut from. Windows
+col2im adds each window's gradient back where the window was cut from (d cols is
+made one kernel position at a time, grad @ filter[i, j]^T, and added at once). Windows
 overlap when the stride is smaller than the kernel, so the adds accumulate; the loop
 runs over the kh·kw positions *inside* the kernel (25 for 5x5), each one vectorised
 over every image and window, never over pixels. Both backprop ops are bilinear, like
@@ -282,11 +283,12 @@ class Conv2DBackpropInput(Convolution):
     def forward(self, input_sizes, w, grad):
         shape = tuple(int(d) for d in input_sizes)
         self.check_backprop(shape, w.shape, grad.shape)
-        kh, kw, c, out_c = w.shape
-        grad_cols = (grad.reshape(-1, out_c) @ w.reshape(-1, out_c).T).reshape(grad.shape[:3] + (kh * kw, c))
-        # one contiguous (N, oh, ow, C) block per kernel position: col2im adds them fastest
-        pieces = np.ascontiguousarray(np.moveaxis(grad_cols, 3, 0))
-        return self.windows(w.shape).col2im(shape, grad.dtype, pieces)
+        n, oh, ow, out_c = grad.shape
+        grad_rows, windows = grad.reshape(-1, out_c), self.windows(w.shape)
+        # d cols one kernel position at a time: grad @ w[i, j]^T is what every window
+        # sends to its element (i, j), a contiguous block that col2im adds at once
+        pieces = ((grad_rows @ w[i, j].T).reshape(n, oh, ow, -1) for i, j in windows.positions())
+        return windows.col2im(shape, grad.dtype, pieces)
 
     def gradient(self, grad_output):
         # bilinear in (w, grad): <h, dx(w, g)> = <conv2d(h, w), g>
