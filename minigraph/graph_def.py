@@ -17,7 +17,7 @@ from minigraph import dtypes
 # TF's GraphDef `versions { producer: ... }` for the TF release this mirrors
 PRODUCER_VERSION = 2474  # TF 2.21's
 
-_VALUE_FIELDS = {"f": "float_val", "i": "int_val", "u": "int_val", "b": "bool_val"}
+_VALUE_FIELDS = {"f": "float_val", "i": "int_val", "u": "int_val", "b": "bool_val", "O": "string_val"}
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,8 @@ def _tensor_lines(array: np.ndarray) -> list[str]:
     for v in values:
         if array.dtype.kind == "b":
             text = "true" if v else "false"
+        elif array.dtype.kind == "O":  # a string tensor holds bytes
+            text = _quoted(bytes(v))
         elif dtypes.is_floating(array.dtype):
             text = _float(float(v), array.dtype)
         else:
@@ -152,3 +154,10 @@ def _float(value: float, dtype: np.dtype = dtypes.float32) -> str:
         if np.isnan(exact) or exact.dtype.type(text) == exact:
             break
     return text
+
+
+def _quoted(value: bytes) -> str:
+    """Bytes as protobuf's text format quotes them (C escapes): b'a"b\\n' -> "a\\"b\\n"."""
+    named = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"', ord("'"): "\\'", ord("\\"): "\\\\"}
+    text = (named.get(byte) or (chr(byte) if 32 <= byte < 127 else f"\\{byte:03o}") for byte in value)
+    return '"' + "".join(text) + '"'
