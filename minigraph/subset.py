@@ -25,6 +25,10 @@ from typing import Callable
 
 API_TABLE = "docs/API.md"
 
+# every namespace that mirrors one of TF's: TF's name -> minigraph's module ("tf.nn" -> "minigraph.nn");
+# tools/make_api_table.py writes one section of the API table per entry
+NAMESPACES: dict[str, str] = {}
+
 
 class NotInMinigraph(AttributeError):
     """A TF 1.x name that minigraph does not implement."""
@@ -33,6 +37,7 @@ class NotInMinigraph(AttributeError):
 def missing_names(module_name: str, tf_name: str) -> Callable[[str], object]:
     """A module ``__getattr__`` that explains, for `module_name` (which mirrors `tf_name`),
     that a name it lacks is outside the subset minigraph implements."""
+    NAMESPACES[tf_name] = module_name
 
     def __getattr__(name: str):
         if name.startswith("_"):  # dunders and private names: tools probe these; keep Python's words
