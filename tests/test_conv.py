@@ -22,7 +22,7 @@ from support.derivatives import gradient_check
 from support.inputs import away_from, normal
 from support.op_cases import Case, case_arrays
 from support.parity import relative_error
-from support.tensorflow import assert_matches_tensorflow
+from support.tensorflow import assert_matches_tensorflow, in_each_setting
 
 import minigraph as mg
 from minigraph.session import InvalidArgumentError
@@ -101,11 +101,7 @@ def test_gradients_match_central_differences(case):
     gradient_check(case)
 
 
-@pytest.mark.parametrize(
-    "dtype, known_shapes",
-    [("float64", True), ("float32", True), ("float64", False)],
-    ids=["float64", "float32", "unknown shapes"],
-)
+@in_each_setting
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_matches_tensorflow(case, dtype, known_shapes, parity_errors):
     """Values, gradients and Hessian-vector products, as test_ops does for the core ops."""

@@ -17,7 +17,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 from support.derivatives import gradient_check, run_minigraph
 from support.inputs import in_dtype
 from support.op_cases import CASES, NO_GRADIENT_CASES, Case, case_arrays
-from support.tensorflow import assert_matches_tensorflow, run_tensorflow
+from support.tensorflow import assert_matches_tensorflow, in_each_setting, run_tensorflow
 
 import minigraph as mg
 
@@ -33,11 +33,7 @@ def test_gradients_match_central_differences(case):
     gradient_check(case)
 
 
-@pytest.mark.parametrize(
-    "dtype, known_shapes",
-    [("float64", True), ("float32", True), ("float64", False)],
-    ids=["float64", "float32", "unknown shapes"],
-)
+@in_each_setting
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_matches_tensorflow(case, dtype, known_shapes, parity_errors):
     """Values, gradients and Hessian-vector products; "unknown shapes" feeds placeholders of

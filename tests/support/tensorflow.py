@@ -6,10 +6,19 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from support.derivatives import build_derivatives, run, run_minigraph
 from support.op_cases import Case, case_arrays
 from support.parity import WorstErrors, relative_error
+
+# the settings each case is compared in: float64 and float32 with known shapes, and
+# placeholders of unknown rank (every shape a gradient needs is then found at run time)
+in_each_setting = pytest.mark.parametrize(
+    "dtype, known_shapes",
+    [("float64", True), ("float32", True), ("float64", False)],
+    ids=["float64", "float32", "unknown shapes"],
+)
 
 
 def tensorflow_lib():
