@@ -121,3 +121,34 @@ def test_train_dir_is_a_cache_to_read(tmp_path, keras_arrays):
     assert not (tmp_path / "other").exists()
     input_data.read_data_sets(str(tmp_path / "other"))  # no cache there: nothing is written
     assert not (tmp_path / "other").exists()
+
+
+def softmax_regression_accuracy(tf, steps: int = 300) -> float:
+    """A TF1 tutorial-style program, written against `tf` (minigraph or tf.compat.v1)."""
+    data = input_data.read_data_sets("MNIST_data/", one_hot=True, seed=1)
+    with tf.Graph().as_default():
+        x = tf.placeholder("float", [None, 784])
+        W = tf.Variable(tf.zeros([784, 10]))
+        b = tf.Variable(tf.zeros([10]))
+        y = tf.matmul(x, W) + b
+        y_ = tf.placeholder(tf.float32, [None, 10])
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_, logits=y))
+        train_step = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+        correct = tf.equal(tf.argmax(y, 1), tf.argmax(y_, 1))
+        accuracy = tf.reduce_mean(tf.cast(correct, "float"))
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            for _ in range(steps):
+                batch_xs, batch_ys = data.train.next_batch(100)
+                session.run(train_step, feed_dict={x: batch_xs, y_: batch_ys})
+            return session.run(accuracy, feed_dict={x: data.test.images, y_: data.test.labels})
+
+
+def test_a_tutorial_program_reaches_tensorflows_accuracy():
+    """The same batches (seed=1) through minigraph and TensorFlow: the same test accuracy,
+    to float32 noise, and the tutorial's ~0.9."""
+    import tensorflow as tf
+
+    ours, theirs = softmax_regression_accuracy(__import__("minigraph")), softmax_regression_accuracy(tf.compat.v1)
+    assert abs(ours - theirs) <= 0.002
+    assert ours > 0.88
