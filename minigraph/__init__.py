@@ -13,8 +13,27 @@ Where to read next: graph.py (nodes and the Graph), ops/ (one class per op),
 gradients.py (the backward graph), session.py (running a graph).
 """
 
-from minigraph import errors, nn, train
-from minigraph.dtypes import as_dtype, bool, float32, float64, int32, int64  # noqa: A004
+from minigraph import app, errors, flags, gfile, logging, nn, train, viz  # noqa: A004  (TF1's program shell)
+from minigraph import subset as _subset
+from minigraph.dtypes import (
+    DType,
+    as_dtype,
+    bool,  # noqa: A004  (tf.bool)
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    string,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
 from minigraph.gradients import gradients
 from minigraph.graph import (
     Graph,
@@ -28,25 +47,9 @@ from minigraph.graph import (
 )
 from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, ...)
 from minigraph.ops import Variable
-from minigraph.session import InteractiveSession, Session
-from minigraph import viz
-from minigraph import app, flags, gfile, logging  # noqa: A004  (TF1's program shell)
-from minigraph.dtypes import (  # noqa: A004
-    DType,
-    double,
-    float16,
-    half,
-    int8,
-    int16,
-    string,
-    uint8,
-    uint16,
-    uint32,
-    uint64,
-)
 from minigraph.ops.conversion import to_double, to_float, to_int32, to_int64
 from minigraph.ops.creation import eye, fill, lin_space, linspace, ones, range, zeros  # noqa: A004
-from minigraph import subset as _subset
+from minigraph.session import InteractiveSession, Session
 
 __version__ = "0.1.0"
 

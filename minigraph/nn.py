@@ -1,5 +1,6 @@
 """``mg.nn``: the neural-network functions, under the names ``tf.nn`` gives them."""
 
+from minigraph import subset as _subset
 from minigraph.ops.conv import (  # noqa: F401
     avg_pool,
     bias_add,
@@ -16,8 +17,6 @@ from minigraph.ops.nn import (  # noqa: F401
     softmax_cross_entropy_with_logits,
     tanh,
 )
-
-from minigraph import subset as _subset
 
 
 def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, dim=None):

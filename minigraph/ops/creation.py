@@ -31,7 +31,6 @@ from minigraph import dtypes
 from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
 from minigraph.ops.array import cast, constant
 from minigraph.ops.reduction import reduce_sum
-from minigraph.shapes import format_shape
 
 # TF1 stores a zeros/ones value as a Const below this many elements, else builds a Fill
 _LARGEST_CONSTANT = 1000
@@ -178,7 +177,8 @@ class Range(Operation):
         for tensor, what in zip(self.inputs, self.input_names):
             _check_scalar(self, tensor, what)
         if not start.dtype == limit.dtype == delta.dtype:
-            raise self.error(f"start, limit and delta must share one dtype, got {start!r}, {limit!r}, {delta!r}", TypeError)
+            raise self.error(f"start, limit and delta must share one dtype, got {start!r}, {limit!r}, {delta!r}",
+                             TypeError)
         if start.dtype not in (dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64):
             raise self.error(f"range needs int32, int64, float32 or float64 values, got {start!r}", TypeError)
         values = [_constant_value(t) for t in self.inputs]
