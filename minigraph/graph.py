@@ -165,6 +165,9 @@ class Operation:
       writes_variables  True when running the op changes a variable (Assign, updates)
       stateful      True when two runs may differ with the same inputs (it reads a
                     variable or draws random numbers): never computed ahead of time
+      keeps_state   True when the op keeps state of its own in each session, from run
+                    to run (a random op's generator): the session makes it once with
+                    ``initial_state()`` and passes it to ``forward`` before the inputs
 
     Methods a subclass defines, each taking one argument per input, in order:
       infer(*inputs)        the static rule: the inputs as Tensors (a ref input as the
@@ -188,6 +191,7 @@ class Operation:
     ref_inputs: tuple[int, ...] = ()
     writes_variables = False
     stateful = False
+    keeps_state = False
 
     def __init__(self, *inputs, name: str | None = None, control_inputs=(), **attrs):
         graph = _graph_of(inputs)
@@ -234,6 +238,10 @@ class Operation:
     def gradient(self, grad_output: Tensor) -> Sequence[Tensor | None]:
         """Default: no gradient flows through this op (argmax, equal, ...)."""
         return [None] * len(self.inputs)
+
+    def initial_state(self):
+        """For ops that keep state (``keeps_state``): the state a new session starts with."""
+        raise NotImplementedError
 
     def graph_def_attrs(self) -> dict:
         """Attributes shown in the GraphDef; the input dtype ``T`` by default, as TF."""
@@ -283,6 +291,7 @@ class Graph:
         self._scope: list[str] = []
         self._control_stack: list[list[Operation]] = []
         self.finalized = False
+        self.seed: int | None = None  # the graph-level random seed (mg.set_random_seed; ops/random.py)
 
     def finalize(self) -> None:
         """Makes the graph read-only: adding an op afterwards raises. A training loop that

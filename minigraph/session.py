@@ -243,6 +243,9 @@ class Session:
         wiring = []  # (op, argument positions, result position) per step
         for op in ordered:
             arguments = []
+            if op.keeps_state:  # its own state in this session comes first (a random op's generator)
+                arguments.append(len(initial_values))
+                initial_values.append(self._store.op_state(op))
             for i, tensor in enumerate(op.inputs):
                 if i in op.ref_inputs:  # the kernel gets a handle on the variable
                     arguments.append(len(initial_values))

@@ -20,6 +20,10 @@ A run is all or nothing. The session runs each ``run`` inside ``transaction()``:
 every first write to a variable keeps its old value aside, and if the run fails
 (a bad value in the third of four updates, say), every variable gets its old value
 back. TF1 itself can leave a training step half applied; minigraph never does.
+
+The store also keeps what an op itself carries from run to run (``keeps_state``): a
+random op's generator, made the first time the session runs the op. So two sessions
+on one graph draw from streams of their own, and each run draws afresh.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class VariableStore:
     def __init__(self):
         self._values: dict = {}
         self._old_values: dict | None = None  # inside a transaction: the values to restore
+        self._op_states: dict = {}  # op -> the state it keeps in this session (see op_state)
 
     def is_initialized(self, storage) -> bool:
         return storage in self._values
@@ -79,8 +84,15 @@ class VariableStore:
         """The handle a kernel gets for a ref input that names `storage`."""
         return VariableRef(self, storage)
 
+    def op_state(self, op):
+        """The state `op` keeps in this session (a random op's generator), made on first use."""
+        if op not in self._op_states:
+            self._op_states[op] = op.initial_state()
+        return self._op_states[op]
+
     def clear(self) -> None:
         self._values.clear()
+        self._op_states.clear()
 
 
 class VariableRef:
