@@ -177,3 +177,12 @@ def test_fill_gradient_is_the_sum():
         (grad,) = mg.gradients(mg.reduce_sum(mg.fill([2, 3], value) * np.arange(6.0).reshape(2, 3)), [value])
         with mg.Session() as session:
             assert session.run(grad, {value: 1.5}) == 15.0
+
+
+def test_scalar_inputs_are_checked_by_name(graph):
+    with pytest.raises(ValueError, match=r"limit must be a scalar, got Tensor\(.*shape=\(2,\).*\(node 'range', op Range\)"):
+        mg.range(mg.constant([1, 2]))
+    with pytest.raises(ValueError, match=r"value must be a scalar.*\(node 'Fill', op Fill\)"):
+        mg.fill([2], mg.constant([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"num must be a scalar.*\(node 'LinSpace', op LinSpace\)"):
+        mg.linspace(0.0, 1.0, mg.constant([3]))

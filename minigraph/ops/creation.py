@@ -50,9 +50,13 @@ def _tensor_or_constant(value, name: str, dtype=None) -> Tensor:
     return tensor if tensor is not None else constant(value, dtype=dtype, name=name)
 
 
-def _check_scalar(op: Operation, tensor: Tensor, what: str) -> None:
-    if tensor.shape is not None and len(tensor.shape) != 0:
-        raise op.error(f"{what} must be a scalar, got {tensor!r}")
+def _check_scalars(op: Operation, positions=None) -> None:
+    """The inputs at `positions` (default: all) must be scalars."""
+    for position, tensor in enumerate(op.inputs):  # (`range` in this module is tf.range)
+        if positions is not None and position not in positions:
+            continue
+        if tensor.shape is not None and len(tensor.shape) != 0:
+            raise op.error(f"{op.input_names[position]} must be a scalar, got {tensor!r}")
 
 
 # --- Fill, and zeros/ones on top of it ------------------------------------------------
@@ -69,7 +73,7 @@ class Fill(Operation):
             raise self.error(f"dims must be int32 or int64, got {dims!r}", TypeError)
         if dims.shape is not None and len(dims.shape) != 1:
             raise self.error(f"dims must be a vector (a shape), got {dims!r}")
-        _check_scalar(self, value, "value")
+        _check_scalars(self, [1])
         known = _constant_value(dims)
         if known is not None:
             if np.any(known < 0):
@@ -174,8 +178,7 @@ class Range(Operation):
     input_names = ("start", "limit", "delta")
 
     def infer(self, start, limit, delta):
-        for tensor, what in zip(self.inputs, self.input_names):
-            _check_scalar(self, tensor, what)
+        _check_scalars(self)
         if not start.dtype == limit.dtype == delta.dtype:
             raise self.error(f"start, limit and delta must share one dtype, got {start!r}, {limit!r}, {delta!r}",
                              TypeError)
@@ -229,8 +232,7 @@ class LinSpace(Operation):
     input_names = ("start", "stop", "num")
 
     def infer(self, start, stop, num):
-        for tensor, what in zip(self.inputs, self.input_names):
-            _check_scalar(self, tensor, what)
+        _check_scalars(self)
         if start.dtype not in (dtypes.float32, dtypes.float64) or stop.dtype != start.dtype:
             raise self.error(
                 f"start and stop must both be float32 or both float64 (write 0.0, not 0), got {start!r} and {stop!r}",
