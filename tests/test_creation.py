@@ -180,7 +180,7 @@ def test_fill_gradient_is_the_sum():
 
 
 def test_scalar_inputs_are_checked_by_name(graph):
-    with pytest.raises(ValueError, match=r"limit must be a scalar, got Tensor\(.*shape=\(2,\).*\(node 'range', op Range\)"):
+    with pytest.raises(ValueError, match=r"limit must be a scalar, got .*shape=\(2,\).*\(node 'range', op Range\)"):
         mg.range(mg.constant([1, 2]))
     with pytest.raises(ValueError, match=r"value must be a scalar.*\(node 'Fill', op Fill\)"):
         mg.fill([2], mg.constant([1.0, 2.0]))
