@@ -73,31 +73,70 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
 
 def _as_array(value, dtype, what: str) -> np.ndarray:
     """`value` as a numpy array of a supported dtype, with TF's defaults and checks."""
+    raw = _numbers(value, what)
     if dtype is None:
-        return np.asarray(value, dtype=_default_dtype(value))
+        return raw.astype(_default_dtype(value, raw))
     dtype = dtypes.as_dtype(dtype)
-    raw = np.asarray(value)
-    # same_kind allows int -> float and float64 -> float32; a whole float may become an int
-    fits = raw.dtype.kind in "biuf" and (
-        np.can_cast(raw.dtype, dtype, casting="same_kind")
-        or (dtypes.is_floating(raw.dtype) and dtype.kind in "iu" and np.all(np.mod(raw, 1) == 0))
-    )
-    if not fits:
+    if not _kind_converts(raw, dtype):
         raise TypeError(f"Cannot convert {value!r} to a {what} of dtype {dtype.name}")
-    return raw.astype(dtype)
+    _check_integer_range(value, raw, dtype, what)
+    with np.errstate(over="ignore"):  # a float too large for float32 becomes inf, as in TF
+        return raw.astype(dtype)
 
 
-def _default_dtype(value) -> np.dtype:
+def _kind_converts(raw: np.ndarray, dtype: np.dtype) -> bool:
+    """Bools become anything, integers any number, floats any float; a float becomes an
+    integer only when it is whole (2.0, not 2.5). Never a number to a bool."""
+    if raw.dtype.kind == "b":
+        return True
+    if raw.dtype.kind in "iu":
+        return dtype.kind in "iuf"
+    if raw.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):  # nan and inf are not whole
+            return dtype.kind == "f" or (dtype.kind in "iu" and bool(np.all(np.mod(raw, 1) == 0)))
+    return False
+
+
+def _numbers(value, what: str) -> np.ndarray:
+    """np.asarray(value), refusing a Python int too large for any integer dtype (2**70):
+    numpy would keep it as a Python object."""
+    raw = np.asarray(value)
+    if raw.dtype == object:
+        raise TypeError(
+            f"Cannot convert {value!r} to a {what}: an integer must fit in int64 (or uint64), as in TF"
+        )
+    return raw
+
+
+def _check_integer_range(value, raw: np.ndarray, dtype: np.dtype, what: str) -> None:
+    """An integer dtype must hold every value exactly: numpy's cast would wrap 2**31 to
+    -2**31 and turn 1e20 into INT_MIN, a silent wrong number."""
+    if dtype.kind not in "iu" or raw.size == 0:
+        return
+    low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+    if raw.dtype.kind == "f":
+        # high + 1 is a power of two, so exact as a float: `< high + 1` is the true bound
+        inside = np.all((raw >= float(low)) & (raw < float(high + 1)))
+    else:
+        inside = raw.min() >= low and raw.max() <= high
+    if not inside:
+        raise TypeError(
+            f"Cannot convert {value!r} to a {what} of dtype {dtype.name}: out of its range [{low}, {high}]"
+        )
+
+
+def _default_dtype(value, raw: np.ndarray) -> np.dtype:
     """A numpy array or scalar keeps its dtype; Python floats become float32 and Python
-    ints int32, as in TF."""
-    dtype = np.asarray(value).dtype
+    ints int32, as in TF; ints beyond int32 become int64 (beyond int64, uint64)."""
     if isinstance(value, (np.ndarray, np.generic)):
-        return dtypes.as_dtype(dtype)
-    if dtypes.is_floating(dtype):
+        return dtypes.as_dtype(raw.dtype)
+    if dtypes.is_floating(raw.dtype):
         return dtypes.float32
-    if dtype.kind in "iu":
-        return dtypes.int32
-    return dtypes.as_dtype(dtype)
+    if raw.dtype.kind in "iu":
+        for dtype in (dtypes.int32, dtypes.int64, dtypes.uint64):
+            if raw.size == 0 or (raw.min() >= np.iinfo(dtype).min and raw.max() <= np.iinfo(dtype).max):
+                return dtype
+    return dtypes.as_dtype(raw.dtype)
 
 
 def constant_like(value, like: Tensor) -> Tensor:

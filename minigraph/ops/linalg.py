@@ -3,10 +3,16 @@
 ``matmul(a, b)`` multiplies an (n, k) matrix by a (k, m) one. Its gradient is two
 more matrix products: for c = a @ b and an upstream gradient g of shape (n, m),
 dc/da contracts to g @ b^T (n, k) and dc/db to a^T @ g (k, m).
+
+MatMul is for matrices only. numpy's ``@`` would also take a vector or batch a stack of
+matrices, and the gradient above would then be wrong; a batched product is another op
+(TF's BatchMatMulV2). When the static rule could not decide (an input of unknown rank),
+the kernel checks the values it is given.
 """
 
 from __future__ import annotations
 
+from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor
 from minigraph.ops.array import transpose
 from minigraph.ops.math import binary, check_numeric
@@ -38,6 +44,16 @@ class MatMul(Operation):
         return (a.shape[0], b.shape[1]), a.dtype
 
     def forward(self, a, b):
+        for position, value in enumerate((a, b)):
+            if value.ndim != 2:
+                raise self.error(
+                    f"In[{position}] ('{self.input_names[position]}') must be a matrix (ndims == 2), got "
+                    f"shape {value.shape}; a batched product is not MatMul", InvalidArgumentError,
+                )
+        if a.shape[1] != b.shape[0]:
+            raise self.error(
+                f"Matrix size-incompatible: In[0]: {list(a.shape)}, In[1]: {list(b.shape)}", InvalidArgumentError
+            )
         return a @ b
 
     def gradient(self, grad_output):

@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
+from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor, tensor_or_none
-from minigraph.ops.array import Const, constant_like, convert_to_tensor, sum_like
-from minigraph.shapes import format_shape
+from minigraph.ops.array import Const, constant_like, convert_to_tensor, ones_like, sum_like, zeros_like
+from minigraph.shapes import format_shape, is_compatible, merge
 
 
 def broadcast_shapes(op: Operation, a, b):
@@ -70,12 +71,22 @@ def binary(op_class: type, x, y, name: str | None) -> Tensor:
     """Builds a two-input op_class(x, y); a Python or numpy operand takes the other's dtype."""
     x_tensor, y_tensor = tensor_or_none(x), tensor_or_none(y)  # each converted once
     if x_tensor is not None and y_tensor is None:
-        y_tensor = constant_like(y, x_tensor)
+        y_tensor = _operand_like(op_class, 1, y, x_tensor)
     elif y_tensor is not None and x_tensor is None:
-        x_tensor = constant_like(x, y_tensor)
+        x_tensor = _operand_like(op_class, 0, x, y_tensor)
     elif x_tensor is None:  # two plain values: TF's own defaults for each
         x_tensor, y_tensor = convert_to_tensor(x), convert_to_tensor(y)
     return op_class(x_tensor, y_tensor, name=name).output
+
+
+def _operand_like(op_class: type, position: int, value, like: Tensor) -> Tensor:
+    """`value` as a constant of `like`'s dtype; a value that dtype can't hold (1e20 for
+    an int32 tensor) is refused naming the input it was passed to, as TF does."""
+    try:
+        return constant_like(value, like)
+    except TypeError as error:
+        raise TypeError(f"{error}; it was passed to input '{op_class.input_names[position]}' of "
+                        f"{op_class.type_name} next to {like!r}") from None
 
 
 class Add(BinaryOp):
@@ -133,7 +144,7 @@ def multiply(x, y, name: str | None = None) -> Tensor:
 
 
 class Divide(BinaryOp):
-    """z = x / y; dz/dx = 1 / y, dz/dy = -x / y^2."""
+    """z = x / y; dz/dx = 1 / y, dz/dy = -x / y^2, computed as (-x / y) / y."""
 
     type_name = "RealDiv"
     default_name = "truediv"
@@ -148,7 +159,9 @@ class Divide(BinaryOp):
 
     def gradient(self, grad_output):
         x, y = self.inputs
-        return [sum_like(grad_output / y, x), sum_like(negative(grad_output) * x / square(y), y)]
+        # (-x / y) / y, as TF computes it: y**2 overflows (or underflows to 0) long
+        # before the quotient does, and -x / y**2 then gives inf or NaN where TF is finite
+        return [sum_like(grad_output / y, x), sum_like(grad_output * (negative(x) / y / y), y)]
 
 
 def divide(x, y, name: str | None = None) -> Tensor:
@@ -156,7 +169,7 @@ def divide(x, y, name: str | None = None) -> Tensor:
 
 
 class Pow(BinaryOp):
-    """z = x ** y; dz/dx = y x^(y - 1), dz/dy = z ln x (defined where x > 0)."""
+    """z = x ** y; dz/dx = y x^(y - 1), dz/dy = z ln x where x > 0, else 0 (as TF)."""
 
     type_name = "Pow"
     default_name = "pow"
@@ -169,7 +182,11 @@ class Pow(BinaryOp):
         grad_x = sum_like(grad_output * y * pow(x, y - 1.0), x)
         if isinstance(y.op, Const):  # x ** 3: the exponent is a number, not a variable
             return [grad_x, None]
-        return [grad_x, sum_like(grad_output * self.output * log(x), y)]
+        # ln x is only defined for x > 0; TF takes it as 0 elsewhere (x = 0 included),
+        # and log is never even evaluated there, so no NaN enters through either branch
+        positive = greater(x, constant_like(0, x))
+        log_x = where(positive, log(where(positive, x, ones_like(x))), zeros_like(x))
+        return [grad_x, sum_like(grad_output * self.output * log_x, y)]
 
 
 def pow(x, y, name: str | None = None) -> Tensor:  # noqa: A001  (tf.pow)
@@ -211,34 +228,92 @@ def equal(x, y, name: str | None = None) -> Tensor:
     return binary(Equal, x, y, name)
 
 
+class Select(Operation):
+    """z = t where condition, else e (element by element, broadcast as numpy does)."""
+
+    type_name = "SelectV2"
+    input_names = ("condition", "t", "e")
+
+    def infer(self, condition, t, e):
+        if condition.dtype != dtypes.bool:
+            raise self.error(f"condition must be a bool tensor, got {condition!r}", TypeError)
+        if t.dtype != e.dtype:
+            raise self.error(f"t {t!r} and e {e!r} must share one dtype", TypeError)
+        return broadcast_shapes(self, broadcast_shapes(self, condition.shape, t.shape), e.shape), t.dtype
+
+    def forward(self, condition, t, e):
+        return np.where(condition, t, e)
+
+    def gradient(self, grad_output):
+        condition, t, e = self.inputs
+        zeros = zeros_like(grad_output)
+        return [None, sum_like(where(condition, grad_output, zeros), t),
+                sum_like(where(condition, zeros, grad_output), e)]
+
+
+def where(condition, x, y, name: str | None = None) -> Tensor:
+    """x where condition is true, else y (TF's where_v2: all three broadcast)."""
+    condition = convert_to_tensor(condition)
+    x, y = convert_to_tensor(x), convert_to_tensor(y)
+    return Select(condition, x, y, name=name).output
+
+
 class AddN(Operation):
-    """z = x_1 + x_2 + ... + x_n, all of one shape (how gradients() sums paths)."""
+    """z = x_1 + x_2 + ... + x_n, all of one dtype and one shape (no broadcasting, as TF)."""
 
     type_name = "AddN"
     input_names = ("inputs",)
 
+    def input_name(self, position: int) -> str:
+        return f"inputs[{position}]"
+
     def infer(self, *inputs):
-        check_numeric(self, inputs[0])
-        shape = inputs[0].shape
-        for t in inputs[1:]:
-            shape = broadcast_shapes(self, shape, t.shape)
-        return shape, inputs[0].dtype
+        first = inputs[0]
+        for i, t in enumerate(inputs):
+            if t.dtype != first.dtype:
+                raise self.error(
+                    f"inputs must share one dtype, but inputs[0] {first!r} is {first.dtype.name} "
+                    f"and inputs[{i}] {t!r} is {t.dtype.name}",
+                    TypeError,
+                )
+        check_numeric(self, first)
+        shape = first.shape
+        for i, t in enumerate(inputs):
+            if not is_compatible(shape, t.shape):
+                raise self.error(
+                    f"inputs must all have one shape (add_n does not broadcast), but inputs[{i}] {t!r} "
+                    f"does not fit {format_shape(shape)}, the shape of the inputs before it"
+                )
+            shape = merge(shape, t.shape)
+        return shape, first.dtype
 
     def forward(self, *values):
-        total = values[0] + values[1]
-        for v in values[2:]:
-            total += v
+        for i, value in enumerate(values):
+            if value.shape != values[0].shape:
+                raise self.error(
+                    f"inputs must all have one shape (add_n does not broadcast), but inputs[0] has "
+                    f"shape {values[0].shape} and inputs[{i}] {value.shape}",
+                    InvalidArgumentError,
+                )
+        total = np.array(values[0], copy=True)
+        for value in values[1:]:
+            total += value
         return total
 
     def gradient(self, grad_output):
-        return [sum_like(grad_output, x) for x in self.inputs]
+        return [grad_output] * len(self.inputs)
 
 
 def add_n(inputs, name: str | None = None) -> Tensor:
-    inputs = [convert_to_tensor(x) for x in inputs]
-    if len(inputs) == 1:
-        return inputs[0]
-    return AddN(*inputs, name=name).output
+    """The sum of a list of tensors of one dtype and shape; one input is returned as a tensor."""
+    if tensor_or_none(inputs) is not None or not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"add_n takes a list of tensors, got {inputs!r}")
+    if not inputs:
+        raise ValueError("add_n needs a list of at least one tensor, got an empty list")
+    tensors = [convert_to_tensor(x) for x in inputs]
+    if len(tensors) == 1:
+        return tensors[0]
+    return AddN(*tensors, name=name).output
 
 
 # --- unary ----------------------------------------------------------------------

@@ -6,6 +6,14 @@ row's max first gives the same result without overflow. The same trick makes
 ``log_softmax`` and ``softmax_cross_entropy_with_logits`` stable: they never take the
 log of a probability that has rounded to 0. That is why a classifier's loss should
 be computed from logits, not from softmax's output.
+
+The order of the subtractions matters too. ``(x - max) - log sum exp(x - max)`` keeps
+the small differences between logits; ``x - (max + log sum ...)`` first adds a small
+number to a large one and loses it (at logits of 1e30, log_softmax would give 0
+instead of -log 2).
+
+When the static shape rule could not decide (a placeholder of unknown rank), the
+kernels check the values: softmax of a scalar has no class axis to normalise over.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
+from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor
 from minigraph.ops.array import broadcast_like, convert_to_tensor
 from minigraph.ops.math import UnaryOp, binary, exp
@@ -20,10 +29,24 @@ from minigraph.ops.reduction import reduce_sum
 from minigraph.shapes import format_shape, is_compatible
 
 
-def _log_sum_exp(x: np.ndarray) -> np.ndarray:
-    """log(sum(exp(x), axis=-1)), kept finite by factoring out the row max."""
-    row_max = np.max(x, axis=-1, keepdims=True)
-    return row_max + np.log(np.sum(np.exp(x - row_max), axis=-1, keepdims=True))
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    """(x - max) - log(sum(exp(x - max))) over the last axis: finite, and precise."""
+    if x.shape[-1] == 0:  # no classes: nothing to normalise, an empty result
+        return x.copy()
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    # the sum and its log in float64: for a confident class log p is near 0, and
+    # float32 rounding of the log would be a large part of it
+    log_sum = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True, dtype=np.float64))
+    return (shifted - log_sum).astype(x.dtype)
+
+
+def _check_has_class_axis(op: Operation, value: np.ndarray, what: str) -> None:
+    """The run-time half of the rank rule, for inputs whose rank was unknown."""
+    if value.ndim == 0:
+        raise op.error(
+            f"{what} must have at least one axis (the classes), got the scalar {value.item()!r}",
+            InvalidArgumentError,
+        )
 
 
 class Relu(UnaryOp):
@@ -114,6 +137,9 @@ class Softmax(LastAxisOp):
     input_names = ("logits",)
 
     def forward(self, x):
+        _check_has_class_axis(self, x, "logits")
+        if x.shape[-1] == 0:  # no classes: an empty result
+            return x.copy()
         shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
         return shifted / np.sum(shifted, axis=-1, keepdims=True)
 
@@ -134,7 +160,8 @@ class LogSoftmax(LastAxisOp):
     input_names = ("logits",)
 
     def forward(self, x):
-        return x - _log_sum_exp(x)
+        _check_has_class_axis(self, x, "logits")
+        return _log_softmax(x)
 
     def gradient(self, grad_output):
         # dL/dx_i = g_i - softmax_i * sum_j g_j
@@ -169,7 +196,13 @@ class SoftmaxCrossEntropyWithLogits(Operation):
         return logits.shape[:-1], logits.dtype
 
     def forward(self, logits, labels):
-        return np.sum(labels * (_log_sum_exp(logits) - logits), axis=-1)
+        _check_has_class_axis(self, logits, "logits")
+        if labels.shape != logits.shape:  # TF would broadcast here, then fail in the gradient
+            raise self.error(
+                f"logits and labels must have the same shape, got logits {logits.shape} and labels "
+                f"{labels.shape}", InvalidArgumentError,
+            )
+        return np.sum(labels * -_log_softmax(logits), axis=-1)  # 0 over an empty class axis
 
     def gradient(self, grad_output):
         # d/dlogits = softmax(logits) - labels; d/dlabels = -log softmax(logits)

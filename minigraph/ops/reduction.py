@@ -5,6 +5,10 @@
 gradient back along the reduced axes (``broadcast_like``): every element of x
 contributed to the sum once. A mean divides by the count; a max sends the gradient
 to the elements that were the max (shared equally between ties, as TF does).
+
+Over an empty axis each reduction gives what TF gives: a sum is 0, a max is the
+lowest value of the dtype (-inf for floats: the identity of max), a mean of floats is
+NaN (0 / 0) and a mean of integers 0.
 """
 
 from __future__ import annotations
@@ -94,7 +98,15 @@ class Mean(Reduction):
     type_name = "Mean"
 
     def forward(self, x):
-        return np.mean(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], dtype=x.dtype)
+        total = np.sum(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], dtype=x.dtype)
+        count = reduced_count(x.shape, self.attrs["axis"])
+        if x.dtype.kind in "iu":
+            if count == 0:  # numpy would give INT_MIN (NaN cast to int); TF gives 0
+                return np.zeros_like(total)
+            # integer division truncated toward 0, as TF's (C's) / does
+            return (np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
+        with np.errstate(invalid="ignore"):  # a float mean of nothing is NaN (0 / 0), as in TF
+            return (total / count).astype(x.dtype)
 
     def gradient(self, grad_output):
         x = self.inputs[0]
@@ -112,7 +124,9 @@ class Max(Reduction):
     type_name = "Max"
 
     def forward(self, x):
-        return np.max(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"])
+        # `initial` is max's identity: what a max over an empty axis gives, as in TF
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        return np.max(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], initial=lowest)
 
     def gradient(self, grad_output):
         x, y = self.inputs[0], self.output
@@ -142,9 +156,12 @@ class ReducedSize(Operation):
         return (), x.dtype
 
     def forward(self, x):
-        axes = self.attrs["axis"]
-        count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        return np.asarray(count, dtype=x.dtype)
+        return np.asarray(reduced_count(x.shape, self.attrs["axis"]), dtype=x.dtype)
+
+
+def reduced_count(shape: tuple, axes) -> int:
+    """How many elements a reduction of a value of `shape` over `axes` combines."""
+    return int(np.prod(shape if axes is None else [shape[a] for a in axes]))
 
 
 class ArgMax(Operation):
