@@ -32,7 +32,6 @@ numpy's global generator from the operating system here, undoing an earlier
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NamedTuple
 
