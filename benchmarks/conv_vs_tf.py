@@ -1,6 +1,6 @@
 """Milliseconds per training step of mnist_deep's network: minigraph next to TensorFlow.
 
-    python benchmarks/conv_vs_tf.py [--rounds 10] [--steps 5] [--profile]
+    python benchmarks/conv_vs_tf.py [--rounds 10] [--steps 5] [--threads N] [--profile]
 
 The network of TF's r1.x tutorial mnist_deep.py, built the same way in both
 libraries (tf.compat.v1 graph mode for TensorFlow): 28x28x1 images, 5x5 conv with
@@ -15,7 +15,11 @@ the values.
 The two libraries take turns, `steps` steps each per round, after two warm-up steps
 each, so both see the same machine load; the table gives the median ms per step.
 BLAS threads (numpy's, through threadpoolctl) and TensorFlow's thread settings are
-printed with the result. ``--profile`` adds minigraph's time per op type.
+printed with the result. ``--threads N`` gives both libraries N threads (numpy's BLAS
+through threadpoolctl, TF's intra- and inter-op pools); by default each uses every
+core. On a machine shared with other work, 1 thread each is the steadier comparison:
+OpenBLAS's threads spin while they wait, and lose badly when cores are oversubscribed.
+``--profile`` adds minigraph's time per op type.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from collections import defaultdict
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_info  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 import minigraph as mg  # noqa: E402
 
@@ -74,13 +78,15 @@ class Runner:
         self.name, self.session = name, session
         self.feed = {x: batch[0], y_: batch[1]}
         self.fetches = [loss, train_step]
-        self.milliseconds: list[float] = []
+        self.milliseconds: list[float] = []  # wall-clock time per step
+        self.cpu_milliseconds: list[float] = []  # CPU time per step, summed over the process's threads
         session.run(init)
 
     def step(self) -> float:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         loss, _ = self.session.run(self.fetches, self.feed)
         self.milliseconds.append((time.perf_counter() - started) * 1000)
+        self.cpu_milliseconds.append((time.process_time() - cpu_started) * 1000)
         return float(loss)
 
 
@@ -91,13 +97,14 @@ def minigraph_runner(weights, batch) -> Runner:
     return Runner("minigraph", mg.Session(graph=graph), *parts, batch)
 
 
-def tensorflow_runner(weights, batch) -> Runner:
+def tensorflow_runner(weights, batch, threads: int) -> Runner:
     import tensorflow as tf
 
     graph = tf.Graph()
     with graph.as_default():
         parts = build_step(tf, tf.compat.v1, weights)
-    return Runner("TensorFlow", tf.compat.v1.Session(graph=graph), *parts, batch)
+    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
+    return Runner("TensorFlow", tf.compat.v1.Session(graph=graph, config=config), *parts, batch)
 
 
 def profile(weights, batch, steps: int) -> dict:
@@ -121,20 +128,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=5, help="steps per library per round")
+    parser.add_argument("--threads", type=int, default=0, help="threads for each library (0: all cores)")
     parser.add_argument("--profile", action="store_true", help="minigraph's time per op type")
     args = parser.parse_args()
 
     import tensorflow as tf
 
+    if args.threads:  # after TF's import, so every BLAS it loads is limited too
+        threadpool_limits(limits=args.threads)
     rng = np.random.default_rng(1)
     batch = (rng.uniform(size=(BATCH, 784)).astype(np.float32),
              np.eye(10, dtype=np.float32)[rng.integers(0, 10, BATCH)])  # fmt: skip
     weights = initial_weights()
-    runners = [minigraph_runner(weights, batch), tensorflow_runner(weights, batch)]
+    runners = [minigraph_runner(weights, batch), tensorflow_runner(weights, batch, args.threads)]
     first_losses = [runner.step() for runner in runners]
     for runner in runners:
         runner.step()  # the second warm-up step
         runner.milliseconds.clear()
+        runner.cpu_milliseconds.clear()
     for _ in range(args.rounds):
         for runner in runners:
             for _ in range(args.steps):
@@ -144,15 +155,17 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"numpy {np.__version__}, TensorFlow {tf.__version__}")  # fmt: skip
     for pool in threadpool_info():
-        print(f"BLAS (numpy): {pool['internal_api']} {pool.get('version')}, {pool['num_threads']} threads")
-    print(f"TensorFlow threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()}, "
-          f"inter-op {tf.config.threading.get_inter_op_parallelism_threads()} (0 = one per core)")  # fmt: skip
+        library = f"{pool['internal_api']} {pool.get('version') or ''} ({os.path.basename(pool['filepath'])})"
+        print(f"thread pool: {library}, {pool['num_threads']} threads")
+    print(f"TensorFlow threads: intra-op and inter-op {args.threads} (0 = one per core)")
     print(f"first-step loss: minigraph {first_losses[0]:.6f}, TensorFlow {first_losses[1]:.6f}")
     medians = [statistics.median(runner.milliseconds) for runner in runners]
-    for runner, median in zip(runners, medians):
+    cpu = [statistics.median(runner.cpu_milliseconds) for runner in runners]
+    for runner, median, cpu_median in zip(runners, medians, cpu):
         low, high = min(runner.milliseconds), max(runner.milliseconds)
-        print(f"{runner.name:>10}: median {median:7.1f} ms/step (min {low:.1f}, max {high:.1f})")
-    print(f"minigraph / TensorFlow: {medians[0] / medians[1]:.2f}x")
+        print(f"{runner.name:>10}: median {median:7.1f} ms/step (min {low:.1f}, max {high:.1f}); "
+              f"CPU {cpu_median:.1f} ms/step")  # fmt: skip
+    print(f"minigraph / TensorFlow: {medians[0] / medians[1]:.2f}x wall-clock, {cpu[0] / cpu[1]:.2f}x CPU time")
     if args.profile:
         print("minigraph, ms per step by op type:")
         for name, ms in profile(weights, batch, args.rounds * args.steps).items():

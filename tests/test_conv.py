@@ -282,7 +282,7 @@ def test_shape_errors_while_building(graph):
 
 def test_attribute_errors_name_the_function(graph):
     x, w = mg.placeholder(mg.float32, (1, 4, 4, 1)), np.zeros((2, 2, 1, 1), np.float32)
-    with pytest.raises(ValueError, match=r"conv2d: padding must be 'SAME' or 'VALID' \(upper case, as TF\), got 'same'"):
+    with pytest.raises(ValueError, match=r"conv2d: padding must be 'SAME' or 'VALID' \(upper case.*got 'same'"):
         mg.nn.conv2d(x, w, [1, 1, 1, 1], "same")
     with pytest.raises(NotImplementedError, match=r"data_format='NCHW' is not implemented .* NHWC"):
         mg.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format="NCHW")
@@ -309,7 +309,7 @@ def test_run_time_shape_errors_name_the_node(graph):
         sess.run(y, {anything: np.zeros((5, 5, 2))})
     with pytest.raises(InvalidArgumentError, match=r"the input has 3 channels but the filter expects 2 .*node 'conv'"):
         sess.run(y, {anything: np.zeros((1, 5, 5, 3))})
-    with pytest.raises(InvalidArgumentError, match=r"the window \(3 rows\) is larger than the image \(2\).*node 'conv'"):
+    with pytest.raises(InvalidArgumentError, match=r"window \(3 rows\) is larger than the image \(2\).*node 'conv'"):
         sess.run(y, {anything: np.zeros((1, 2, 5, 2))})
     pooled = mg.nn.max_pool(anything, [1, 2, 2, 1], [1, 2, 2, 1], "SAME", name="pool")
     with pytest.raises(InvalidArgumentError, match=r"MaxPool needs a 4-D input .*\(node 'pool', op MaxPool\)"):
