@@ -68,6 +68,8 @@ class _FlagsParsedOnFirstRead:
         return flag_values
 
     def __getattr__(self, name):
+        if name.startswith("__"):  # Python's own probes (copy, inspect) must not parse the command line
+            raise AttributeError(name)
         return getattr(self._parsed(), name)
 
     def __setattr__(self, name, value):

@@ -116,3 +116,17 @@ def test_run_without_main_says_what_is_missing(tmp_path):
 def test_app_flags_is_flags():
     assert mg.app.flags is mg.flags
     assert mg.flags.DEFINE_string is __import__("absl.flags").flags.DEFINE_string
+
+
+def test_flags_parse_on_first_read_but_not_on_pythons_probes():
+    from absl import flags as absl_flags
+
+    flag_values = absl_flags.FlagValues()
+    absl_flags.DEFINE_integer("steps", 3, "How many steps.", flag_values=flag_values)
+    wrapped = type(mg.flags.FLAGS)(flag_values)
+    assert not hasattr(wrapped, "__wrapped__")  # inspect.unwrap asks this
+    assert not flag_values.is_parsed()
+    assert wrapped.steps == 3  # sys.argv (pytest's) was parsed, its unknown arguments skipped
+    assert flag_values.is_parsed()
+    assert wrapped(["prog", "--steps=5", "rest"]) == ["prog", "rest"] and wrapped.steps == 5
+    assert "steps" in wrapped and wrapped["steps"].value == 5
