@@ -51,6 +51,7 @@ the batch dimension is None, a constant when the shape is known while building.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -128,14 +129,17 @@ class Windows:
         oh, ow = (padded.shape[1] - kh) // sh + 1, (padded.shape[2] - kw) // sw + 1
         return padded[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :]
 
+    def taps(self, padded: np.ndarray) -> list[np.ndarray]:
+        """Every position of the window, as tap(padded, i, j) views in reading order."""
+        return [self.tap(padded, i, j) for i, j in self.positions()]
+
     def first_max(self, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         """For each position (i, j) of the window, where it holds the window's max y:
         (N, oh, ow, C) masks, only the first max in reading order on a tie, as TF."""
-        padded = self.pad(x, np.nan)  # NaN equals nothing: padding is never the max
         taken = np.zeros(y.shape, dtype=bool)
         masks = []
-        for i, j in self.positions():
-            mask = (self.tap(padded, i, j) == y) & ~taken
+        for tap in self.taps(self.pad(x, np.nan)):  # NaN equals nothing: padding is never the max
+            mask = (tap == y) & ~taken
             taken |= mask
             masks.append(mask)
         return masks
@@ -153,7 +157,7 @@ class Windows:
     def counts(self, height: int, width: int, dtype) -> np.ndarray:
         """How many image elements (not padding) each window holds: (1, oh, ow, 1)."""
         ones = np.ones((1, height, width, 1), dtype)
-        return self.view(self.pad(ones)).sum(axis=(3, 4))
+        return sum(self.taps(self.pad(ones)))
 
 
 # --- shape rules shared by the ops (static shapes with None dims, and run time) ----
@@ -375,7 +379,7 @@ class MaxPool(Pooling):
 
     def forward(self, x):
         self.output_shape(x.shape)
-        return self.windows.view(self.windows.pad(x, -np.inf)).max(axis=(3, 4))
+        return functools.reduce(np.maximum, self.windows.taps(self.windows.pad(x, -np.inf)))
 
     def gradient(self, grad_output):
         return [MaxPoolGrad(self.inputs[0], self.output, grad_output, **self.attrs).output]
@@ -419,11 +423,8 @@ class MaxPoolGradGrad(Pooling):
     def forward(self, x, y, grad):
         self.check_pooled(x.shape, y.shape, "orig_output")
         _merged(self, x.shape, grad.shape, "grad")
-        padded = self.windows.pad(grad)
-        picked = np.zeros(y.shape, grad.dtype)
-        for (i, j), mask in zip(self.windows.positions(), self.windows.first_max(x, y)):
-            picked += self.windows.tap(padded, i, j) * mask
-        return picked
+        taps, masks = self.windows.taps(self.windows.pad(grad)), self.windows.first_max(x, y)
+        return sum(tap * mask for tap, mask in zip(taps, masks))
 
     def gradient(self, grad_output):
         x, y, _ = self.inputs
@@ -441,7 +442,7 @@ class AvgPool(Pooling):
 
     def forward(self, x):
         self.output_shape(x.shape)
-        sums = self.windows.view(self.windows.pad(x)).sum(axis=(3, 4))
+        sums = functools.reduce(np.add, self.windows.taps(self.windows.pad(x)))
         return sums / self.windows.counts(x.shape[1], x.shape[2], x.dtype)
 
     def gradient(self, grad_output):
