@@ -91,18 +91,11 @@ def test_builds_the_nodes_tensorflow_builds(case):
     assert our_nodes == their_nodes
 
 
-def test_eye_and_linspace_are_one_node_each(graph):
-    """Where TF 2 builds a subgraph, minigraph builds what TF 1.x's GraphDef holds."""
-    assert mg.eye(3).op.type_name == "Const"
-    line = mg.linspace(0.0, 1.0, 3)
-    assert [(op.name, op.type_name) for op in graph.get_operations()][1:] == [
-        ("LinSpace/start", "Const"),
-        ("LinSpace/stop", "Const"),
-        ("LinSpace/num", "Const"),
-        ("LinSpace", "LinSpace"),
-    ]
+def test_eye_is_a_constant(graph):
+    """TF builds eye from a diagonal op on ones; minigraph stores the same values."""
+    identity = mg.eye(3)
+    assert identity.op.type_name == "Const" and identity.op.name == "eye"
     assert mg.lin_space is mg.linspace
-    assert line.shape == (3,)
 
 
 def test_range_and_linspace_take_tensors(graph):
@@ -186,3 +179,41 @@ def test_scalar_inputs_are_checked_by_name(graph):
         mg.fill([2], mg.constant([1.0, 2.0]))
     with pytest.raises(ValueError, match=r"num must be a scalar.*\(node 'LinSpace', op LinSpace\)"):
         mg.linspace(0.0, 1.0, mg.constant([3]))
+
+
+@pytest.mark.parametrize("case", GRAPH_DEF_CASES)
+def test_graph_def_matches_tensorflows(case):
+    """The GraphDef node for node: op, inputs and attributes (constants by value)."""
+    from google.protobuf import text_format
+
+    (ours, _), (theirs, _) = run_both(CASES[case])
+    our_def = text_format.Parse(str(ours.graph.as_graph_def()), v1.GraphDef())
+    their_def = theirs.graph.as_graph_def()
+    assert [n.name for n in our_def.node] == [n.name for n in their_def.node]
+    for mine, reference in zip(our_def.node, their_def.node):
+        assert (mine.op, list(mine.input)) == (reference.op, list(reference.input))
+        reference_attrs = {k: v for k, v in reference.attr.items() if k != "Truncate"}  # Cast's, unused here
+        assert set(mine.attr) == set(reference_attrs), mine.name
+        for key, value in reference_attrs.items():
+            if value.HasField("tensor"):
+                np.testing.assert_array_equal(tf.make_ndarray(mine.attr[key].tensor), tf.make_ndarray(value.tensor))
+            else:
+                assert mine.attr[key] == value, (mine.name, key)
+
+
+@pytest.mark.parametrize(
+    "start, stop, num", [(0.0, 1.0, 5), (-3.7, 11.3, 97), (2.0, 3.0, 1), (np.float64(0.1), 2.0, 13)]
+)
+def test_linspace_is_tf1s_lin_space_node_bit_for_bit(start, stop, num):
+    """TF 1.x's tf.linspace was the LinSpace op, which TF 2 still has as tf.raw_ops.LinSpace."""
+    with tf.Graph().as_default() as graph:
+        theirs = tf.raw_ops.LinSpace(start=start, stop=stop, num=num)
+        their_nodes = [(op.name, op.type) for op in graph.get_operations()]
+        their_value = v1.Session(graph=graph).run(theirs)
+    with mg.Graph().as_default() as graph:
+        ours = mg.linspace(start, stop, num)
+        our_nodes = [(op.name, op.type_name) for op in graph.get_operations()]
+        our_value = mg.Session(graph=graph).run(ours)
+    assert our_nodes == their_nodes
+    assert our_value.dtype == their_value.dtype
+    np.testing.assert_array_equal(our_value, their_value)
