@@ -46,6 +46,14 @@ from minigraph.ops.nn import (
     tanh,
 )
 from minigraph.ops.numerics import add_check_numerics_ops, check_numerics
+from minigraph.ops.random import (
+    multinomial,
+    random_normal,
+    random_shuffle,
+    random_uniform,
+    set_random_seed,
+    truncated_normal,
+)
 from minigraph.ops.reduction import argmax, reduce_max, reduce_mean, reduce_sum
 from minigraph.ops.state import (
     Variable,
