@@ -9,6 +9,7 @@ from minigraph.ops.conv import (  # noqa: F401
     conv2d_backprop_input,
     max_pool,
 )
+from minigraph.ops.dropout import dropout  # noqa: F401
 from minigraph.ops.nn import (  # noqa: F401
     log_softmax,
     relu,
