@@ -268,12 +268,12 @@ def linspace(start, stop, num, name: str | None = None, axis: int = 0) -> Tensor
     """`num` evenly spaced floats from `start` to `stop`, both ends included."""
     if axis != 0:
         raise NotImplementedError(f"linspace: minigraph supports axis=0 only (scalar start and stop), got {axis!r}")
-    # as TF's op builder does: a Python number takes the dtype of the tensor beside it
-    like = tensor_or_none(start) if tensor_or_none(start) is not None else tensor_or_none(stop)
-    float_dtype = like.dtype if like is not None else None
+    # as TF's op builder does: stop takes start's dtype (np.float64(0.1) makes both float64),
+    # and a Python number for start takes the dtype of a tensor given as stop
+    stop_tensor = tensor_or_none(stop)
     with get_default_graph().name_scope(name or "LinSpace") as scope:
-        start = _tensor_or_constant(start, "start", float_dtype)
-        stop = _tensor_or_constant(stop, "stop", float_dtype)
+        start = _tensor_or_constant(start, "start", None if stop_tensor is None else stop_tensor.dtype)
+        stop = _tensor_or_constant(stop, "stop", start.dtype)
         num = _tensor_or_constant(num, "num")
         return LinSpace(start, stop, num, name=scope).output
 
