@@ -25,6 +25,7 @@ from support.parity import relative_error
 from support.tensorflow import assert_matches_tensorflow, in_each_setting
 
 import minigraph as mg
+from minigraph.ops import conv
 from minigraph.session import InvalidArgumentError
 
 tf1 = tf.compat.v1
@@ -106,6 +107,15 @@ def test_gradients_match_central_differences(case):
 def test_matches_tensorflow(case, dtype, known_shapes, parity_errors):
     """Values, gradients and Hessian-vector products, as test_ops does for the core ops."""
     assert_matches_tensorflow(case, dtype, known_shapes, TOLERANCE[dtype], parity_errors)
+
+
+@pytest.mark.parametrize("case", CONV_CASES[:4], ids=[c.id for c in CONV_CASES[:4]])
+def test_im2col_in_batches_of_one_image_matches_tensorflow(case, monkeypatch, parity_errors):
+    """Conv2D and Conv2DBackpropFilter make im2col's rows a few images at a time (sized to
+    the CPU cache); the table's batches are small enough for one group, so force one each."""
+    monkeypatch.setattr(conv, "CACHE_ELEMENTS", 1)
+    assert len(conv.Windows((3, 3), (1, 1), "SAME").batches(np.zeros((3, 5, 5, 2)))) == 3
+    assert_matches_tensorflow(case, "float64", True, TOLERANCE["float64"], parity_errors)
 
 
 def test_table_covers_every_op():

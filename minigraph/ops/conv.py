@@ -20,7 +20,8 @@ give a matrix ``cols`` of shape (N·oh·ow, kh·kw·c); the filter flattens to
 
 numpy cuts the windows without a loop: ``sliding_window_view`` is a strided *view*
 of the image (each window's elements are found by striding through the same
-memory), and only the reshape to ``cols`` copies. The product runs in BLAS.
+memory), and only the reshape to ``cols`` copies. The product runs in BLAS, a few
+images at a time so that their ``cols`` are still in the CPU's cache when it does.
 
 The gradients follow from that product, as for matmul in linalg.py:
 
@@ -66,6 +67,7 @@ from minigraph.shapes import Shape as StaticShape
 from minigraph.shapes import format_shape, is_compatible, merge
 
 PADDINGS = ("SAME", "VALID")
+CACHE_ELEMENTS = 2**18  # im2col rows made at a time: about 1 MB of float32, a core's L2 cache
 
 
 # --- where the windows lie --------------------------------------------------------
@@ -118,6 +120,16 @@ class Windows:
         windows = self.view(self.pad(x))
         n, oh, ow, kh, kw, c = windows.shape
         return windows.reshape(n * oh * ow, kh * kw * c)
+
+    def batches(self, x: np.ndarray) -> list[slice]:
+        """The images of x in groups whose im2col rows are about CACHE_ELEMENTS numbers:
+        a group's cols are still in the CPU cache when BLAS reads them (on mnist_deep's
+        second conv a quarter faster than one cols for the whole batch)."""
+        n, h, w, c = x.shape
+        oh, ow = self.output_size(None, h, 0), self.output_size(None, w, 1)
+        per_image = oh * ow * self.kernel[0] * self.kernel[1] * c
+        step = max(1, CACHE_ELEMENTS // per_image)
+        return [slice(start, start + step) for start in range(0, n, step)]
 
     def positions(self) -> list[tuple[int, int]]:
         """The (i, j) positions inside a window, in reading order."""
@@ -255,8 +267,11 @@ class Conv2D(Convolution):
 
     def forward(self, x, w):
         shape = self.output_shape(x.shape, w.shape)  # run-time check: the static one may have had None
-        cols = self.windows(w.shape).im2col(x)
-        return (cols @ w.reshape(-1, w.shape[3])).reshape(shape)
+        windows, w_rows = self.windows(w.shape), w.reshape(-1, w.shape[3])
+        y = np.empty(shape, x.dtype)
+        for images in windows.batches(x):
+            y[images] = (windows.im2col(x[images]) @ w_rows).reshape(y[images].shape)
+        return y
 
     def gradient(self, grad_output):
         x, w = self.inputs
@@ -325,8 +340,10 @@ class Conv2DBackpropFilter(Convolution):
     def forward(self, x, filter_sizes, grad):
         shape = tuple(int(d) for d in filter_sizes)
         self.check_backprop(x.shape, shape, grad.shape)
-        cols = self.windows(shape).im2col(x)
-        return (cols.T @ grad.reshape(-1, shape[3])).reshape(shape)
+        windows, out_c = self.windows(shape), shape[3]
+        batches = windows.batches(x)
+        dw = sum(windows.im2col(x[images]).T @ grad[images].reshape(-1, out_c) for images in batches)
+        return dw.reshape(shape)
 
     def gradient(self, grad_output):
         # bilinear in (x, grad): <h, dw(x, g)> = <conv2d(x, h), g>
