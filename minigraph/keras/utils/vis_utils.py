@@ -23,7 +23,9 @@ import html
 import graphviz
 
 from minigraph import viz
-from minigraph.graph import Tensor, format_shape
+from minigraph.graph import Tensor
+from minigraph.keras.layers import InputLayer
+from minigraph.shapes import format_shape
 
 
 def _shape_text(shape) -> str:
@@ -51,7 +53,7 @@ def _boxes(model) -> list[tuple]:
     """(name, class name, input shape, output shape) per box, an InputLayer box first."""
     layers = list(model.layers)
     boxes = []
-    if layers and type(layers[0]).__name__ != "InputLayer":
+    if layers and not isinstance(layers[0], InputLayer):
         # A Sequential model's input is a placeholder that Keras 2 draws as an InputLayer
         # named "<first layer>_input"; a built model has that placeholder in `inputs`.
         inputs = getattr(model, "inputs", None)
