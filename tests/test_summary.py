@@ -192,6 +192,16 @@ def test_tags_are_cleaned_as_tf_cleans_them(graph):
         assert parsed(session.run(summary)).value[0].tag == "train_loss__avg_"
 
 
+def test_a_summary_joins_its_tensors_graph(graph):
+    other = mg.Graph()
+    with other.as_default():
+        x = mg.constant(2.0, name="x")
+    summary = mg.summary.scalar("x", x)  # built while `graph` is the default
+    assert summary.graph is other and graph.operations == []
+    with other.as_default(), mg.Session(other) as session:
+        assert parsed(session.run(mg.summary.merge_all())).value[0].simple_value == 2.0
+
+
 def test_refusals_name_the_node_and_the_value(graph):
     with pytest.raises(ValueError, match=r"scalar\(\) needs a tensor with a single value; Tensor\(\"v.*shape "
                                          r"\(2,\).*node 'v_1', op ScalarSummary"):

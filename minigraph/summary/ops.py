@@ -30,7 +30,7 @@ import numpy as np
 
 from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
-from minigraph.graph import Operation, Tensor, get_default_graph
+from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
 from minigraph.ops.array import Const, convert_to_tensor
 from minigraph.shapes import format_shape
 from minigraph.summary import histogram as _histogram
@@ -153,9 +153,10 @@ def merge_all(key: str = SUMMARIES, scope: str | None = None, name: str | None =
 
 def _summary(op_class, tag_input: str, name: str, values, collections, family) -> Tensor:
     summary_pb2()  # without tensorboard, fail while building, not later in a run
-    graph = get_default_graph()
+    tensor = tensor_or_none(values)
+    graph = tensor.graph if tensor is not None else get_default_graph()  # the summary joins its tensor
     base = _clean_tag(name) if family is None else f"{_clean_tag(family)}/{_clean_tag(name)}"
-    with graph.name_scope(base) as scope:
+    with graph.as_default(), graph.name_scope(base) as scope:
         values = convert_to_tensor(values, graph=graph)
         tag = scope[:-1] if family is None else f"{_clean_tag(family)}/{scope[:-1]}"  # TensorBoard's tab
         tag_tensor = Const(name=tag_input, value=_string_value(tag)).output
