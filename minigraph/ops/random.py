@@ -315,10 +315,19 @@ def _scaled_draw(op_class, shape, mean, stddev, dtype, seed, name: str) -> Tenso
     dtype = _check_dtype(dtype, _FLOATS, name)
     with get_default_graph().name_scope(name) as scope:
         shape = _shape_tensor(shape, name)
-        mean = convert_to_tensor(mean, dtype=dtype, name="mean")
-        stddev = convert_to_tensor(stddev, dtype=dtype, name="stddev")
+        mean = _argument(mean, dtype, "mean")
+        stddev = _argument(stddev, dtype, "stddev")
         draw = op_class(shape, dtype=dtype, **_seed_attrs(seed)).output
         return add(multiply(draw, stddev), mean, name=scope)
+
+
+def _argument(value, dtype, name: str, argument: str | None = None) -> Tensor:
+    """An argument as a tensor of the draw's dtype (a Const `name`); a tensor of another
+    dtype is refused naming the argument, as TF does."""
+    try:
+        return convert_to_tensor(value, dtype=dtype, name=name)
+    except TypeError as error:
+        raise TypeError(f"{argument or name}: {error}") from None
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed: int | None = None,
@@ -348,14 +357,14 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed: int
         minval_is_zero = isinstance(minval, int) and minval == 0
         maxval_is_one = isinstance(maxval, int) and maxval == 1
         if not (minval_is_zero and maxval_is_one) or dtype in _INTEGERS:
-            minval = convert_to_tensor(minval, dtype=dtype, name="min")
-            maxval = convert_to_tensor(maxval, dtype=dtype, name="max")
+            minval = _argument(minval, dtype, "min", "minval")
+            maxval = _argument(maxval, dtype, "max", "maxval")
         seeds = _seed_attrs(seed)
         if dtype in _INTEGERS:
             return RandomUniformInt(shape, minval, maxval, name=scope, **seeds).output
         draw = RandomUniform(shape, dtype=dtype, **seeds).output
         if minval_is_zero:
-            return draw if maxval_is_one else multiply(draw, maxval)
+            return draw if maxval_is_one else multiply(draw, maxval, name="Mul")  # tf.multiply's name
         return add(multiply(draw, subtract(maxval, minval)), minval, name=scope)
 
 
