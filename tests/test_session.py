@@ -208,11 +208,12 @@ def test_read_value_under_control_dependencies_sees_the_update():
     step = v.assign_add(1.0)
     with mg.control_dependencies([step]):
         after = v.read_value()
-        shared = mg.identity(v)  # reads the shared `Variable/read`, made before `step`
+        also_after = mg.identity(v)  # a variable used inside the block is read after `step` too (TF1)
     session = mg.Session()
     session.run(mg.global_variables_initializer())
     assert session.run(after) == 2.0
-    assert session.run([after, shared]) == [3.0, 2.0]
+    assert session.run([after, also_after]) == [3.0, 3.0]
+    assert session.run(v) == 3.0  # outside the block: the shared `Variable/read`, no step
     assert after.op.control_inputs == (step.op,)
 
 
