@@ -5,9 +5,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest  # noqa: E402
-from support.parity import WorstErrors  # noqa: E402
 
 import minigraph as mg  # noqa: E402
+from support.parity import WorstErrors  # noqa: E402
 
 WORST_PARITY_ERRORS = pytest.StashKey[WorstErrors]()
 

@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from google.protobuf import text_format
+
+import minigraph as mg
+from minigraph.ops import conv
+from minigraph.session import InvalidArgumentError
 from support.derivatives import gradient_check
 from support.inputs import away_from, normal
 from support.op_cases import Case, case_arrays
 from support.parity import relative_error
 from support.tensorflow import assert_matches_tensorflow, in_each_setting
-
-import minigraph as mg
-from minigraph.ops import conv
-from minigraph.session import InvalidArgumentError
 
 tf1 = tf.compat.v1
 TOLERANCE = {"float64": 1e-12, "float32": 1e-5}

@@ -5,11 +5,11 @@ names, and the same refusals."""
 import numpy as np
 import pytest
 import tensorflow as tf
+
+import minigraph as mg
 from support.derivatives import gradient_check
 from support.inputs import normal
 from support.op_cases import Case
-
-import minigraph as mg
 
 v1 = tf.compat.v1
 

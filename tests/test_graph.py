@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-from support.tensorflow import tensorflow_lib
 
 import minigraph as mg
+from support.tensorflow import tensorflow_lib
 
 pytestmark = pytest.mark.usefixtures("graph")
 

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import minigraph as mg
 from support.derivatives import gradient_check, run_minigraph
 from support.inputs import in_dtype
 from support.op_cases import CASES, NO_GRADIENT_CASES, Case, case_arrays
 from support.tensorflow import assert_matches_tensorflow, in_each_setting, run_tensorflow
-
-import minigraph as mg
 
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
 

@@ -7,14 +7,13 @@ Where the gradients are exact (the loss is sum(w * G), so dL/dw = G), the update
 must agree bit for bit: what is left to differ is only how each rule rounds.
 """
 
+import keras  # noqa: E402  (real Keras 3 on TensorFlow: CI installs it, never skipped)
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import minigraph as mg
 from minigraph.keras import optimizers as mg_keras_optimizers
-
-import keras  # noqa: E402  (real Keras 3 on TensorFlow: CI installs it, never skipped)
 
 STEPS = 20
 
