@@ -219,6 +219,18 @@ def test_refusals_before_any_file_is_written(tmp_path):
         saver.restore(session, mg.train.latest_checkpoint(str(tmp_path)))
 
 
+def test_a_damaged_or_pickled_file_is_refused(tmp_path):
+    graph, session, w, b = small_model()
+    with graph.as_default():
+        saver = mg.train.Saver()
+    (tmp_path / "torn.npz").write_bytes(b"PK\x03\x04 only the start of a zip")
+    with pytest.raises(ValueError, match="torn.npz is not a readable checkpoint"):
+        saver.restore(session, str(tmp_path / "torn"))
+    np.savez(tmp_path / "pickled.npz", w=np.array([object()], dtype=object))  # opening it would unpickle
+    with pytest.raises(ValueError, match="pickled.npz is not a readable checkpoint: Object arrays cannot be loaded"):
+        saver.restore(session, str(tmp_path / "pickled"))
+
+
 # A program that saves step 1, then saves step 2 but dies (os._exit: no cleanup, no
 # exception handlers, like a power cut or a kill -9) just as rename number CRASH_AT is
 # about to make the new file visible: 1 is the checkpoint's, 2 the state file's.

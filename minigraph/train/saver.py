@@ -110,8 +110,11 @@ class Saver:
         prefix = _prefix(os.fspath(save_path))
         if not os.path.isfile(prefix + SUFFIX):
             raise ValueError(f"The passed save_path is not a valid checkpoint: {prefix} (no file {prefix + SUFFIX})")
-        with np.load(prefix + SUFFIX, allow_pickle=False) as archive:
-            stored = {name: archive[name] for name in archive.files}
+        try:
+            with np.load(prefix + SUFFIX, allow_pickle=False) as archive:
+                stored = {name: archive[name] for name in archive.files}
+        except (zipfile.BadZipFile, ValueError, OSError) as error:  # not a zip of plain arrays
+            raise ValueError(f"{prefix + SUFFIX} is not a readable checkpoint: {error}") from error
         problems = []
         for name, variable in self.variables.items():
             self._own(variable, sess)
