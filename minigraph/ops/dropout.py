@@ -38,6 +38,7 @@ from minigraph.ops.array import constant, convert_to_tensor
 from minigraph.ops.conv import shape_of
 from minigraph.ops.math import divide, greater, multiply, subtract, where
 from minigraph.ops.random import random_uniform
+from minigraph.shapes import is_compatible
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed: int | None = None, name: str | None = None,
@@ -65,10 +66,10 @@ def dropout(x, keep_prob=None, noise_shape=None, seed: int | None = None, name: 
         noise = random_uniform(_noise_shape(noise_shape, x), dtype=x.dtype, seed=seed)
         keep = greater(keep_prob, noise)
         result = where(keep, scaled, constant(0, dtype=x.dtype))
-        if result.shape != x.shape and x.shape is not None and result.shape is not None:
+        if not is_compatible(result.shape, x.shape):
             raise ValueError(f"dropout: noise_shape {noise_shape!r} must broadcast to the shape of "
                              f"x {x!r}, but x and the mask give shape {result.shape}")
-        result.set_shape(x.shape)  # a run-time noise shape is x's own: say so
+        result.set_shape(x.shape)  # what x's shape knows and the mask's doesn't (as TF)
         return result
 
 
