@@ -1,6 +1,6 @@
 """Milliseconds per training step of mnist_deep's network: minigraph next to TensorFlow.
 
-    python benchmarks/conv_vs_tf.py [--rounds 10] [--steps 5] [--threads N] [--profile]
+    python benchmarks/conv_vs_tf.py [--rounds 10] [--steps 5] [--threads 1] [--profile]
 
 The network of TF's r1.x tutorial mnist_deep.py, built the same way in both
 libraries (tf.compat.v1 graph mode for TensorFlow): 28x28x1 images, 5x5 conv with
@@ -10,15 +10,19 @@ cross-entropy, batch 50. One step = forward, backward and a plain SGD update of
 the eight variables (``GradientDescentOptimizer.minimize``). The tutorial's dropout
 is left out of both (it is not part of this comparison), and the batch is random
 uniform images with random one-hot labels: the work per step does not depend on
-the values.
+the values. TensorFlow runs with its default session options, grappler's rewrites
+included (it fuses each conv2d with its bias add and relu).
 
 The two libraries take turns, `steps` steps each per round, after two warm-up steps
 each, so both see the same machine load; the table gives the median ms per step.
 BLAS threads (numpy's, through threadpoolctl) and TensorFlow's thread settings are
 printed with the result. ``--threads N`` gives both libraries N threads (numpy's BLAS
-through threadpoolctl, TF's intra- and inter-op pools); by default each uses every
-core. On a machine shared with other work, 1 thread each is the steadier comparison:
-OpenBLAS's threads spin while they wait, and lose badly when cores are oversubscribed.
+through threadpoolctl, TF's intra- and inter-op pools); 0 lets each use every core.
+The default is 1 each: on a machine shared with other work it is the steady
+comparison, because OpenBLAS's threads spin while they wait for each other and lose
+badly when the cores are oversubscribed (TF's pool copes better). On an idle machine,
+compare --threads 0 too. CPU time per step (all threads) is printed next to wall-clock
+time: it shows the work each library does, whatever else the machine is running.
 ``--profile`` adds minigraph's time per op type.
 """
 
@@ -128,7 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=5, help="steps per library per round")
-    parser.add_argument("--threads", type=int, default=0, help="threads for each library (0: all cores)")
+    parser.add_argument("--threads", type=int, default=1, help="threads for each library (0: all cores)")
     parser.add_argument("--profile", action="store_true", help="minigraph's time per op type")
     args = parser.parse_args()
 
