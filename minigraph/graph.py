@@ -325,14 +325,15 @@ class Graph:
 
         Yields the scope's name with a trailing '/': an op given that name takes it
         exactly (a Variable's storage node is named 'Variable', its parts 'Variable/read').
+        `None` goes back to the top level and yields '', as in TF (get_variable uses it).
         """
-        if name is None or not isinstance(name, str):
+        if name is not None and not isinstance(name, str):
             raise TypeError(f"name_scope() needs a string name, got {name!r}")
-        scope = self.unique_name(name)
+        scope = "" if name is None else self.unique_name(name)
         saved = self._scope
-        self._scope = scope.split("/")
+        self._scope = scope.split("/") if scope else []
         try:
-            yield scope + "/"
+            yield scope + "/" if scope else ""
         finally:
             self._scope = saved
 
