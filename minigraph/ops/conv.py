@@ -67,7 +67,9 @@ from minigraph.shapes import Shape as StaticShape
 from minigraph.shapes import format_shape, is_compatible, merge
 
 PADDINGS = ("SAME", "VALID")
-CACHE_ELEMENTS = 2**18  # im2col rows made at a time: about 1 MB of float32, a core's L2 cache
+# how many numbers of im2col rows to make at a time (4 MB of float32): few enough to be
+# in the CPU's cache when BLAS reads them, enough for BLAS to share among its threads
+CACHE_ELEMENTS = 2**20
 
 
 # --- where the windows lie --------------------------------------------------------
@@ -82,7 +84,8 @@ class Windows:
     padding: str
 
     def output_size(self, op: Operation, size: int | None, axis: int) -> int | None:
-        """How many windows fit along axis 0 (height) or 1 (width); None if size is."""
+        """How many windows fit along axis 0 (height) or 1 (width); None if size is.
+        `op` is the node an error names (None once the shapes have been checked)."""
         if size is None:
             return None
         k, s = self.kernel[axis], self.strides[axis]
@@ -124,7 +127,7 @@ class Windows:
     def batches(self, x: np.ndarray) -> list[slice]:
         """The images of x in groups whose im2col rows are about CACHE_ELEMENTS numbers:
         a group's cols are still in the CPU cache when BLAS reads them (on mnist_deep's
-        second conv a quarter faster than one cols for the whole batch)."""
+        second conv a fifth faster than one cols for the whole batch)."""
         n, h, w, c = x.shape
         oh, ow = self.output_size(None, h, 0), self.output_size(None, w, 1)
         per_image = oh * ow * self.kernel[0] * self.kernel[1] * c
@@ -196,7 +199,7 @@ def _check_floats(op: Operation, **inputs: Tensor) -> np.dtype:
 def _check_sizes(op: Operation, sizes: Tensor, what: str) -> None:
     """A sizes input (input_sizes, filter_sizes, orig_input_shape) is 4 integers."""
     if sizes.dtype not in (dtypes.int32, dtypes.int64) or not is_compatible(sizes.shape, (4,)):
-        raise op.error(f"{op.type_name}: {what} must be 4 int32 values (a shape), got {sizes!r}", TypeError)
+        raise op.error(f"{op.type_name}: {what} must be a shape, 4 int32 or int64 values, got {sizes!r}", TypeError)
 
 
 def _known_sizes(sizes: Tensor) -> StaticShape | None:
