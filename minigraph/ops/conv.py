@@ -218,6 +218,14 @@ def _merged(op: Operation, a: StaticShape, b: StaticShape, what: str) -> StaticS
     return merge(a, b)
 
 
+def _sized_shape(op: Operation, sizes: Tensor, what: str, partial: StaticShape) -> StaticShape:
+    """A backprop op's output shape: its sizes input's value where building knows it,
+    merged with `partial`, what the op's other inputs say."""
+    _check_sizes(op, sizes, what)
+    known = _known_sizes(sizes)
+    return partial if known is None else _merged(op, partial, known, what)
+
+
 # --- convolution ------------------------------------------------------------------
 
 INPUT_LAYOUT = "(batch, height, width, channels)"
@@ -292,13 +300,9 @@ class Conv2DBackpropInput(Convolution):
 
     def infer(self, input_sizes, w, grad):
         dtype = _check_floats(self, filter=w, out_backprop=grad)
-        _check_sizes(self, input_sizes, "input_sizes")
         w_shape = _check_image(self, w.shape, "filter", FILTER_LAYOUT)
         grad_shape = _check_image(self, grad.shape, "out_backprop", "")
-        shape = (grad_shape[0], None, None, w_shape[2])
-        known = _known_sizes(input_sizes)
-        if known is not None:
-            shape = _merged(self, shape, known, "input_sizes")
+        shape = _sized_shape(self, input_sizes, "input_sizes", (grad_shape[0], None, None, w_shape[2]))
         self.check_backprop(shape, w_shape, grad_shape)
         return shape, dtype
 
@@ -330,13 +334,9 @@ class Conv2DBackpropFilter(Convolution):
 
     def infer(self, x, filter_sizes, grad):
         dtype = _check_floats(self, input=x, out_backprop=grad)
-        _check_sizes(self, filter_sizes, "filter_sizes")
         x_shape = _check_image(self, x.shape, "input", INPUT_LAYOUT)
         grad_shape = _check_image(self, grad.shape, "out_backprop", "")
-        shape = (None, None, x_shape[3], grad_shape[3])
-        known = _known_sizes(filter_sizes)
-        if known is not None:
-            shape = _merged(self, shape, known, "filter_sizes")
+        shape = _sized_shape(self, filter_sizes, "filter_sizes", (None, None, x_shape[3], grad_shape[3]))
         self.check_backprop(x_shape, shape, grad_shape)
         return shape, dtype
 
@@ -478,10 +478,8 @@ class AvgPoolGrad(Pooling):
 
     def infer(self, orig_input_shape, grad):
         dtype = _check_floats(self, grad=grad)
-        _check_sizes(self, orig_input_shape, "orig_input_shape")
         n, _, _, c = _check_image(self, grad.shape, "grad", "")
-        known = _known_sizes(orig_input_shape)
-        shape = (n, None, None, c) if known is None else _merged(self, (n, None, None, c), known, "orig_input_shape")
+        shape = _sized_shape(self, orig_input_shape, "orig_input_shape", (n, None, None, c))
         self.check_pooled(shape, grad.shape, "grad")
         return shape, dtype
 
