@@ -211,6 +211,13 @@ def test_mean_and_stddev_can_be_tensors_and_get_gradients(graph):
     np.testing.assert_allclose(d_stddev, ((y - [10, 20, 30]) / 0.5).sum(), rtol=1e-4)  # the same draw
 
 
+def test_a_scalar_draw(graph):
+    draws = [mg.random_normal(()), mg.truncated_normal([]), mg.random_uniform((), dtype=mg.float16),
+             mg.random_uniform((), 0, 3, dtype=mg.int64)]
+    assert [d.shape for d in draws] == [()] * 4
+    assert [draw(d).shape for d in draws] == [()] * 4
+
+
 def test_a_shape_known_only_at_run_time(graph):
     shape = mg.placeholder(mg.int32, shape=(2,))
     values = mg.random_uniform(shape)

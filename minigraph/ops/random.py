@@ -132,7 +132,7 @@ def _shape_tensor(shape, what: str) -> Tensor:
         if tensor.shape is not None and len(tensor.shape) != 1:
             raise ValueError(f"{what}: a shape tensor must be a vector, got {tensor!r}")
         return tensor
-    if isinstance(shape, (int, np.integer)) or np.ndim(shape) != 1 and np.size(shape) != 0:
+    if isinstance(shape, (int, np.integer)) or np.ndim(shape) != 1:  # TF: 'Shape must be rank 1'
         raise ValueError(f"{what}: shape must be a list of dimensions such as [2, 3], got {shape!r}")
     dims = list(shape)
     if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims):
@@ -178,7 +178,8 @@ class DrawOp(RandomOp):
         return _known_shape(shape), self.attrs["dtype"]
 
     def forward(self, generator, shape):
-        return self.draw(generator, _run_time_shape(self, shape), self.attrs["dtype"])
+        # an array even for shape (): numpy hands back a bare scalar there
+        return np.asarray(self.draw(generator, _run_time_shape(self, shape), self.attrs["dtype"]))
 
     def graph_def_attrs(self):
         return {**super().graph_def_attrs(), "dtype": self.attrs["dtype"]}
