@@ -76,7 +76,7 @@ class Step:
 class Plan:
     """What one kind of run does: the steps in order, where the feeds go, where the
     fetches come from. Positions index one list of values, made afresh for each run
-    from `initial_values` (which holds the VariableRefs that stateful ops get)."""
+    from `initial_values` (which holds what stateful ops get: VariableRefs, a random op's generator)."""
 
     def __init__(self, steps: list[Step], feed_positions: dict, fetch_positions: list, initial_values: list):
         self.steps = steps
