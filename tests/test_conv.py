@@ -283,7 +283,9 @@ def test_shape_errors_while_building(graph):
         mg.nn.conv2d(images, np.zeros((29, 3, 3, 2), np.float32), [1, 1, 1, 1], "VALID")
     with pytest.raises(TypeError, match=r"Conv2D needs float inputs of one dtype, got input .*float32.*, "
                                         r"filter .*float64"):  # fmt: skip
-        mg.nn.conv2d(images, np.zeros((5, 5, 3, 2)), [1, 1, 1, 1], "SAME")
+        mg.nn.conv2d(images, mg.placeholder(mg.float64, (5, 5, 3, 2)), [1, 1, 1, 1], "SAME")
+    # a numpy filter takes the images' dtype, as TF converts it
+    assert mg.nn.conv2d(images, np.zeros((5, 5, 3, 2)), [1, 1, 1, 1], "SAME").dtype == mg.float32
     with pytest.raises(ValueError, match=r"MaxPool needs a 4-D input .* got shape \(None, 3\)"):
         mg.nn.max_pool(mg.placeholder(mg.float32, (None, 3)), [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
     with pytest.raises(ValueError, match=r"the bias has 4 values but the value's last axis has 3"):

@@ -61,7 +61,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from minigraph import dtypes
 from minigraph.graph import Operation, Tensor, tensor_or_none
-from minigraph.ops.array import Const, broadcast_like, constant, convert_to_tensor, zeros_like
+from minigraph.ops.array import Const, broadcast_like, constant, constant_like, convert_to_tensor, zeros_like
 from minigraph.ops.math import check_numeric
 from minigraph.shapes import Shape as StaticShape
 from minigraph.shapes import format_shape, is_compatible, merge
@@ -649,7 +649,7 @@ def conv2d(
     """2-D convolution of NHWC images with a (height, width, in, out) filter, as tf.nn.conv2d."""
     attrs = _conv_attrs("conv2d", strides, padding, use_cudnn_on_gpu, data_format, dilations)
     w = _one_filter(filter, filters, "conv2d")
-    return Conv2D(convert_to_tensor(input), convert_to_tensor(w), name=name, **attrs).output
+    return Conv2D(*_tensors(input, w), name=name, **attrs).output
 
 
 def conv2d_backprop_input(
@@ -659,8 +659,7 @@ def conv2d_backprop_input(
     """The gradient of conv2d with respect to its input, whose shape is input_sizes."""
     attrs = _conv_attrs("conv2d_backprop_input", strides, padding, use_cudnn_on_gpu, data_format, dilations)
     w = _one_filter(filter, filters, "conv2d_backprop_input")
-    inputs = _int32(input_sizes), convert_to_tensor(w), convert_to_tensor(out_backprop)
-    return Conv2DBackpropInput(*inputs, name=name, **attrs).output
+    return Conv2DBackpropInput(_int32(input_sizes), *_tensors(w, out_backprop), name=name, **attrs).output
 
 
 def conv2d_backprop_filter(
@@ -669,8 +668,18 @@ def conv2d_backprop_filter(
 ) -> Tensor:  # fmt: skip
     """The gradient of conv2d with respect to its filter, whose shape is filter_sizes."""
     attrs = _conv_attrs("conv2d_backprop_filter", strides, padding, use_cudnn_on_gpu, data_format, dilations)
-    inputs = convert_to_tensor(input), _int32(filter_sizes), convert_to_tensor(out_backprop)
-    return Conv2DBackpropFilter(*inputs, name=name, **attrs).output
+    x, grad = _tensors(input, out_backprop)
+    return Conv2DBackpropFilter(x, _int32(filter_sizes), grad, name=name, **attrs).output
+
+
+def _tensors(*values) -> list[Tensor]:
+    """The builder's value inputs as tensors. A Python or numpy value takes the dtype of
+    a tensor beside it, as TF converts it: conv2d(images, np.zeros(...)) for float32 images."""
+    like = next((t for t in map(tensor_or_none, values) if t is not None), None)
+    return [
+        constant_like(v, like) if like is not None and tensor_or_none(v) is None else convert_to_tensor(v)
+        for v in values
+    ]
 
 
 def _int32(sizes):
@@ -713,4 +722,4 @@ def avg_pool(value=None, ksize=None, strides=None, padding=None, data_format: st
 def bias_add(value, bias, data_format: str | None = None, name: str | None = None) -> Tensor:
     """value + bias along the last axis (the channels), as tf.nn.bias_add."""
     data_format = _check_data_format(data_format, "bias_add")
-    return BiasAdd(convert_to_tensor(value), convert_to_tensor(bias), name=name, data_format=data_format).output
+    return BiasAdd(*_tensors(value, bias), name=name, data_format=data_format).output
