@@ -135,6 +135,9 @@ class Tensor:
     def __gt__(self, other):
         return _ops().greater(self, other)
 
+    def __getitem__(self, index):  # x[1:, None, ..., 0]: one StridedSlice, built as TF1 builds it
+        return _ops().indexing.getitem(self, index)
+
     def __lt__(self, other):
         return _ops().greater(other, self)
 
