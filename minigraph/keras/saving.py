@@ -8,19 +8,32 @@ so a file saved by one program loads into the same architecture built by another
 
 An ``.npz`` holds plain numpy arrays, so loading needs no pickle (``allow_pickle=False``
 refuses a file that would run code). Saving is atomic: the archive is written to a
-temporary file beside the target, then renamed over it, so a crash never leaves half
-a file. Loading checks every name and shape before it changes any weight.
+temporary file in the target's directory, flushed to the disk (fsync), then renamed
+over the target (``os.replace``, one step on every platform). A crash at any moment
+leaves either the old file or the new one, never half a file; a failed save removes
+its temporary file. Loading reads and checks every name and shape before it changes
+any weight, and a file that is not such an archive (truncated, empty, a pickle, a
+Keras ``.h5``) is refused with one error that names the file and what it holds.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
+import zipfile
+import zlib
 
 import numpy as np
 
 from minigraph.keras.layers import snake_case
 from minigraph.shapes import format_shape
+
+# how the files load_weights is most often handed by mistake begin
+FILE_SIGNATURES = {
+    b"\x93NUMPY": "a single .npy array (np.save), not an .npz archive of named weights",
+    b"\x89HDF": "an HDF5 file (Keras's .h5 format); minigraph saves weights as .npz",
+    b"\x80": "a Python pickle",
+}
 
 
 def weight_keys(model) -> list[tuple[str, object]]:
@@ -37,27 +50,64 @@ def weight_keys(model) -> list[tuple[str, object]]:
     return keys
 
 
+# --- saving ------------------------------------------------------------------------
+
+
 def save_weights(model, filepath: str) -> None:
     """Writes every weight of `model` to an .npz file (a temporary file, then a rename)."""
     if not str(filepath).endswith(".npz"):
         raise ValueError(f"save_weights(): the file name must end in .npz, got {filepath!r}")
     values = dict(zip([key for key, _ in weight_keys(model)], model.get_weights()))
+    try:
+        write_atomically(os.fspath(filepath), lambda file: np.savez(file, **values))
+    except OSError as error:
+        # the error would name the temporary file; the student knows only the real one
+        reason = f"save_weights() could not write the weights file: {error.strerror or error}"
+        if error.errno is None:
+            raise OSError(f"{reason}: {os.fspath(filepath)!r}") from None
+        raise type(error)(error.errno, reason, os.fspath(filepath)) from None
+
+
+def write_atomically(filepath: str, write) -> None:
+    """Calls write(file) on a new file beside `filepath`, syncs it to the disk, then
+    renames it over `filepath`; on any failure the temporary file is removed."""
     directory = os.path.dirname(os.path.abspath(filepath))
-    handle, temporary = tempfile.mkstemp(suffix=".npz", dir=directory)
+    temporary = os.path.join(directory, f".{os.path.basename(filepath)}.{uuid.uuid4().hex[:8]}.tmp")
+    # mode 0o666 less the umask, as open() would give: the file is the student's, not private
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
-            np.savez(file, **values)
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())  # the bytes are on the disk before the name points at them
         os.replace(temporary, filepath)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+    sync_directory(directory)
+
+
+def sync_directory(directory: str) -> None:
+    """Makes the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+# --- loading -----------------------------------------------------------------------
 
 
 def load_weights(model, filepath: str) -> None:
     """Reads weights saved by save_weights into `model`; every name and shape is checked first."""
-    with np.load(filepath, allow_pickle=False) as data:
-        stored = {key: data[key] for key in data.files}
+    stored = read_weights_file(filepath)
     expected = weight_keys(model)
     problems = []
     missing = [key for key, _ in expected if key not in stored]
@@ -74,3 +124,45 @@ def load_weights(model, filepath: str) -> None:
     if problems:
         raise ValueError(f"load_weights({filepath!r}) does not fit model {model.name}: " + "; ".join(problems))
     model.set_weights([stored[key] for key, _ in expected])
+
+
+def read_weights_file(filepath: str) -> dict[str, np.ndarray]:
+    """{name: array} from an .npz archive. A missing file raises the usual OSError (it
+    names the file); a file that is not a readable archive of arrays, a ValueError."""
+    def refuse(what: str) -> ValueError:
+        return ValueError(f"load_weights(): {filepath!r} is not a weights file written by save_weights: {what}")
+
+    if not zipfile.is_zipfile(filepath):  # raises FileNotFoundError, IsADirectoryError as they are
+        raise refuse(describe_non_archive(filepath))
+    stored = {}
+    try:
+        with np.load(filepath, allow_pickle=False) as data:
+            for key in data.files:
+                try:
+                    stored[key] = data[key]
+                except ValueError as error:
+                    if "allow_pickle" in str(error):
+                        raise refuse(f"entry {key!r} holds Python objects, which only pickle could read, "
+                                     "and loading a pickle can run any code") from None
+                    raise refuse(f"entry {key!r} is not a numpy array ({error})") from None
+                if not isinstance(stored[key], np.ndarray):  # np.load hands other members over as bytes
+                    raise refuse(f"entry {key!r} is not a numpy array (a zip archive, but not one np.savez wrote)")
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
+        if isinstance(error, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            raise
+        raise refuse(f"the archive is damaged ({type(error).__name__}: {error})") from None
+    return stored
+
+
+def describe_non_archive(filepath: str) -> str:
+    """What a file that is not a zip archive holds, as far as its first bytes tell."""
+    with open(filepath, "rb") as file:
+        head = file.read(8)
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"PK"):
+        return "it starts as a zip archive (.npz) does, but is truncated or damaged"
+    for signature, what in FILE_SIGNATURES.items():
+        if head.startswith(signature):
+            return f"it is {what}"
+    return f"an .npz file is a zip archive, and this file starts with {head!r}"
