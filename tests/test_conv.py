@@ -326,3 +326,18 @@ def test_run_time_shape_errors_name_the_node(graph):
     pooled = mg.nn.max_pool(anything, [1, 2, 2, 1], [1, 2, 2, 1], "SAME", name="pool")
     with pytest.raises(InvalidArgumentError, match=r"MaxPool needs a 4-D input .*\(node 'pool', op MaxPool\)"):
         sess.run(pooled, {anything: np.zeros((4, 4))})
+
+
+def test_backprop_size_errors(graph):
+    w, g = np.zeros((3, 2, 3, 4)), np.zeros((2, 4, 3, 4))
+    with pytest.raises(ValueError, match=r"out_backprop: expected shape \(2, 3, 3, 4\), got \(2, 4, 3, 4\) "
+                                         r"\(node 'Conv2DBackpropInput'"):  # fmt: skip
+        mg.nn.conv2d_backprop_input([2, 7, 6, 3], w, g, [1, 2, 2, 1], "VALID")
+    with pytest.raises(TypeError, match=r"input_sizes must be a shape, 4 int32 or int64 values, got .*float32"):
+        mg.nn.conv2d_backprop_input(mg.placeholder(mg.float32, (4,)), w, g, [1, 2, 2, 1], "SAME")
+    sizes = mg.placeholder(mg.int32, (4,))
+    dx = mg.nn.conv2d_backprop_input(sizes, w, g, [1, 2, 2, 1], "SAME", name="dx")
+    assert dx.shape == (2, None, None, 3)  # batch from out_backprop, channels from the filter
+    with pytest.raises(InvalidArgumentError, match=r"out_backprop: expected shape \(2, 5, 3, 4\), got \(2, 4, 3, 4\)"
+                                                   r".*node 'dx'"):  # fmt: skip
+        mg.Session().run(dx, {sizes: [2, 9, 6, 3]})
