@@ -15,6 +15,7 @@ from __future__ import annotations
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor
 from minigraph.ops.array import transpose
+from minigraph.ops.batch_matmul import batch_matmul, is_batched
 from minigraph.ops.math import binary, check_numeric
 from minigraph.shapes import format_shape
 
@@ -64,6 +65,15 @@ class MatMul(Operation):
         return {"T": self.inputs[0].dtype, "transpose_a": False, "transpose_b": False}
 
 
-def matmul(a, b, name: str | None = None) -> Tensor:
-    """Matrix product of two rank-2 tensors."""
-    return binary(MatMul, a, b, name)
+def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a: bool = False,
+           adjoint_b: bool = False, a_is_sparse: bool = False, b_is_sparse: bool = False,
+           name: str | None = None) -> Tensor:
+    """Matrix product of two rank-2 tensors, or of stacks of matrices when either has rank
+    > 2 (BatchMatMulV2, ops/batch_matmul.py). transpose_a/b (adjoint_a/b: the same for
+    real numbers) multiply by the transpose."""
+    if (transpose_a and adjoint_a) or (transpose_b and adjoint_b):
+        raise ValueError("Only one of transpose_a and adjoint_a (transpose_b and adjoint_b) can be True.")
+    flip_a, flip_b = transpose_a or adjoint_a, transpose_b or adjoint_b
+    if is_batched(a, b):
+        return batch_matmul(a, b, adj_x=flip_a, adj_y=flip_b, name=name)
+    return binary(MatMul, transpose(a) if flip_a else a, transpose(b) if flip_b else b, name)
