@@ -415,7 +415,7 @@ class MaxPoolGrad(Pooling):
         dtype = _check_floats(self, orig_input=x, orig_output=y, grad=grad)
         self.check_pooled(x.shape, y.shape, "orig_output")
         self.check_pooled(x.shape, grad.shape, "grad")
-        return x.shape, dtype
+        return _check_image(self, x.shape, "orig_input", INPUT_LAYOUT), dtype
 
     def forward(self, x, y, grad):
         self.check_pooled(x.shape, y.shape, "orig_output")
