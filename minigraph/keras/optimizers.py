@@ -9,7 +9,7 @@ keeps beta^t in variables (see ``minigraph/train/updates.py``).
 from __future__ import annotations
 
 from minigraph.train.optimizer import AdamOptimizer, GradientDescentOptimizer, MomentumOptimizer, Optimizer
-from minigraph.train.updates import ApplyKerasAdam, ApplyRMSProp
+from minigraph.train.updates import ApplyKerasAdam, ApplyKerasRMSProp
 
 
 class Adam(AdamOptimizer):
@@ -25,7 +25,8 @@ class Adam(AdamOptimizer):
 
     def _apply(self, gradient, variable):
         m, v = self.slot(variable, "m"), self.slot(variable, "v")
-        return ApplyKerasAdam(variable, m, v, self.iterations, gradient, **self._hyper())
+        return ApplyKerasAdam(variable, m, v, self.iterations, self._learning_rate_for(variable), gradient,
+                              **self._hyper())
 
     def _finish(self, updates):
         return updates
@@ -57,8 +58,8 @@ class RMSprop(Optimizer):
         return ("velocity",)
 
     def _apply(self, gradient, variable):
-        return ApplyRMSProp(variable, self.slot(variable, "velocity"), gradient,
-                            learning_rate=self.learning_rate, rho=self.rho, epsilon=self.epsilon)
+        return ApplyKerasRMSProp(variable, self.slot(variable, "velocity"), self._learning_rate_for(variable),
+                                 gradient, rho=self.rho, epsilon=self.epsilon)
 
 
 _BY_NAME = {"adam": Adam, "sgd": SGD, "rmsprop": RMSprop}

@@ -9,6 +9,14 @@ The variable and the optimizer's state for it (its *slots*: Adam's m and v) are 
 inputs: edges to their storage nodes. Each update writes new arrays through its
 VariableRefs and never changes an array in place, so a value fetched in the same run
 is never altered.
+
+The learning rate is a value input (``lr``), as in TF: a scalar of the variable's
+dtype, computed by the graph in the same run. So it can be a constant, a variable a
+callback changes, or ``mg.train.exponential_decay(...)`` of the global step. The other
+hyper-parameters (beta1, rho, ...) stay fixed attributes. TF1's optimizers turn each
+Python number into a float32 tensor and cast it to the variable's dtype, so a float64
+variable sees float32-rounded hyper-parameters (0.1 becomes 0.10000000149...);
+``tf1_number`` below does the same.
 """
 
 from __future__ import annotations
@@ -21,8 +29,15 @@ from minigraph.ops.state import Variable
 from minigraph.shapes import format_shape, is_compatible
 
 
+def tf1_number(value: float, dtype: np.dtype):
+    """A Python hyper-parameter as TF1's optimizers give it to a kernel: a float32
+    tensor cast to the variable's dtype."""
+    return dtype.type(np.float32(value))
+
+
 class ApplyUpdate(Operation):
-    """Shared by the updates: the first input is the variable, the last its gradient.
+    """Shared by the updates: the first input is the variable, the last its gradient,
+    and the input named ``lr`` (``alpha`` for gradient descent) the learning rate.
 
     The variable and the optimizer's slots are ref inputs, so ``forward`` gets each as
     a VariableRef (``read()``, ``write(value)``); every other input as an array.
@@ -30,6 +45,7 @@ class ApplyUpdate(Operation):
 
     writes_variables = True
     stateful = True
+    learning_rate_input = "lr"
 
     def infer(self, variable, *rest):
         gradient = rest[-1]
@@ -39,6 +55,12 @@ class ApplyUpdate(Operation):
             raise self.error(
                 f"gradient {gradient!r} does not fit variable {variable.op.name} "
                 f"of shape {format_shape(variable.shape)} and dtype {variable.dtype.name}"
+            )
+        learning_rate = self.inputs[self.input_names.index(self.learning_rate_input)]
+        if learning_rate.dtype != variable.dtype or learning_rate.shape not in (None, ()):
+            raise self.error(
+                f"learning rate {learning_rate!r} must be a scalar of variable {variable.op.name}'s "
+                f"dtype {variable.dtype.name}: cast it (the optimizers do)"
             )
         return variable.shape, variable.dtype
 
@@ -57,15 +79,16 @@ class ApplyUpdate(Operation):
 
 
 class ApplyGradientDescent(ApplyUpdate):
-    """w := w - learning_rate * g."""
+    """w := w - alpha * g   (alpha: the learning rate)."""
 
     type_name = "ApplyGradientDescent"
-    input_names = ("var", "delta")
+    input_names = ("var", "alpha", "delta")
     ref_inputs = (0,)
+    learning_rate_input = "alpha"
 
-    def forward(self, var, delta):
+    def forward(self, var, alpha, delta):
         self.check_gradient(var, delta)
-        new = var.read() - self.attrs["learning_rate"] * delta
+        new = var.read() - delta * alpha
         var.write(new)
         return new
 
@@ -75,12 +98,12 @@ class ApplyMomentum(ApplyUpdate):
     (nesterov: w := w + momentum * m - learning_rate * g)."""
 
     type_name = "ApplyMomentum"
-    input_names = ("var", "accum", "grad")
+    input_names = ("var", "accum", "lr", "grad")
     ref_inputs = (0, 1)
 
-    def forward(self, var, accum, grad):
+    def forward(self, var, accum, lr, grad):
         self.check_gradient(var, grad)
-        lr, momentum = self.attrs["learning_rate"], self.attrs["momentum"]
+        momentum = self.attrs["momentum"]
         m = momentum * accum.read() - lr * grad
         if self.attrs["nesterov"]:  # the step in brackets is rounded first, as in Keras
             new = var.read() + (momentum * m - lr * grad)
@@ -91,11 +114,9 @@ class ApplyMomentum(ApplyUpdate):
         return new
 
 
-def adam_step(var, m, v, grad, beta1_power, beta2_power, one_minus_beta1, one_minus_beta2,
-              learning_rate, epsilon):
+def adam_step(var, m, v, grad, beta1_power, beta2_power, one_minus_beta1, one_minus_beta2, lr, epsilon):
     """One Adam step on VariableRefs var, m, v, every number in the gradient's dtype."""
     cast = grad.dtype.type
-    lr, epsilon = cast(learning_rate), cast(epsilon)
     old_m, old_v = m.read(), v.read()
     new_m = old_m + (grad - old_m) * one_minus_beta1
     new_v = old_v + (np.square(grad) - old_v) * one_minus_beta2
@@ -119,15 +140,16 @@ class ApplyAdam(ApplyUpdate):
     """
 
     type_name = "ApplyAdam"
-    input_names = ("var", "m", "v", "beta1_power", "beta2_power", "grad")
+    input_names = ("var", "m", "v", "beta1_power", "beta2_power", "lr", "grad")
     ref_inputs = (0, 1, 2)
 
-    def forward(self, var, m, v, beta1_power, beta2_power, grad):
+    def forward(self, var, m, v, beta1_power, beta2_power, lr, grad):
         self.check_gradient(var, grad)
-        cast = grad.dtype.type  # every number in the variable's dtype
-        a = self.attrs
-        return adam_step(var, m, v, grad, cast(beta1_power), cast(beta2_power),
-                         cast(1) - cast(a["beta1"]), cast(1) - cast(a["beta2"]), a["learning_rate"], a["epsilon"])
+        dtype = grad.dtype  # every number in the variable's dtype
+        beta1, beta2, epsilon = (tf1_number(self.attrs[key], dtype) for key in ("beta1", "beta2", "epsilon"))
+        one = dtype.type(1)
+        return adam_step(var, m, v, grad, dtype.type(beta1_power), dtype.type(beta2_power),
+                         one - beta1, one - beta2, lr, epsilon)
 
 
 class ApplyKerasAdam(ApplyUpdate):
@@ -135,33 +157,106 @@ class ApplyKerasAdam(ApplyUpdate):
     step count (t = iterations + 1) and 1 - beta rounded from Python floats."""
 
     type_name = "ApplyKerasAdam"
-    input_names = ("var", "m", "v", "iterations", "grad")
+    input_names = ("var", "m", "v", "iterations", "lr", "grad")
     ref_inputs = (0, 1, 2)
 
-    def forward(self, var, m, v, iterations, grad):
+    def forward(self, var, m, v, iterations, lr, grad):
         self.check_gradient(var, grad)
         cast = grad.dtype.type
         a = self.attrs
         t = cast(iterations + 1)
         return adam_step(var, m, v, grad, np.power(cast(a["beta1"]), t), np.power(cast(a["beta2"]), t),
-                         cast(1 - a["beta1"]), cast(1 - a["beta2"]), a["learning_rate"], a["epsilon"])
+                         cast(1 - a["beta1"]), cast(1 - a["beta2"]), lr, cast(a["epsilon"]))
+
+
+class ApplyAdagrad(ApplyUpdate):
+    """Adagrad, as TF's ApplyAdagrad kernel computes it:
+
+        accum := accum + g^2          w := w - lr g / sqrt(accum)
+
+    (TF1's AdagradOptimizer starts accum at initial_accumulator_value, 0.1, not 0.)
+    """
+
+    type_name = "ApplyAdagrad"
+    input_names = ("var", "accum", "lr", "grad")
+    ref_inputs = (0, 1)
+
+    def forward(self, var, accum, lr, grad):
+        self.check_gradient(var, grad)
+        new_accum = accum.read() + np.square(grad)
+        new = var.read() - grad * lr / np.sqrt(new_accum)
+        accum.write(new_accum)
+        var.write(new)
+        return new
+
+
+def rms_prop_step(var, ms, mom, lr, grad, attrs, mg=None):
+    """TF1's RMSProp step on VariableRefs (mg: the mean gradient, when centred)."""
+    rho, momentum, epsilon = (tf1_number(attrs[key], grad.dtype) for key in ("rho", "momentum", "epsilon"))
+    one_minus_rho = grad.dtype.type(1) - rho
+    new_ms = ms.read() + (np.square(grad) - ms.read()) * one_minus_rho
+    denominator = new_ms + epsilon
+    if mg is not None:  # centred: divide by the variance estimate E[g^2] - E[g]^2 instead
+        new_mg = mg.read() + (grad - mg.read()) * one_minus_rho
+        denominator = (new_ms - np.square(new_mg)) + epsilon
+        mg.write(new_mg)
+    new_mom = mom.read() * momentum + (grad * lr) / np.sqrt(denominator)
+    new = var.read() - new_mom
+    ms.write(new_ms)
+    mom.write(new_mom)
+    var.write(new)
+    return new
 
 
 class ApplyRMSProp(ApplyUpdate):
+    """RMSProp, as TF's ApplyRMSProp kernel computes it (TF1's RMSPropOptimizer):
+
+        ms := ms + (g^2 - ms)(1 - rho)
+        mom := momentum mom + lr g / sqrt(ms + epsilon)          w := w - mom
+
+    TF1 starts ms at 1 (not 0) and mom at 0; with momentum 0, mom is just the step.
+    """
+
+    type_name = "ApplyRMSProp"
+    input_names = ("var", "ms", "mom", "lr", "grad")
+    ref_inputs = (0, 1, 2)
+
+    def forward(self, var, ms, mom, lr, grad):
+        self.check_gradient(var, grad)
+        return rms_prop_step(var, ms, mom, lr, grad, self.attrs)
+
+
+class ApplyCenteredRMSProp(ApplyUpdate):
+    """Centred RMSProp, as TF's ApplyCenteredRMSProp kernel computes it:
+
+        ms := ms + (g^2 - ms)(1 - rho)          mg := mg + (g - mg)(1 - rho)
+        mom := momentum mom + lr g / sqrt(ms - mg^2 + epsilon)          w := w - mom
+    """
+
+    type_name = "ApplyCenteredRMSProp"
+    input_names = ("var", "mg", "ms", "mom", "lr", "grad")
+    ref_inputs = (0, 1, 2, 3)
+
+    def forward(self, var, mg, ms, mom, lr, grad):
+        self.check_gradient(var, grad)
+        return rms_prop_step(var, ms, mom, lr, grad, self.attrs, mg=mg)
+
+
+class ApplyKerasRMSProp(ApplyUpdate):
     """RMSprop, as Keras 3 computes it (no momentum, not centred):
 
         v := rho v + (1 - rho) g^2          w := w - lr g / sqrt(v + epsilon)
     """
 
-    type_name = "ApplyRMSProp"
-    input_names = ("var", "ms", "grad")
+    type_name = "ApplyKerasRMSProp"
+    input_names = ("var", "ms", "lr", "grad")
     ref_inputs = (0, 1)
 
-    def forward(self, var, ms, grad):
+    def forward(self, var, ms, lr, grad):
         self.check_gradient(var, grad)
         cast = grad.dtype.type
         rho = self.attrs["rho"]
-        lr, epsilon = cast(self.attrs["learning_rate"]), cast(self.attrs["epsilon"])
+        epsilon = cast(self.attrs["epsilon"])
         velocity = cast(rho) * ms.read() + cast(1 - rho) * np.square(grad)
         new = var.read() - (lr * grad) / np.sqrt(velocity + epsilon)
         ms.write(velocity)
