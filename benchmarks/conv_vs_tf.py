@@ -23,7 +23,7 @@ comparison, because OpenBLAS's threads spin while they wait for each other and l
 badly when the cores are oversubscribed (TF's pool copes better). On an idle machine,
 compare --threads 0 too. CPU time per step (all threads) is printed next to wall-clock
 time: it shows the work each library does, whatever else the machine is running.
-``--profile`` adds minigraph's time per op type.
+``--profile`` adds minigraph's CPU time per op type.
 """
 
 from __future__ import annotations
@@ -112,14 +112,14 @@ def tensorflow_runner(weights, batch, threads: int) -> Runner:
 
 
 def profile(weights, batch, steps: int) -> dict:
-    """minigraph's ms per step by op type, each kernel timed through a wrapper."""
+    """minigraph's CPU ms per step by op type, each kernel timed through a wrapper."""
     runner = minigraph_runner(weights, batch)
     totals: dict[str, float] = defaultdict(float)
     for op in runner.session.graph.get_operations():
         def timed(*values, _forward=op.forward, _type=op.type_name):
-            started = time.perf_counter()
+            started = time.process_time()  # CPU time: steady when other work shares the machine
             result = _forward(*values)
-            totals[_type] += time.perf_counter() - started
+            totals[_type] += time.process_time() - started
             return result
 
         op.forward = timed  # shadows the class's kernel on this graph only; the step's plan is made next
@@ -171,7 +171,7 @@ def main() -> None:
               f"CPU {cpu_median:.1f} ms/step")  # fmt: skip
     print(f"minigraph / TensorFlow: {medians[0] / medians[1]:.2f}x wall-clock, {cpu[0] / cpu[1]:.2f}x CPU time")
     if args.profile:
-        print("minigraph, ms per step by op type:")
+        print("minigraph, CPU ms per step by op type:")
         for name, ms in profile(weights, batch, args.rounds * args.steps).items():
             print(f"  {name:>22} {ms:7.2f}")
 
