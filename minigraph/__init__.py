@@ -13,7 +13,7 @@ Where to read next: graph.py (nodes and the Graph), ops/ (one class per op),
 gradients.py (the backward graph), session.py (running a graph).
 """
 
-from minigraph import app, errors, flags, gfile, logging, nn, random, summary, train, viz  # noqa: A004  (TF1's program shell)
+from minigraph import app, errors, flags, gfile, initializers, logging, nn, random, summary, train, viz  # noqa: A004  (TF1's program shell)
 from minigraph import subset as _subset
 from minigraph.dtypes import (
     DType,
@@ -45,11 +45,32 @@ from minigraph.graph import (
     name_scope,
     reset_default_graph,
 )
+from minigraph.initializers import (
+    constant_initializer,
+    glorot_normal_initializer,
+    glorot_uniform_initializer,
+    initialize_all_variables,
+    local_variables_initializer,
+    ones_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    variance_scaling_initializer,
+    zeros_initializer,
+)
 from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, ...)
 from minigraph.ops import Variable
 from minigraph.ops.conversion import to_double, to_float, to_int32, to_int64
 from minigraph.ops.creation import eye, fill, lin_space, linspace, ones, range, zeros  # noqa: A004
 from minigraph.session import InteractiveSession, Session
+from minigraph.variable_scope import (
+    AUTO_REUSE,
+    VariableScope,
+    get_variable,
+    get_variable_scope,
+    local_variables,
+    variable_scope,
+)
 
 __version__ = "0.1.0"
 
