@@ -62,15 +62,27 @@ class Layer:
         if not isinstance(inputs, Tensor):
             raise TypeError(f"Layer {self.name} must be called on a tensor, got {inputs!r}")
         graph = inputs.graph
-        with graph.as_default(), graph.name_scope(self.name):
-            if not self.built:
-                self.build(inputs.shape)
-                self.built = True
-            elif self.weights and self.weights[0].graph is not graph:
-                raise ValueError(f"Layer {self.name} was built in another graph (another model); make a new layer")
-            outputs = self.call(inputs)
+        first_call = not self.built
+        if not first_call and self.weights and self.weights[0].graph is not graph:
+            raise ValueError(f"Layer {self.name} was built in another graph (another model); make a new layer")
+        try:
+            with graph.as_default(), graph.name_scope(self.name):
+                if first_call:
+                    self.build(inputs.shape)
+                    self.built = True
+                outputs = self.call(inputs)
+        except Exception:
+            if first_call:  # a half-built layer would keep weights the next build duplicates
+                self.reset()
+            raise
         self.input_shape, self.output_shape = inputs.shape, outputs.shape
         return outputs
+
+    def reset(self) -> None:
+        """Forgets the build: no weights, not built (after a failed build, or for a new model)."""
+        self.weights = []
+        self.built = False
+        self.input_shape = self.output_shape = None
 
     def add_weight(self, name: str, shape: tuple, initializer="glorot_uniform", trainable: bool = True) -> mg.Variable:
         value = initializers.get(initializer)(tuple(shape), self.dtype)
@@ -105,9 +117,14 @@ class Dense(Layer):
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
 
     def build(self, input_shape):
-        if input_shape is None or len(input_shape) != 2 or input_shape[-1] is None:
+        if input_shape is None or len(input_shape) != 2:
             raise ValueError(
                 f"Dense layer {self.name} needs inputs of shape (batch, features), got {format_shape(input_shape)}"
+            )
+        if input_shape[-1] is None:  # the kernel's shape depends on it, as in Keras
+            raise ValueError(
+                f"Dense layer {self.name} needs a known number of input features to shape its kernel, "
+                f"got inputs of shape {format_shape(input_shape)}"
             )
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
         self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 
@@ -28,9 +29,67 @@ from minigraph.keras import initializers, losses, optimizers, saving
 from minigraph.keras.callbacks import CallbackList, History, ProgbarLogger, format_logs
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
 from minigraph.keras.training import TrainingGraph, batches, build_training_graph, check_batch_size
-from minigraph.shapes import format_shape
+from minigraph.shapes import fits, format_shape
 
 METRICS = ("accuracy", "acc", "categorical_accuracy")  # the names compile() accepts
+
+
+def check_metrics(metrics) -> str | None:
+    """The metric compile() was given ('accuracy'), or None; anything else is refused."""
+    if metrics is None:
+        return None
+    if isinstance(metrics, str):  # list('accuracy') would be 'a', 'c', 'c', ...
+        raise ValueError(f"compile(): metrics must be a list, e.g. metrics=[{metrics!r}], got the string {metrics!r}")
+    if not isinstance(metrics, (list, tuple)):
+        raise ValueError(f"compile(): metrics must be a list such as ['accuracy'], got {metrics!r}")
+    for metric in metrics:
+        if metric not in METRICS:
+            known = ", ".join(repr(name) for name in METRICS)
+            raise ValueError(f"compile(): unknown metric {metric!r}; the metrics minigraph knows are {known}")
+    return metrics[0] if metrics else None
+
+
+def as_array(value, name: str, where: str) -> np.ndarray:
+    """`value` (x or y) as a numpy array of numbers; anything else is refused, naming it."""
+    if value is None:
+        raise ValueError(f"{where}: {name} is missing (got None)")
+    try:
+        array = np.asarray(value)
+    except ValueError:  # numpy's text ("inhomogeneous shape") names neither x nor the row
+        raise ValueError(f"{where}: {name} must be an array of numbers, but its rows differ in shape"
+                         f"{first_ragged_row(value, name)}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: {name} must hold numbers, got an array of dtype {array.dtype}")
+    return array
+
+
+def first_ragged_row(rows, name: str) -> str:
+    """' (x[0] has shape (3,), x[2] has shape (2,))': the first row unlike row 0."""
+    try:
+        shapes = [np.shape(row) for row in rows]
+    except (TypeError, ValueError):
+        return ""
+    for i, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            return f" ({name}[0] has shape {shapes[0]}, {name}[{i}] has shape {shape})"
+    return ""
+
+
+def validation_pair(validation_data) -> tuple:
+    """(x_val, y_val) from fit()'s validation_data, refused unless it is such a pair."""
+    if isinstance(validation_data, (tuple, list)):
+        if len(validation_data) == 2:
+            return tuple(validation_data)
+        if len(validation_data) == 3:
+            raise NotImplementedError("fit(): validation_data with sample weights (x_val, y_val, sample_weight) "
+                                      "is not implemented in minigraph; pass (x_val, y_val)")
+        count = len(validation_data)
+        got = f"a {type(validation_data).__name__} of {count} item{'' if count == 1 else 's'}"
+    elif hasattr(validation_data, "shape"):
+        got = f"an array of shape {np.shape(validation_data)}"
+    else:
+        got = repr(validation_data)
+    raise ValueError(f"fit(): validation_data must be a pair (x_val, y_val), got {got}")
 
 
 class Sequential:
@@ -52,7 +111,8 @@ class Sequential:
 
     # --- building -------------------------------------------------------------------
     def add(self, layer: Layer) -> None:
-        """Appends a layer (an Input first declares the input shape)."""
+        """Appends a layer (an Input first declares the input shape). A layer that cannot
+        be added (its build fails on the current output) leaves the model as it was."""
         if isinstance(layer, InputLayer):
             if self.layers or self.inputs is not None:
                 raise ValueError(f"Input {layer.name} must come first in Sequential model {self.name}")
@@ -63,27 +123,50 @@ class Sequential:
         if layer.built or layer in self.layers:
             raise ValueError(f"Layer {layer.name} is already part of a model; make a new layer")
         self.layers.append(layer)
+        try:
+            if self.outputs is not None:
+                self._connect(layer)
+            elif len(self.layers) == 1 and layer.declared_input_shape is not None:
+                self.build((None,) + layer.declared_input_shape)
+        except Exception:
+            self.layers.pop()
+            layer.reset()
+            raise
         self._training_graph = None  # the loss must be rebuilt on the new output
-        if self.outputs is not None:
-            self._connect(layer)
-        elif len(self.layers) == 1 and layer.declared_input_shape is not None:
-            self.build((None,) + layer.declared_input_shape)
         if self.loss is not None and self.outputs is not None:
             self._build_training_graph()
 
     def build(self, input_shape) -> None:
-        """Creates the input placeholder and every layer's weights for `input_shape`."""
+        """Creates the input placeholder and every layer's weights for `input_shape`.
+
+        All or nothing: if a layer cannot be built on that shape, the model is left
+        unbuilt (in a fresh graph, with every layer unbuilt), so a later call with the
+        right shape builds it, rather than finding a model with no weights."""
         if self.inputs is not None:
             raise ValueError(f"Model {self.name} is already built with input shape {format_shape(self.input_shape)}")
         input_shape = tuple(input_shape)
         # the inputs take the first layer's dtype (floatx when it was made), as in Keras
         dtype = self.layers[0].dtype if self.layers else K.floatx()
-        with self.graph.as_default():
-            first = self.layers[0].name if self.layers else self.name
-            self.inputs = mg.placeholder(dtype, shape=input_shape, name=f"{first}_input")
-        self.outputs = self.inputs
+        try:
+            with self.graph.as_default():
+                first = self.layers[0].name if self.layers else self.name
+                self.inputs = mg.placeholder(dtype, shape=input_shape, name=f"{first}_input")
+            self.outputs = self.inputs
+            for layer in self.layers:
+                self._connect(layer)
+        except Exception:
+            self._unbuild()
+            raise
+
+    def _unbuild(self) -> None:
+        """Back to the state before build(): no placeholder, no weights, an empty graph."""
         for layer in self.layers:
-            self._connect(layer)
+            layer.reset()
+        self.inputs = self.outputs = None
+        self._training_graph = None
+        self.session.close()
+        self.graph = mg.Graph()
+        self.session = mg.Session(self.graph)
 
     def _connect(self, layer: Layer) -> None:
         """Calls `layer` on the current output and initialises its new weights."""
@@ -98,7 +181,13 @@ class Sequential:
 
     def _require_built(self, where: str, x=None) -> None:
         if self.inputs is None and x is not None and self.layers:
-            self.build((None,) + np.shape(x)[1:])
+            shape = (None,) + np.shape(x)[1:]
+            try:
+                self.build(shape)
+            except ValueError as error:
+                raise ValueError(
+                    f"{where}: model {self.name} cannot be built for x of shape {np.shape(x)}: {error}"
+                ) from error
         if self.inputs is None:
             raise ValueError(
                 f"{where}: model {self.name} has not been built yet. Give the first layer an input_shape, "
@@ -154,13 +243,10 @@ class Sequential:
     # --- compile ------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=None) -> None:
         """Chooses the optimizer, loss and metrics; the training graph is built once."""
-        metrics = list(metrics or [])
-        for metric in metrics:
-            if metric not in METRICS:
-                raise ValueError(f"Unknown metric {metric!r}; minigraph knows 'accuracy'")
+        metric = check_metrics(metrics)
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
-        self.metric = metrics[0] if metrics else None
+        self.metric = metric
         self._training_graph = None
         if self.outputs is not None:
             self._build_training_graph()
@@ -181,53 +267,66 @@ class Sequential:
 
     # --- data checks --------------------------------------------------------------
     def _check_x(self, x, where: str) -> np.ndarray:
-        array = np.asarray(x)
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"{where}: x must hold numbers, got an array of dtype {array.dtype}")
+        """x as an array, refused unless its shape fits the input's (None dims match any size)."""
+        array = as_array(x, "x", where)
         expected = self.input_shape
-        if array.ndim != len(expected) or array.shape[1:] != tuple(expected[1:]):
+        if not fits(array.shape, expected):
+            per_row = f" ({expected[-1]} features per row)" if expected[-1] is not None else ""
             raise ValueError(
-                f"{where}: model {self.name} expects x of shape {format_shape(expected)} "
-                f"({expected[-1]} features per row), got x of shape {array.shape}"
+                f"{where}: model {self.name} expects x of shape {format_shape(expected)}{per_row}, "
+                f"got x of shape {array.shape}"
             )
-        return array.astype(self.inputs.dtype, copy=False)
+        return array
 
     def _check_xy(self, x, y, where: str) -> tuple[np.ndarray, np.ndarray]:
+        """x and y as arrays of the model's dtype, refused unless y holds finite labels of
+        the output's shape, one per row of x (one-hot rows for categorical_crossentropy)."""
         x = self._check_x(x, where)
-        y = np.asarray(y)
-        if len(x) != len(y):
+        y = as_array(y, "y", where)
+        if y.ndim and len(x) != len(y):
             raise ValueError(f"{where}: x and y have different lengths: x has {len(x)} samples, y has {len(y)}")
-        classes = self.output_shape[-1]
-        if y.ndim != 2 or y.shape[1] != classes:
-            class_indices = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)  # (N,) or (N, 1)
+        expected = self.output_shape
+        if not fits(y.shape, expected):
+            classes = expected[-1]
+            class_indices = classes is not None and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
             hint = f"; convert class indices with to_categorical(y, {classes})" if class_indices else ""
             raise ValueError(
-                f"{where}: {losses.name_of(self.loss)} expects y of shape (None, {classes}) "
+                f"{where}: {losses.name_of(self.loss)} expects y of shape {format_shape(expected)} "
                 f"(one-hot labels), got y of shape {y.shape}{hint}"
             )
+        rows = y.reshape(len(y), int(np.prod(y.shape[1:])))
+        # a NaN passes every comparison below as False, so it is looked for first
+        bad_row = np.flatnonzero(~np.isfinite(rows).all(axis=1))
+        if bad_row.size:
+            i = bad_row[0]
+            raise ValueError(f"{where}: y must hold finite numbers, but y[{i}] = {y[i].tolist()}")
         if self.loss is losses.categorical_crossentropy and len(y):
-            bad_row = np.flatnonzero((y.min(axis=1) < 0) | (np.abs(y.sum(axis=1) - 1) > 1e-3))
+            bad_row = np.flatnonzero((rows.min(axis=1) < 0) | (np.abs(rows.sum(axis=1) - 1) > 1e-3))
             if bad_row.size:
                 i = bad_row[0]
                 raise ValueError(
                     f"{where}: categorical_crossentropy expects one-hot labels (each row sums to 1), "
                     f"but y[{i}] = {y[i].tolist()}"
                 )
-        return x, y.astype(self.outputs.dtype, copy=False)
+        return x.astype(self.inputs.dtype, copy=False), y.astype(self.outputs.dtype, copy=False)
 
     def _hold_out(self, x, y, validation_split: float, validation_data):
         """The rows to train on, and the (x, y) to validate on (or None): validation_data,
         or the last `validation_split` of the rows, taken before any shuffling."""
         validation = None
         if validation_data is not None:
-            validation = self._check_xy(validation_data[0], validation_data[1], "fit() validation_data")
+            validation = self._check_xy(*validation_pair(validation_data), "fit() validation_data")
+            if len(validation[0]) == 0:
+                raise ValueError("fit(): validation_data is empty (0 samples); "
+                                 "give it at least one sample, or leave validation_data out")
         elif validation_split:
             if not 0 < validation_split < 1:
-                raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+                raise ValueError(f"fit(): validation_split must be in [0, 1), got {validation_split!r}")
             split_at = int(len(x) * (1 - validation_split))
+            if split_at == 0:
+                raise ValueError(f"fit(): validation_split={validation_split!r} holds out all {len(x)} samples; "
+                                 "none are left to train on")
             x, y, validation = x[:split_at], y[:split_at], (x[split_at:], y[split_at:])
-        if len(x) == 0:
-            raise ValueError("fit(): no training samples left (is validation_split too large?)")
         return x, y, validation
 
     # --- fit / evaluate / predict ----------------------------------------------------
@@ -240,11 +339,17 @@ class Sequential:
         rows (unless shuffle=False), takes one optimizer step per batch, and measures
         the validation rows; the callbacks hear of every batch and every epoch.
         """
+        x = as_array(x, "x", "fit()")
         self._require_compiled("fit()", x)
         x, y = self._check_xy(x, y, "fit()")
+        if len(x) == 0:
+            raise ValueError("fit(): x and y are empty (0 samples); there is nothing to train on")
         batch_size = check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else verbose
         x, y, validation = self._hold_out(x, y, validation_split, validation_data)
+        if not self.trainable_weights:
+            warnings.warn(f"fit(): model {self.name} has no trainable weights; "
+                          "fit measures the loss but changes nothing", stacklevel=2)
         self.history = History()
         params = {"epochs": epochs, "steps": math.ceil(len(x) / batch_size), "batch_size": batch_size,
                   "samples": len(x), "verbose": verbose}
@@ -282,8 +387,7 @@ class Sequential:
             yield loss_sum / seen, correct_sum / seen
 
     def _measure(self, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
-        """Mean loss and accuracy over all of (x, y): the last running means (0 when empty)."""
-        means = (0.0, 0.0)
+        """Mean loss and accuracy over all of (x, y), which holds at least one row."""
         for means in self._running_means(x, y, batch_size):
             pass
         return means
@@ -297,8 +401,11 @@ class Sequential:
 
     def evaluate(self, x=None, y=None, batch_size: int = 32, verbose=1):
         """[loss, accuracy] on (x, y) (just the loss when compiled without metrics)."""
+        x = as_array(x, "x", "evaluate()")
         self._require_compiled("evaluate()", x)
         x, y = self._check_xy(x, y, "evaluate()")
+        if len(x) == 0:
+            raise ValueError("evaluate(): x and y are empty (0 samples); a loss over no samples has no value")
         batch_size = check_batch_size(batch_size)
         started = time.perf_counter()
         loss, accuracy = self._measure(x, y, batch_size)
@@ -309,14 +416,24 @@ class Sequential:
         return [loss, accuracy] if self.metric else loss
 
     def predict(self, x, batch_size: int = 32, verbose=0) -> np.ndarray:
-        """The model's outputs for x, computed batch by batch."""
+        """The model's outputs for x, computed batch by batch.
+
+        Each batch's outputs are copied into one array made for all of them, so memory
+        holds that array and one batch's values, not a list of every batch's."""
+        x = as_array(x, "x", "predict()")
         self._require_built("predict()", x)
         x = self._check_x(x, "predict()")
         batch_size = check_batch_size(batch_size)
-        parts = [self.session.run(self.outputs, {self.inputs: x_batch}) for (x_batch,) in batches(batch_size, x)]
-        if not parts:
-            return np.zeros((0,) + tuple(self.output_shape[1:]), dtype=self.outputs.dtype)
-        return np.concatenate(parts)
+        outputs = None
+        for start in range(0, len(x), batch_size):
+            x_batch = x[start:start + batch_size].astype(self.inputs.dtype, copy=False)
+            batch = self.session.run(self.outputs, {self.inputs: x_batch})
+            if outputs is None:  # a None dim of the output shape is known once a batch has run
+                outputs = np.empty((len(x),) + batch.shape[1:], dtype=batch.dtype)
+            outputs[start:start + len(batch)] = batch
+        if outputs is None:
+            return np.zeros((0,) + tuple(d or 0 for d in self.output_shape[1:]), dtype=self.outputs.dtype)
+        return outputs
 
     # --- weights --------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:

@@ -46,7 +46,8 @@ def build_training_graph(outputs: Tensor, loss: Callable, optimizer, variables: 
             mean_loss = mg.reduce_mean(loss(targets, outputs), name="mean")
         with mg.name_scope("metrics"):
             correct = correct_count(targets, outputs)
-        train_op = optimizer.minimize(mean_loss, var_list=variables)
+        # a model with no trainable weights still measures its loss (Keras warns in fit)
+        train_op = optimizer.minimize(mean_loss, var_list=variables) if variables else mg.no_op(name="train")
     return TrainingGraph(targets, mean_loss, correct, train_op)
 
 
