@@ -192,6 +192,10 @@ def test_x_that_is_not_an_array_of_numbers_is_named():
     assert message(lambda: model.evaluate(x, None, verbose=0)) == "evaluate(): y is missing (got None)"
     with pytest.raises(TypeError, match=r"fit\(\): y must hold numbers, got an array of dtype <U"):
         model.fit(x, np.array(["cat"] * 10), verbose=0)
+    model.compile(optimizer="adam", loss="mse")  # no talk of one-hot labels for a regression loss
+    assert message(lambda: model.fit(x, y[:, 0], verbose=0)) == (
+        "fit(): mean_squared_error expects y of shape (None, 10), got y of shape (10,)"
+    )
 
 
 def test_a_failed_first_call_leaves_the_model_buildable():

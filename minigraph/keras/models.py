@@ -12,7 +12,8 @@ there is an output to train. ``fit`` is then a plain loop::
         measure the validation rows
 
 with the callbacks (progress bar, History, yours) told of each batch and epoch.
-Weight files are read and written by saving.py.
+Every x and y is checked first (data_checks.py); weight files are read and written
+by saving.py.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ import minigraph as mg
 from minigraph.keras import backend as K
 from minigraph.keras import initializers, losses, optimizers, saving
 from minigraph.keras.callbacks import CallbackList, History, ProgbarLogger, format_logs
+from minigraph.keras.data_checks import as_array, check_x, check_xy, validation_pair
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
 from minigraph.keras.training import TrainingGraph, batches, build_training_graph, check_batch_size
-from minigraph.shapes import fits, format_shape
+from minigraph.shapes import format_shape
 
 METRICS = ("accuracy", "acc", "categorical_accuracy")  # the names compile() accepts
 
@@ -47,49 +49,6 @@ def check_metrics(metrics) -> str | None:
             known = ", ".join(repr(name) for name in METRICS)
             raise ValueError(f"compile(): unknown metric {metric!r}; the metrics minigraph knows are {known}")
     return metrics[0] if metrics else None
-
-
-def as_array(value, name: str, where: str) -> np.ndarray:
-    """`value` (x or y) as a numpy array of numbers; anything else is refused, naming it."""
-    if value is None:
-        raise ValueError(f"{where}: {name} is missing (got None)")
-    try:
-        array = np.asarray(value)
-    except ValueError:  # numpy's text ("inhomogeneous shape") names neither x nor the row
-        raise ValueError(f"{where}: {name} must be an array of numbers, but its rows differ in shape"
-                         f"{first_ragged_row(value, name)}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} must hold numbers, got an array of dtype {array.dtype}")
-    return array
-
-
-def first_ragged_row(rows, name: str) -> str:
-    """' (x[0] has shape (3,), x[2] has shape (2,))': the first row unlike row 0."""
-    try:
-        shapes = [np.shape(row) for row in rows]
-    except (TypeError, ValueError):
-        return ""
-    for i, shape in enumerate(shapes):
-        if shape != shapes[0]:
-            return f" ({name}[0] has shape {shapes[0]}, {name}[{i}] has shape {shape})"
-    return ""
-
-
-def validation_pair(validation_data) -> tuple:
-    """(x_val, y_val) from fit()'s validation_data, refused unless it is such a pair."""
-    if isinstance(validation_data, (tuple, list)):
-        if len(validation_data) == 2:
-            return tuple(validation_data)
-        if len(validation_data) == 3:
-            raise NotImplementedError("fit(): validation_data with sample weights (x_val, y_val, sample_weight) "
-                                      "is not implemented in minigraph; pass (x_val, y_val)")
-        count = len(validation_data)
-        got = f"a {type(validation_data).__name__} of {count} item{'' if count == 1 else 's'}"
-    elif hasattr(validation_data, "shape"):
-        got = f"an array of shape {np.shape(validation_data)}"
-    else:
-        got = repr(validation_data)
-    raise ValueError(f"fit(): validation_data must be a pair (x_val, y_val), got {got}")
 
 
 class Sequential:
@@ -265,57 +224,13 @@ class Sequential:
             self._build_training_graph()
         return self._training_graph
 
-    # --- data checks --------------------------------------------------------------
-    def _check_x(self, x, where: str) -> np.ndarray:
-        """x as an array, refused unless its shape fits the input's (None dims match any size)."""
-        array = as_array(x, "x", where)
-        expected = self.input_shape
-        if not fits(array.shape, expected):
-            per_row = f" ({expected[-1]} features per row)" if expected[-1] is not None else ""
-            raise ValueError(
-                f"{where}: model {self.name} expects x of shape {format_shape(expected)}{per_row}, "
-                f"got x of shape {array.shape}"
-            )
-        return array
-
-    def _check_xy(self, x, y, where: str) -> tuple[np.ndarray, np.ndarray]:
-        """x and y as arrays of the model's dtype, refused unless y holds finite labels of
-        the output's shape, one per row of x (one-hot rows for categorical_crossentropy)."""
-        x = self._check_x(x, where)
-        y = as_array(y, "y", where)
-        if y.ndim and len(x) != len(y):
-            raise ValueError(f"{where}: x and y have different lengths: x has {len(x)} samples, y has {len(y)}")
-        expected = self.output_shape
-        if not fits(y.shape, expected):
-            classes = expected[-1]
-            class_indices = classes is not None and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
-            hint = f"; convert class indices with to_categorical(y, {classes})" if class_indices else ""
-            raise ValueError(
-                f"{where}: {losses.name_of(self.loss)} expects y of shape {format_shape(expected)} "
-                f"(one-hot labels), got y of shape {y.shape}{hint}"
-            )
-        rows = y.reshape(len(y), int(np.prod(y.shape[1:])))
-        # a NaN passes every comparison below as False, so it is looked for first
-        bad_row = np.flatnonzero(~np.isfinite(rows).all(axis=1))
-        if bad_row.size:
-            i = bad_row[0]
-            raise ValueError(f"{where}: y must hold finite numbers, but y[{i}] = {y[i].tolist()}")
-        if self.loss is losses.categorical_crossentropy and len(y):
-            bad_row = np.flatnonzero((rows.min(axis=1) < 0) | (np.abs(rows.sum(axis=1) - 1) > 1e-3))
-            if bad_row.size:
-                i = bad_row[0]
-                raise ValueError(
-                    f"{where}: categorical_crossentropy expects one-hot labels (each row sums to 1), "
-                    f"but y[{i}] = {y[i].tolist()}"
-                )
-        return x.astype(self.inputs.dtype, copy=False), y.astype(self.outputs.dtype, copy=False)
-
+    # --- the validation rows ------------------------------------------------------
     def _hold_out(self, x, y, validation_split: float, validation_data):
         """The rows to train on, and the (x, y) to validate on (or None): validation_data,
         or the last `validation_split` of the rows, taken before any shuffling."""
         validation = None
         if validation_data is not None:
-            validation = self._check_xy(*validation_pair(validation_data), "fit() validation_data")
+            validation = check_xy(self, *validation_pair(validation_data), "fit() validation_data")
             if len(validation[0]) == 0:
                 raise ValueError("fit(): validation_data is empty (0 samples); "
                                  "give it at least one sample, or leave validation_data out")
@@ -341,7 +256,7 @@ class Sequential:
         """
         x = as_array(x, "x", "fit()")
         self._require_compiled("fit()", x)
-        x, y = self._check_xy(x, y, "fit()")
+        x, y = check_xy(self, x, y, "fit()")
         if len(x) == 0:
             raise ValueError("fit(): x and y are empty (0 samples); there is nothing to train on")
         batch_size = check_batch_size(batch_size)
@@ -403,7 +318,7 @@ class Sequential:
         """[loss, accuracy] on (x, y) (just the loss when compiled without metrics)."""
         x = as_array(x, "x", "evaluate()")
         self._require_compiled("evaluate()", x)
-        x, y = self._check_xy(x, y, "evaluate()")
+        x, y = check_xy(self, x, y, "evaluate()")
         if len(x) == 0:
             raise ValueError("evaluate(): x and y are empty (0 samples); a loss over no samples has no value")
         batch_size = check_batch_size(batch_size)
@@ -422,7 +337,7 @@ class Sequential:
         holds that array and one batch's values, not a list of every batch's."""
         x = as_array(x, "x", "predict()")
         self._require_built("predict()", x)
-        x = self._check_x(x, "predict()")
+        x = check_x(self, x, "predict()")
         batch_size = check_batch_size(batch_size)
         outputs = None
         for start in range(0, len(x), batch_size):
