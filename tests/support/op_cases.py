@@ -218,3 +218,87 @@ def case_arrays(case: Case, dtype: str = "float64", xs=None):
     weights = rng.uniform(-1.0, 1.0, size=y.shape)
     directions = [rng.uniform(-1.0, 1.0, size=x.shape) for x in xs]
     return [x.astype(dtype) for x in xs], weights.astype(dtype), [v.astype(dtype) for v in directions]
+
+
+# --- shapes and indexing: ops/shaping.py, slicing.py, joining.py, indexing.py, batch_matmul.py ---------
+# Data movement works for any dtype (bool included); the cases that add or multiply refuse bools.
+
+
+def _moving(case_id, build, inputs, dtypes=ANY, differentiable=True):
+    return Case(case_id, build, inputs, differentiable=differentiable, dtypes=dtypes)
+
+
+CASES += [
+    _moving("concat axis=0", lambda lib, x, y: lib.concat([x, y], 0), (normal(2, 3), normal(4, 3))),
+    _moving("concat axis=-1 of three", lambda lib, x, y: lib.concat([x, y, x], axis=-1), (normal(2, 3), normal(2, 1))),
+    _moving("concat of one (an identity)", lambda lib, x: lib.concat([x], 1), (normal(2, 3),)),
+    _moving("stack axis=0", lambda lib, x, y: lib.stack([x, y, x]), (normal(2, 3), normal(2, 3))),
+    _moving("stack axis=-1", lambda lib, x, y: lib.stack([x, y], axis=-1), (normal(2, 3), normal(2, 3))),
+    _moving("unstack axis=1, restacked reversed",
+            lambda lib, x: lib.stack(lib.unstack(x, num=4, axis=1)[::-1]), (normal(3, 4),)),
+    _moving("unstack, one row used", lambda lib, x: lib.unstack(x, num=3)[1], (normal(3, 4),)),
+    _moving("split 3 ways along axis 1, concatenated reversed",
+            lambda lib, x: lib.concat(lib.split(x, 3, axis=1)[::-1], 1), (normal(2, 6),)),
+    _moving("split, one piece used", lambda lib, x: lib.split(x, 2)[1], (normal(4, 3),)),
+    _moving("split sizes [1, -1, 2] along axis 1", lambda lib, x: lib.split(x, [1, -1, 2], 1)[1], (normal(3, 6),)),
+    _moving("squeeze", lambda lib, x: lib.squeeze(x), (normal(3, 1, 4, 1),)),
+    _moving("squeeze axis=[1]", lambda lib, x: lib.squeeze(x, axis=[1]), (normal(3, 1, 1),)),
+    _moving("squeeze squeeze_dims=-1", lambda lib, x: lib.squeeze(x, squeeze_dims=[-1]), (normal(2, 1),)),
+    _moving("expand_dims axis=1", lambda lib, x: lib.expand_dims(x, 1), (normal(3, 4),)),
+    _moving("expand_dims dim=-1", lambda lib, x: lib.expand_dims(x, dim=-1), (normal(3, 4),)),
+    _moving("tile [2, 3]", lambda lib, x: lib.tile(x, [2, 3]), (normal(2, 3),)),
+    _moving("tile [1, 2, 1] of a stack", lambda lib, x: lib.tile(x, [1, 2, 1]), (normal(2, 1, 3),)),
+    _moving("pad", lambda lib, x: lib.pad(x, [[1, 0], [2, 1]]), (normal(2, 3),)),
+    Case("pad with constant_values", lambda lib, x: lib.pad(x, [[0, 1], [1, 1]], constant_values=2),
+         (normal(2, 3),), dtypes=NUMBERS),
+    _moving("reverse axis [0]", lambda lib, x: lib.reverse(x, [0]), (normal(3, 4),)),
+    _moving("reverse axis [0, -1]", lambda lib, x: lib.reverse(x, [0, -1]), (normal(2, 3, 4),)),
+    _moving("slice", lambda lib, x: lib.slice(x, [1, 0], [2, -1]), (normal(3, 4),)),
+    _moving("slice of a 3-d tensor", lambda lib, x: lib.slice(x, [0, 1, 1], [-1, 1, 2]), (normal(2, 3, 4),)),
+    _moving("strided_slice with masks", lambda lib, x: lib.strided_slice(x, [0, 3], [2, 0], [1, -1], begin_mask=1),
+            (normal(3, 4),)),
+    _moving("x[1]", lambda lib, x: x[1], (normal(3, 4),)),
+    _moving("x[:, 0]", lambda lib, x: x[:, 0], (normal(3, 4),)),
+    _moving("x[-1, ::-1]", lambda lib, x: x[-1, ::-1], (normal(3, 4),)),
+    _moving("x[..., None]", lambda lib, x: x[..., None], (normal(3, 4),)),
+    _moving("x[::-1, 1::2]", lambda lib, x: x[::-1, 1::2], (normal(3, 4),)),
+    _moving("x[1:, None, ::-2]", lambda lib, x: x[1:, None, ::-2], (normal(3, 5),)),
+    _moving("x[0, ..., 1:3]", lambda lib, x: x[0, ..., 1:3], (normal(2, 3, 4),)),
+    _moving("x[:2] + x[1:] (overlapping pieces)", lambda lib, x: x[:2] + x[1:], (normal(3, 4),), dtypes=NUMBERS),
+    _moving("gather rows [2, 0, 2]", lambda lib, x: lib.gather(x, [2, 0, 2]), (normal(3, 4),)),
+    _moving("gather axis=1 with (2, 2) indices", lambda lib, x: lib.gather(x, [[1, 3], [0, 1]], axis=1),
+            (normal(3, 4),)),
+    _moving("gather of a vector", lambda lib, x: lib.gather(x, [4, 0, 0, 1]), (normal(5),)),
+    Case("where(x > 0, x, y)", lambda lib, x, y: lib.where(x > 0.0, x, y), (away_from([0.0], 3, 4), normal(3, 4))),
+    _moving("where of a row vector condition", lambda lib, x, y: lib.where(lib.constant([True, False, True]), x, y),
+            (normal(3, 4), normal(3, 4))),
+    # reshape gives the stacks a known rank: minigraph's matmul of two inputs of unknown rank is MatMul
+    # (TF builds BatchMatMulV2 then), so the "unknown shapes" setting would compare two different ops
+    Case("batched matmul (2,3,4) @ (2,4,5)", lambda lib, a, b: lib.matmul(lib.reshape(a, (-1, 3, 4)), b),
+         (normal(2, 3, 4), normal(2, 4, 5)), dtypes=NUMBERS),
+    Case("batched matmul broadcasts (2,1,3,4) @ (3,4,2)",
+         lambda lib, a, b: lib.matmul(lib.reshape(a, (2, -1, 3, 4)), b), (normal(2, 1, 3, 4), normal(3, 4, 2))),
+    Case("batched matmul (2,3,4) @ (4,5) matrix", lambda lib, a, b: lib.matmul(lib.reshape(a, (-1, 3, 4)), b),
+         (normal(2, 3, 4), normal(4, 5))),
+    Case("batched matmul transpose_a, transpose_b",
+         lambda lib, a, b: lib.matmul(lib.reshape(a, (2, 4, 3)), b, transpose_a=True, transpose_b=True),
+         (normal(2, 4, 3), normal(2, 5, 4))),
+    Case("batched matmul adjoint_b", lambda lib, a, b: lib.matmul(a, lib.reshape(b, (-1, 5, 4)), adjoint_b=True),
+         (normal(3, 4), normal(2, 5, 4))),
+    Case("batched a @ b", lambda lib, a, b: lib.reshape(a, (2, 2, 3)) @ b, (normal(2, 2, 3), normal(2, 3, 2))),
+    Case("matmul transpose_a", lambda lib, a, b: lib.matmul(a, b, transpose_a=True), (normal(4, 3), normal(4, 2))),
+    Case("matmul transpose_b", lambda lib, a, b: lib.matmul(a, b, transpose_b=True), (normal(3, 4), normal(2, 4))),
+]
+
+NO_GRADIENT_CASES += [
+    _moving("shape", lambda lib, x: lib.shape(x), (normal(3, 4),), differentiable=False),
+    _moving("shape out_type=int64", lambda lib, x: lib.shape(x, out_type=lib.int64), (normal(2, 3, 1),),
+            differentiable=False),
+    _moving("size", lambda lib, x: lib.size(x), (normal(3, 4),), differentiable=False),
+    _moving("rank", lambda lib, x: lib.rank(x), (normal(3, 4),), differentiable=False),
+    _moving("one_hot", lambda lib, x: lib.one_hot(lib.cast(x, lib.int32), 3), (small_integers(4),),
+            differentiable=False),
+    _moving("one_hot of a matrix, axis=0, on/off values",
+            lambda lib, x: lib.one_hot(lib.cast(x, lib.int32) - 1, 3, on_value=5.0, off_value=-1.0, axis=0),
+            (small_integers(2, 3),), differentiable=False),
+]

@@ -21,11 +21,20 @@ in_each_setting = pytest.mark.parametrize(
 )
 
 
+class _WithCompatV1(SimpleNamespace):
+    """A name not listed is looked up in tf.compat.v1: TF1's own signatures (where, squeeze_dims=...)."""
+
+    def __getattr__(self, name):
+        import tensorflow as tf
+
+        return getattr(tf.compat.v1, name)
+
+
 def tensorflow_lib():
     """TensorFlow's functions under minigraph's names, for Case.build."""
     import tensorflow as tf
 
-    return SimpleNamespace(
+    return _WithCompatV1(
         **{
             name: getattr(tf, name)
             for name in (
@@ -56,6 +65,9 @@ def run_tensorflow(case: Case, xs, weights, directions, known_shapes: bool = Tru
     with tf.Graph().as_default() as graph:
         lib, gradients, placeholder = tensorflow_lib(), tf.compat.v1.gradients, tf.compat.v1.placeholder
         d = build_derivatives(case, lib, gradients, placeholder, xs, weights, directions, known_shapes)
+        # gather's gradient is an IndexedSlices in TF (rows and their indices): compare it as a dense tensor
+        d.grads, d.hvps = ([tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
+                           for grads in (d.grads, d.hvps))
         with tf.compat.v1.Session(graph=graph, config=plain_session_config()) as session:
             return run(d, session, xs)
 
