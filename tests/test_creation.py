@@ -120,6 +120,27 @@ def test_zeros_and_ones_take_a_shape_tensor(graph):
     assert o.dtype == np.int64 and (o == 1).all()
 
 
+def test_zeros_of_a_dynamic_shape_matches_tensorflow():
+    """zeros(shape(x)) for x of shape (None, 3): a Fill whose static shape is x's, as TF infers."""
+
+    def build(lib):
+        x = lib.placeholder(lib.float32, shape=(None, 3))
+        return x, lib.zeros(lib.shape(x)) + x
+
+    feed = np.ones((2, 3), np.float32)
+    with tf.Graph().as_default() as graph:
+        x, theirs = build(v1)
+        their_value = v1.Session(graph=graph).run(theirs, {x: feed})
+        their_nodes = [(op.name, op.type) for op in graph.get_operations()]
+    with mg.Graph().as_default() as graph:
+        x, ours = build(mg)
+        our_value = mg.Session(graph=graph).run(ours, {x: feed})
+        our_nodes = [(op.name, op.type_name) for op in graph.get_operations()]
+    assert ours.shape == tuple(theirs.shape.as_list()) == (None, 3)
+    assert our_nodes == their_nodes
+    np.testing.assert_array_equal(our_value, their_value)
+
+
 def test_zeros_refuses_what_it_cannot_build(graph):
     batch = mg.placeholder(mg.int32, shape=())
     with pytest.raises(TypeError, match=r"mixes numbers and tensors .* pass the whole shape as one int32 tensor"):

@@ -79,6 +79,8 @@ class Fill(Operation):
             if np.any(known < 0):
                 raise self.error(f"Fill dimensions must be >= 0, got dims {known.tolist()}")
             return tuple(int(d) for d in known), value.dtype
+        if dims.op.type_name == "Shape":  # zeros(shape(x)): x's static shape, (None, 3) say, as TF infers
+            return dims.op.inputs[0].shape, value.dtype
         if dims.shape is None or dims.shape[0] is None:
             return None, value.dtype
         return (None,) * dims.shape[0], value.dtype
