@@ -19,7 +19,6 @@ Keras ``.h5``) is refused with one error that names the file and what it holds.
 from __future__ import annotations
 
 import os
-import uuid
 import zipfile
 import zlib
 
@@ -27,6 +26,7 @@ import numpy as np
 
 from minigraph.keras.layers import snake_case
 from minigraph.shapes import format_shape
+from minigraph.train.saver import write_atomically
 
 # how the files load_weights is most often handed by mistake begin
 FILE_SIGNATURES = {
@@ -66,40 +66,6 @@ def save_weights(model, filepath: str) -> None:
         if error.errno is None:
             raise OSError(f"{reason}: {os.fspath(filepath)!r}") from None
         raise type(error)(error.errno, reason, os.fspath(filepath)) from None
-
-
-def write_atomically(filepath: str, write) -> None:
-    """Calls write(file) on a new file beside `filepath`, syncs it to the disk, then
-    renames it over `filepath`; on any failure the temporary file is removed."""
-    directory = os.path.dirname(os.path.abspath(filepath))
-    temporary = os.path.join(directory, f".{os.path.basename(filepath)}.{uuid.uuid4().hex[:8]}.tmp")
-    # mode 0o666 less the umask, as open() would give: the file is the student's, not private
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes are on the disk before the name points at them
-        os.replace(temporary, filepath)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    sync_directory(directory)
-
-
-def sync_directory(directory: str) -> None:
-    """Makes the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        handle = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
 
 
 # --- loading -----------------------------------------------------------------------

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 
@@ -95,7 +95,7 @@ class Saver:
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
         # read every value before writing anything: an uninitialized variable fails here
         values = {name: sess.variable_value(self._own(variable, sess)) for name, variable in self.variables.items()}
-        _write_atomically(save_path + SUFFIX, lambda file: _write_arrays(file, values))
+        write_atomically(save_path + SUFFIX, lambda file: _write_arrays(file, values))
         if write_state:
             self._record(save_path)
             kept = self._last_checkpoints or [save_path]
@@ -185,11 +185,13 @@ def _prefix(path: str) -> str:
 # --- files, written atomically ----------------------------------------------------
 
 
-def _write_atomically(path: str, write) -> None:
+def write_atomically(path: str, write) -> None:
     """Calls `write(file)` on a temporary file beside `path`, syncs it to disk, then
     renames it to `path`: readers see the old file or the whole new one, never a part."""
     directory, base = os.path.split(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    temporary = os.path.join(directory, f".{base}.{uuid.uuid4().hex[:8]}.tmp")
+    # mode 0o666 less the umask, as open() gives (mkstemp's files are private, 0o600)
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)
@@ -248,7 +250,7 @@ def update_checkpoint_state(directory: str, newest: str, kept: list[str], latest
     lines += [f"all_model_checkpoint_paths: {json.dumps(relative(p), ensure_ascii=False)}" for p in kept]
     text = "\n".join(lines) + "\n"
     state_path = os.path.join(directory, latest_filename or STATE_FILE)
-    _write_atomically(state_path, lambda file: file.write(text.encode("utf-8")))
+    write_atomically(state_path, lambda file: file.write(text.encode("utf-8")))
 
 
 def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None) -> CheckpointState | None:

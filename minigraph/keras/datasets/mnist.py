@@ -43,6 +43,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from minigraph.train.saver import write_atomically
+
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_FILE_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 URL_TIMEOUT_SECONDS = 10
@@ -323,18 +325,7 @@ def save_to_cache(arrays: Arrays, path: str | os.PathLike) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as temporary_file:
-            np.savez(temporary_file, **{key: arrays[key] for key in EXPECTED_ARRAYS})
-            temporary_file.flush()
-            os.fsync(temporary_file.fileno())
-        os.chmod(temporary_name, 0o644)  # mkstemp makes it private; the data is public
-        os.replace(temporary_name, path)
-    except BaseException:
-        if os.path.exists(temporary_name):
-            os.unlink(temporary_name)
-        raise
+    write_atomically(str(path), lambda file: np.savez(file, **{key: arrays[key] for key in EXPECTED_ARRAYS}))
 
 
 def _try_to_cache(arrays: Arrays, path: Path) -> None:
