@@ -68,6 +68,7 @@ def test_a_none_feature_dim_takes_every_width_keras_takes(width):
     assert model.input_shape == (None, None) and model.output_shape == (None, None)
     x, y = small_data(rows=10, features=width, classes=width)
     predicted = model.predict(x, batch_size=3)  # the output's width is known once a batch has run
+    assert model.predict(x[:0]).shape == (0, width)
     assert predicted.shape == (10, width) and predicted.dtype == np.float32
     np.testing.assert_allclose(predicted, reference.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
     loss, accuracy = model.evaluate(x, y, verbose=0)

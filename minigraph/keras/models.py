@@ -340,14 +340,13 @@ class Sequential:
         x = check_x(self, x, "predict()")
         batch_size = check_batch_size(batch_size)
         outputs = None
-        for start in range(0, len(x), batch_size):
+        # an empty x runs once too: its (0, ...) output has the shape the graph gives it
+        for start in range(0, len(x), batch_size) or [0]:
             x_batch = x[start:start + batch_size].astype(self.inputs.dtype, copy=False)
             batch = self.session.run(self.outputs, {self.inputs: x_batch})
             if outputs is None:  # a None dim of the output shape is known once a batch has run
                 outputs = np.empty((len(x),) + batch.shape[1:], dtype=batch.dtype)
             outputs[start:start + len(batch)] = batch
-        if outputs is None:
-            return np.zeros((0,) + tuple(d or 0 for d in self.output_shape[1:]), dtype=self.outputs.dtype)
         return outputs
 
     # --- weights --------------------------------------------------------------------
