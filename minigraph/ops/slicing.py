@@ -128,22 +128,25 @@ class Slice(Piece):
             sizes = size_value if size_value is not None else [-1] * rank
             return tuple(None if s == -1 else int(s) for s in sizes), x.dtype
         if None not in dims:
-            self.place(dims, begin_value, size_value)  # refuses a box that does not fit, by name
+            try:
+                self.place(dims, begin_value, size_value)
+            except ValueError as error:  # a box that does not fit
+                raise self.error(str(error)) from None
         return tuple(
             (None if d is None else d - int(b)) if s == -1 else int(s) for d, b, s in zip(dims, begin_value, size_value)
         ), x.dtype
 
     def place(self, shape, begin, size):
         if not len(begin) == len(size) == len(shape):
-            raise ValueError(f"begin {list(begin)} and size {list(size)} must hold one entry per axis of "
-                             f"an input of shape {tuple(shape)}")
+            raise ValueError(f"begin {np.asarray(begin).tolist()} and size {np.asarray(size).tolist()} must hold "
+                             f"one entry per axis of an input of shape {tuple(shape)}")
         box = []
         for axis, (d, b, s) in enumerate(zip(shape, begin, size)):
             end = d if s == -1 else b + s
             if not (0 <= b <= d and b <= end <= d):
                 raise ValueError(f"Expected begin[{axis}] in [0, {d}] and size[{axis}] in [0, {d - b}] "
                                  f"for an input of shape {format_shape(tuple(shape))}, but got begin "
-                                 f"{list(begin)} and size {list(size)}")
+                                 f"{np.asarray(begin).tolist()} and size {np.asarray(size).tolist()}")
             box.append(builtins.slice(int(b), int(end)))
         return tuple(box)
 
@@ -257,7 +260,8 @@ class StridedSlice(Piece):
 
     def place(self, shape, begin, end, strides):
         if not len(begin) == len(end) == len(strides):
-            raise ValueError(f"begin {list(begin)}, end {list(end)} and strides {list(strides)} must have one length")
+            raise ValueError(f"begin {np.asarray(begin).tolist()}, end {np.asarray(end).tolist()} and strides "
+                             f"{np.asarray(strides).tolist()} must have one length")
         result = []
         for i, (kind, axis) in enumerate(self._entries(len(begin), len(shape))):
             if kind == "...":
