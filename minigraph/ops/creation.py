@@ -8,9 +8,9 @@ and the one value, and makes the array when the graph runs. minigraph follows th
 same rule, so a GraphDef shows the nodes TF's would.
 
 ``Fill`` is also what makes a shape known only at run time work:
-``mg.zeros(mg.shape(x))`` feeds a shape *tensor* into ``Fill``. A shape written as a
-list that mixes numbers and tensors (``[batch, 10]``) is refused: TF packs such a
-list into one tensor first, and minigraph has no op for that here.
+``mg.zeros(mg.shape(x))`` feeds a shape *tensor* into ``Fill``, and a shape that mixes
+numbers and tensors (``[batch_size, 10]``) is first packed into one tensor (a ``Pack``
+node, as TF builds it). Its static shape keeps what is known: ``(None, 10)``.
 
 ``range`` and ``linspace`` are ops too (``Range``, ``LinSpace``), because their
 inputs may be tensors. Their dtype rules are TF1's: ``range(5)`` is int32,
@@ -30,6 +30,7 @@ import numpy as np
 from minigraph import dtypes
 from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
 from minigraph.ops.array import cast, constant
+from minigraph.ops.joining import Pack
 from minigraph.ops.reduction import reduce_sum
 
 # TF1 stores a zeros/ones value as a Const below this many elements, else builds a Fill
@@ -81,6 +82,9 @@ class Fill(Operation):
             return tuple(int(d) for d in known), value.dtype
         if dims.op.type_name == "Shape":  # zeros(shape(x)): x's static shape, (None, 3) say, as TF infers
             return dims.op.inputs[0].shape, value.dtype
+        if dims.op.type_name == "Pack":  # zeros([batch_size, 10]): the numbers are known, (None, 10)
+            parts = [_constant_value(part) for part in dims.op.inputs]
+            return tuple(None if part is None else int(part) for part in parts), value.dtype
         if dims.shape is None or dims.shape[0] is None:
             return None, value.dtype
         return (None,) * dims.shape[0], value.dtype
@@ -112,6 +116,8 @@ def _filled(shape, fill_value: int, dtype, name: str) -> Tensor:
     fill_value = np.array(fill_value, dtype=dtype)  # 0 and 1 are False and True for bool
     shape_tensor = tensor_or_none(shape)
     with get_default_graph().name_scope(name) as scope:
+        if shape_tensor is None and _holds_a_tensor(shape):
+            shape_tensor = _packed(shape)
         if shape_tensor is None:
             dims = _static_dims(shape, name)
             # TF's small-constant shortcut takes a list or tuple; a bare int (zeros(4)) gets a Fill
@@ -121,16 +127,22 @@ def _filled(shape, fill_value: int, dtype, name: str) -> Tensor:
         return Fill(shape_tensor, constant(fill_value, dtype=dtype), name=scope).output
 
 
+def _holds_a_tensor(shape) -> bool:
+    return isinstance(shape, (list, tuple)) and any(tensor_or_none(d) is not None for d in shape)
+
+
+def _packed(shape) -> Tensor:
+    """[batch_size, 10] as one int32 vector: a Pack node named 'packed', its numbers 'packed/1'."""
+    with get_default_graph().name_scope("packed") as scope:
+        parts = [_tensor_or_constant(d, str(i), dtypes.int32) for i, d in enumerate(shape)]
+        return Pack(*parts, name=scope, axis=0).output
+
+
 def _static_dims(shape, what: str) -> tuple:
-    """`shape` as a tuple of non-negative ints; a None dim or a tensor inside is refused."""
+    """`shape` as a tuple of non-negative ints; a None dim is refused."""
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     dims = tuple(shape)
-    if any(tensor_or_none(d) is not None for d in dims):
-        raise TypeError(
-            f"{what}: a shape that mixes numbers and tensors ({list(dims)!r}) is not supported "
-            "in minigraph; pass the whole shape as one int32 tensor (e.g. mg.shape(x))"
-        )
     if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in dims):
         raise ValueError(f"{what} needs a fully known shape of non-negative ints, got {shape!r}")
     return tuple(int(d) for d in dims)
