@@ -91,6 +91,11 @@ def as_dtype(type_value) -> np.dtype:
     return result
 
 
+def name(dtype: np.dtype) -> str:
+    """The name TF's ``DType.name`` and ``print(tensor)`` show: numpy's, but 'string'."""
+    return "string" if dtype == string else dtype.name
+
+
 def tf_name(dtype: np.dtype) -> str:
     """The name TensorFlow's messages use: float32 -> 'float'."""
     return _TF_NAMES[dtype][0]

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from minigraph import dtypes
 from minigraph.graph_def import GraphDef, graph_def_of
 from minigraph.shapes import Shape, format_shape, merge, normalize_shape
 
@@ -76,8 +77,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         if self.shape is None:  # unknown rank: TF leaves the shape out
-            return f'Tensor("{self.name}", dtype={self.dtype.name})'
-        return f'Tensor("{self.name}", shape={format_shape(self.shape)}, dtype={self.dtype.name})'
+            return f'Tensor("{self.name}", dtype={dtypes.name(self.dtype)})'
+        return f'Tensor("{self.name}", shape={format_shape(self.shape)}, dtype={dtypes.name(self.dtype)})'
 
     def __bool__(self):
         raise TypeError(
