@@ -206,6 +206,9 @@ def train_minigraph(make_optimizer, steps=STEPS):
 TF1_SOFTMAX_PAIRS = {
     **TF1_PAIRS,
     "Momentum": (lambda: tf.compat.v1.train.MomentumOptimizer(0.1, 0.9), lambda: mg.train.MomentumOptimizer(0.1, 0.9)),
+    "Adagrad": (lambda: tf.compat.v1.train.AdagradOptimizer(0.5), lambda: mg.train.AdagradOptimizer(0.5)),
+    "RMSProp": (lambda: tf.compat.v1.train.RMSPropOptimizer(0.05, momentum=0.5, centered=True),
+                lambda: mg.train.RMSPropOptimizer(0.05, momentum=0.5, centered=True)),
 }
 
 
@@ -218,6 +221,197 @@ def test_tf1_parity_on_softmax_regression(make_tf, make_minigraph):
     # the gradients round a little differently (matmul order), nothing more
     np.testing.assert_allclose(mg_kernel, tf_kernel, rtol=0, atol=1e-6)
     np.testing.assert_allclose(mg_bias, tf_bias, rtol=0, atol=1e-6)
+
+
+# --- TF1's optimizers in float32 and float64, exact gradients ------------------------------
+
+# TF1 turns every Python hyper-parameter into a float32 tensor and casts it to the
+# variable's dtype, so a float64 model trains with 0.1 rounded to float32: matching it
+# in float64 checks that minigraph rounds the same way.
+TF1_RULES = {
+    "Adagrad": (lambda lib: lib.train.AdagradOptimizer(0.1)),
+    "Adagrad accumulator 0.5": (lambda lib: lib.train.AdagradOptimizer(0.05, initial_accumulator_value=0.5)),
+    "RMSProp": (lambda lib: lib.train.RMSPropOptimizer(0.01)),
+    "RMSProp momentum": (lambda lib: lib.train.RMSPropOptimizer(0.01, decay=0.8, momentum=0.9, epsilon=1e-6)),
+    "RMSProp centered": (lambda lib: lib.train.RMSPropOptimizer(0.01, centered=True)),
+    "RMSProp centered momentum": (lambda lib: lib.train.RMSPropOptimizer(0.003, momentum=0.5, centered=True)),
+    "GradientDescent": (lambda lib: lib.train.GradientDescentOptimizer(0.1)),
+    "Adam": (lambda lib: lib.train.AdamOptimizer(0.05)),
+}
+# Bit for bit, but for Adagrad, where TF's kernel uses Eigen's rsqrt (not correctly
+# rounded) and minigraph 1/sqrt: an ulp of the step apart. Where a step cancels a weight
+# almost to 0, that is not an ulp of the result, so the tolerance is relative to the
+# largest weight.
+TOLERANCE = {"float32": 1e-6, "float64": 1e-12}
+
+
+def train_linear(lib, make_optimizer, w0, feeds):
+    """loss = sum(w * G) with `lib` (minigraph or tf.compat.v1) in graph mode: the
+    gradient is exactly the fed G, so only the update rule is compared."""
+    with lib.Graph().as_default() as graph:
+        G = lib.placeholder(w0.dtype, shape=w0.shape)
+        w = lib.Variable(w0)
+        train_op = make_optimizer(lib).minimize(lib.reduce_sum(w * G))
+        with lib.Session(graph=graph) as session:
+            session.run(lib.global_variables_initializer())
+            trajectory = []
+            for gradient in feeds:
+                session.run(train_op, {G: gradient})
+                trajectory.append(session.run(w))
+            return np.array(trajectory)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("make_optimizer", TF1_RULES.values(), ids=TF1_RULES.keys())
+def test_tf1_rules_match_tf1_step_by_step(make_optimizer, dtype):
+    w0 = np.random.default_rng(7).normal(size=100).astype(dtype)
+    feeds = gradients_sequence(10, 100, seed=7).astype(dtype)
+    expected = train_linear(tf.compat.v1, make_optimizer, w0, feeds)
+    actual = train_linear(mg, make_optimizer, w0, feeds)
+    assert actual.dtype == dtype
+    assert np.all(np.abs(expected[-1] - w0) > 1e-4)  # every weight moved
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=TOLERANCE[dtype] * np.abs(expected).max())
+    if not isinstance(make_optimizer(mg), mg.train.AdagradOptimizer):
+        np.testing.assert_array_equal(actual, expected)  # the same arithmetic in the same order
+
+
+def test_adagrad_steps_by_hand():
+    """accum := accum + g^2 (from 0.1);  w := w - lr g / sqrt(accum)."""
+    w0 = np.array([1.0, -2.0, 0.5], np.float64)
+    feeds = np.array([[3.0, -0.5, 0.0], [1.0, 2.0, -4.0]])
+    accum, w, expected = np.full(3, 0.1), w0.copy(), []
+    lr = float(np.float32(0.2))  # TF1 rounds the learning rate to float32 first
+    for g in feeds:
+        accum = accum + g * g
+        w = w - lr * g / np.sqrt(accum)
+        expected.append(w)
+    actual = train_linear(mg, lambda lib: lib.train.AdagradOptimizer(0.2), w0, feeds)
+    np.testing.assert_allclose(actual, expected, rtol=1e-15)
+
+
+def test_rmsprop_first_step_by_hand():
+    """ms starts at 1: ms = 1 + (g^2 - 1)(1 - decay), then w := w - lr g / sqrt(ms + epsilon)."""
+    g = np.array([2.0, -1.0, 0.0, 10.0])
+    w1 = train_linear(mg, lambda lib: lib.train.RMSPropOptimizer(0.5), np.zeros(4), [g])[0]
+    ms = 1 + (g * g - 1) * (1 - float(np.float32(0.9)))
+    np.testing.assert_allclose(w1, -float(np.float32(0.5)) * g / np.sqrt(ms + float(np.float32(1e-10))), rtol=1e-15)
+    assert w1[2] == 0.0
+
+
+def test_adagrad_refuses_a_non_positive_accumulator():
+    with pytest.raises(ValueError, match="^initial_accumulator_value must be positive: 0.0$"):
+        mg.train.AdagradOptimizer(0.1, initial_accumulator_value=0.0)
+
+
+@pytest.mark.parametrize("optimizer, slots", [
+    (lambda: mg.train.AdagradOptimizer(0.1), {"accumulator": 0.1}),
+    (lambda: mg.train.RMSPropOptimizer(0.1), {"rms": 1.0, "momentum": 0.0}),
+    (lambda: mg.train.RMSPropOptimizer(0.1, centered=True), {"rms": 1.0, "mg": 0.0, "momentum": 0.0}),
+])
+def test_slots_start_where_tf1_starts_them(optimizer, slots):
+    graph = mg.Graph()
+    with graph.as_default():
+        G, w, loss = linear_problem(graph, np.ones((2, 3), np.float32))
+        made = optimizer()
+        made.minimize(loss)
+        session = mg.Session(graph)
+        session.run(mg.global_variables_initializer())
+        for name, start in slots.items():
+            value = session.run(made.slot(w, name))
+            assert value.shape == (2, 3) and value.dtype == np.float32
+            np.testing.assert_array_equal(value, np.float32(start))
+        assert len(made.variables()) == 1 + len(slots)  # iterations, then the slots
+
+
+# --- the learning rate is a tensor; the global step counts ------------------------------
+
+
+def test_learning_rate_can_be_a_fed_tensor_or_a_variable(graph):
+    rate = mg.placeholder(mg.float32, shape=())
+    G, w, loss = linear_problem(graph, np.zeros(2, np.float32))
+    train_op = mg.train.GradientDescentOptimizer(rate).minimize(loss)
+    session = mg.Session(graph)
+    session.run(mg.global_variables_initializer())
+    session.run(train_op, {G: [1.0, 2.0], rate: 0.5})
+    session.run(train_op, {G: [1.0, 2.0], rate: 0.25})
+    np.testing.assert_array_equal(session.run(w), [-0.75, -1.5])
+
+    rate_variable = mg.Variable(np.float32(0.1), trainable=False, name="learning_rate")
+    momentum_op = mg.train.MomentumOptimizer(rate_variable, 0.9).minimize(loss, var_list=[w])
+    session.run(mg.variables_initializer([rate_variable] + [v for v in mg.global_variables() if "Momentum" in v.name]))
+    rate_variable.load(0.0, session)  # what a callback would do: no step at all
+    session.run(momentum_op, {G: [1.0, 2.0]})
+    np.testing.assert_array_equal(session.run(w), [-0.75, -1.5])
+
+
+def test_a_learning_rate_that_is_not_a_scalar_is_refused(graph):
+    G, w, loss = linear_problem(graph, np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match="GradientDescent's learning rate must be a number or a scalar tensor"):
+        mg.train.GradientDescentOptimizer([0.1, 0.2]).minimize(loss)
+
+
+def test_global_step_counts_after_the_updates(graph):
+    assert mg.train.get_global_step() is None
+    step = mg.train.get_or_create_global_step()
+    assert (step.op.name, step.dtype, step.shape, step.trainable) == ("global_step", np.int64, (), False)
+    assert mg.train.get_or_create_global_step() is step and mg.train.get_global_step(graph) is step
+    with pytest.raises(ValueError, match='"global_step" already exists.'):
+        mg.train.create_global_step()
+    assert step in mg.global_variables() and step not in mg.trainable_variables()
+    G, w, loss = linear_problem(graph, np.zeros(2, np.float32))
+    # the update reads the step as it was before the increment (the decayed rate of step 0 is 1)
+    rate = mg.cast(mg.equal(step, mg.constant(np.int64(0))), mg.float32)
+    train_op = mg.train.GradientDescentOptimizer(rate).minimize(loss, global_step=step)
+    session = mg.Session(graph)
+    session.run(mg.global_variables_initializer())
+    for expected in (1, 2, 3):
+        session.run(train_op, {G: [1.0, 1.0]})
+        assert session.run(step) == expected
+    np.testing.assert_array_equal(session.run(w), [-1.0, -1.0])  # only the first step moved w
+
+
+def test_a_variable_named_global_step_is_the_global_step(graph):
+    step = mg.Variable(np.int64(0), name="global_step", trainable=False)
+    assert mg.train.get_global_step() is step and mg.train.get_or_create_global_step() is step
+
+
+def test_global_step_must_be_a_variable(graph):
+    G, w, loss = linear_problem(graph, np.zeros(2, np.float32))
+    with pytest.raises(TypeError, match=r"global_step must be the step Variable"):
+        mg.train.AdamOptimizer().minimize(loss, global_step=5)
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_exponential_decay_matches_tf1(staircase):
+    """The rate each step trains with, and the weights after the steps, against TF1."""
+
+    def run(lib):
+        with lib.Graph().as_default() as graph:
+            step = lib.train.get_or_create_global_step()
+            rate = lib.train.exponential_decay(0.5, step, decay_steps=3, decay_rate=0.7, staircase=staircase)
+            G = lib.placeholder(lib.float32, shape=(4,))
+            w = lib.Variable(np.zeros(4, np.float32))
+            train_op = lib.train.GradientDescentOptimizer(rate).minimize(lib.reduce_sum(w * G), global_step=step)
+            with lib.Session(graph=graph) as session:
+                session.run(lib.global_variables_initializer())
+                rates = []
+                for gradient in gradients_sequence(8, 4, seed=8):
+                    rates.append(session.run(rate))
+                    session.run(train_op, {G: gradient})
+                return np.array(rates), session.run(w), session.run(step)
+
+    (mg_rates, mg_w, mg_step), (tf_rates, tf_w, tf_step) = run(mg), run(tf.compat.v1)
+    assert mg_step == tf_step == 8
+    np.testing.assert_allclose(mg_rates, tf_rates, rtol=1e-6)
+    assert mg_rates[0] == np.float32(0.5) and mg_rates[-1] < 0.5 * 0.7**2 * 1.0001
+    np.testing.assert_allclose(mg_w, tf_w, rtol=1e-6)
+    if staircase:
+        np.testing.assert_array_equal(mg_rates[:3], np.float32(0.5))
+
+
+def test_exponential_decay_needs_a_global_step(graph):
+    with pytest.raises(ValueError, match="global_step is required for exponential_decay."):
+        mg.train.exponential_decay(0.1, None, 10, 0.9)
 
 
 # --- the training graph --------------------------------------------------------------

@@ -21,6 +21,8 @@ The state an optimizer keeps for each variable is called a *slot*, as in TF
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from minigraph import dtypes
@@ -40,8 +42,8 @@ from minigraph.train.updates import (
 
 
 def _is_number(value) -> bool:
-    """A learning rate given as a number (not a tensor, nor a function returning one)."""
-    return tensor_or_none(value) is None and not callable(value)
+    """A hyper-parameter given as a number (not a tensor, nor a function returning one)."""
+    return isinstance(value, numbers.Real)
 
 
 class Optimizer:
