@@ -264,3 +264,17 @@ def test_a_saved_file_has_the_permissions_open_would_give(tmp_path):
     path = tmp_path / "weights.npz"
     worksheet_network().save_weights(str(path))
     assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(reference.stat().st_mode)
+
+
+def test_an_unbuilt_model_neither_saves_nor_loads(tmp_path):
+    path = str(tmp_path / "weights.npz")
+    worksheet_network().save_weights(path)
+    model = Sequential([Dense(3), Dense(1)])  # no input shape: no weights yet
+    for call in (model.save_weights, model.load_weights):
+        with pytest.raises(ValueError) as error:
+            call(path)
+        assert str(error.value) == (
+            f"{call.__name__}(): model {model.name} has not been built yet. Give the first layer an input_shape, "
+            "start with Input(shape=...), or call build((None, features))"
+        )
+    assert os.listdir(tmp_path) == ["weights.npz"]

@@ -371,10 +371,12 @@ class Sequential:
 
     def save_weights(self, filepath: str) -> None:
         """Writes every weight to an .npz file (see saving.py)."""
+        self._require_built("save_weights()")  # an unbuilt model has no weights to write
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath: str) -> None:
         """Reads weights saved by save_weights; every name and shape is checked first."""
+        self._require_built("load_weights()")  # the weights must exist before a file fills them
         saving.load_weights(self, filepath)
 
     def __repr__(self) -> str:
