@@ -131,7 +131,12 @@ def ones_of_batch_size(lib):
     return x, lib.ones([batch_size, 3]) + x
 
 
-@pytest.mark.parametrize("build", [zeros_of_shape, ones_of_batch_size])
+def fill_of_batch_size(lib):
+    x = lib.placeholder(lib.float32, shape=(None, 3))
+    return x, lib.fill([lib.shape(x)[0], 3], 2.0) + x
+
+
+@pytest.mark.parametrize("build", [zeros_of_shape, ones_of_batch_size, fill_of_batch_size])
 def test_zeros_of_a_dynamic_shape_matches_tensorflow(build):
     """zeros(shape(x)) and ones([batch_size, 3]) for x of shape (None, 3): a Fill (fed by a
     Pack for the list) whose static shape is (None, 3), as TF infers it."""

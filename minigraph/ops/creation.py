@@ -105,7 +105,7 @@ class Fill(Operation):
 def fill(dims, value, name: str | None = None) -> Tensor:
     """An array of shape `dims` filled with `value`; the dtype is `value`'s (5 -> int32)."""
     with get_default_graph().name_scope(name or "Fill") as scope:
-        dims = _tensor_or_constant(dims, "dims", dtypes.int32)
+        dims = _packed(dims, "dims") if _holds_a_tensor(dims) else _tensor_or_constant(dims, "dims", dtypes.int32)
         value = _tensor_or_constant(value, "value")
         return Fill(dims, value, name=scope).output
 
@@ -117,7 +117,7 @@ def _filled(shape, fill_value: int, dtype, name: str) -> Tensor:
     shape_tensor = tensor_or_none(shape)
     with get_default_graph().name_scope(name) as scope:
         if shape_tensor is None and _holds_a_tensor(shape):
-            shape_tensor = _packed(shape)
+            shape_tensor = _packed(shape, "packed")
         if shape_tensor is None:
             dims = _static_dims(shape, name)
             # TF's small-constant shortcut takes a list or tuple; a bare int (zeros(4)) gets a Fill
@@ -131,9 +131,9 @@ def _holds_a_tensor(shape) -> bool:
     return isinstance(shape, (list, tuple)) and any(tensor_or_none(d) is not None for d in shape)
 
 
-def _packed(shape) -> Tensor:
-    """[batch_size, 10] as one int32 vector: a Pack node named 'packed', its numbers 'packed/1'."""
-    with get_default_graph().name_scope("packed") as scope:
+def _packed(shape, name: str) -> Tensor:
+    """[batch_size, 10] as one int32 vector: a Pack node `name`, its numbers `name`/1, as TF."""
+    with get_default_graph().name_scope(name) as scope:
         parts = [_tensor_or_constant(d, str(i), dtypes.int32) for i, d in enumerate(shape)]
         return Pack(*parts, name=scope, axis=0).output
 
