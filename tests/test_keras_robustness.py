@@ -177,7 +177,9 @@ def test_metrics_are_a_list_of_known_names():
     assert message(lambda: model.compile(loss="categorical_crossentropy", metrics="accuracy")) == (
         "compile(): metrics must be a list, e.g. metrics=['accuracy'], got the string 'accuracy'"
     )
-    assert model.loss is None  # a refused compile compiles nothing
+    with pytest.raises(ValueError, match="Unknown loss 'crossentropy'"):
+        model.compile(optimizer="sgd", loss="crossentropy")
+    assert model.loss is None and model.optimizer is None  # a refused compile compiles nothing
 
 
 def test_x_that_is_not_an_array_of_numbers_is_named():

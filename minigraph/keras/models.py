@@ -202,10 +202,9 @@ class Sequential:
     # --- compile ------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=None) -> None:
         """Chooses the optimizer, loss and metrics; the training graph is built once."""
-        metric = check_metrics(metrics)
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
-        self.metric = metric
+        # every argument is checked before any is kept: a refused compile changes nothing
+        metric, optimizer, loss = check_metrics(metrics), optimizers.get(optimizer), losses.get(loss)
+        self.optimizer, self.loss, self.metric = optimizer, loss, metric
         self._training_graph = None
         if self.outputs is not None:
             self._build_training_graph()
