@@ -244,3 +244,43 @@ def test_integer_constants_take_any_integer_that_fits(graph):
     assert run(mg.constant(5, dtype=mg.uint8)) == 5  # was refused: int64 -> uint8 is not a 'same_kind' cast
     assert run(mg.constant(np.uint64(7), dtype=mg.int32)) == 7
     assert run(mg.constant(1e300, dtype=mg.float32)) == np.inf  # floats overflow to inf, as in TF
+
+
+# --- found by the differential fuzz (test_fuzz.py) ------------------------------------
+
+
+def test_integer_mean_is_exact_where_the_sum_would_wrap(graph):
+    values = np.array([2**31 - 1, 2**31 - 1, 1, 2], np.int32)
+    ours = run([mg.reduce_mean(mg.constant(values)), mg.reduce_mean(mg.constant(values.astype(np.int64) * 2**32))])
+    assert ours == [2**30, 2**62 + 2**30]  # exact means, truncated, as TF; a wrapped int32 sum gave -1
+
+
+def test_argmax_passes_over_nan_as_tensorflow(graph):
+    values = np.array([[np.nan, 1.0, 2.0], [1.0, np.inf, np.nan]], np.float32)
+    ours = run(mg.argmax(mg.constant(values), axis=1))
+    np.testing.assert_array_equal(ours, tensorflow_run(lambda tf: tf.argmax(tf.constant(values), axis=1)))
+
+
+def test_argmax_checks_the_axis_when_the_rank_was_unknown(graph):
+    x = mg.placeholder(mg.float32)
+    with pytest.raises(InvalidArgumentError, match=r"Expected an axis in the range \[0, 0\) for a value of shape "
+                                                   r"\(\), but got 0 \(node 'ArgMax'"):
+        run(mg.argmax(x, axis=0), {x: 1.0})
+
+
+def test_a_reduction_refuses_an_axis_named_twice(graph):
+    with pytest.raises(ValueError, match=r"Invalid reduction axes \[0, 0\]: they name one axis twice"):
+        mg.reduce_sum(mg.placeholder(mg.float32, (2, 3)), axis=[0, -2])
+
+
+def test_relu_and_square_take_integers_as_tensorflow(graph):
+    n = mg.constant([-2, 3])
+    relu, square = run([mg.nn.relu(n), mg.square(n)])
+    assert relu.tolist() == [0, 3] and square.tolist() == [4, 9] and relu.dtype == square.dtype == mg.int32
+
+
+def test_cross_entropy_casts_integer_labels_to_the_logits_dtype(graph):
+    logits = mg.placeholder(mg.float64, (2, 3))
+    loss = mg.nn.softmax_cross_entropy_with_logits(labels=mg.constant([[0, 1, 0], [1, 0, 0]]), logits=logits)
+    assert loss.dtype == mg.float64  # TF casts the labels; one-hot int labels are common
+    np.testing.assert_allclose(run(loss, {logits: np.zeros((2, 3))}), [np.log(3.0)] * 2)

@@ -387,6 +387,10 @@ class Square(UnaryOp):
 
     type_name = "Square"
 
+    def infer(self, x):  # integers too, as in TF
+        check_numeric(self, x)
+        return x.shape, x.dtype
+
     def forward(self, x):
         return np.square(x)
 

@@ -22,9 +22,9 @@ import numpy as np
 
 from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
-from minigraph.graph import Operation, Tensor
-from minigraph.ops.array import broadcast_like, convert_to_tensor
-from minigraph.ops.math import UnaryOp, binary, exp
+from minigraph.graph import Operation, Tensor, tensor_or_none
+from minigraph.ops.array import broadcast_like, cast, convert_to_tensor
+from minigraph.ops.math import UnaryOp, binary, check_numeric, exp
 from minigraph.ops.reduction import reduce_sum
 from minigraph.shapes import format_shape, is_compatible
 
@@ -54,6 +54,10 @@ class Relu(UnaryOp):
 
     type_name = "Relu"
     input_names = ("features",)
+
+    def infer(self, x):  # integers too, as in TF
+        check_numeric(self, x)
+        return x.shape, x.dtype
 
     def forward(self, x):
         return np.maximum(x, 0)
@@ -224,4 +228,8 @@ def softmax_cross_entropy_with_logits(
         raise NotImplementedError(f"softmax_cross_entropy_with_logits: minigraph supports dim=-1 only, got {dim!r}")
     if labels is None or logits is None:
         raise ValueError("softmax_cross_entropy_with_logits needs both labels= and logits=")
+    logits_tensor, labels_tensor = tensor_or_none(logits), tensor_or_none(labels)
+    if logits_tensor is not None and labels_tensor is not None and dtypes.is_floating(logits_tensor.dtype):
+        if labels_tensor.dtype != logits_tensor.dtype:
+            labels = cast(labels_tensor, logits_tensor.dtype)  # as TF does: int one-hot labels are common
     return binary(SoftmaxCrossEntropyWithLogits, logits, labels, name)

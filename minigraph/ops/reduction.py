@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor
 from minigraph.ops.array import broadcast_like, cast, convert_to_tensor
 from minigraph.ops.math import check_numeric, equal
@@ -23,8 +24,8 @@ from minigraph.shapes import format_shape
 
 def canonical_axes(axis, shape) -> tuple | None:
     """`axis` (an int, a list, or None for 'all axes') as a sorted tuple of axes counted
-    from 0 when the rank is known. An axis out of range is left as it is, for the
-    shape rule to refuse by name."""
+    from 0 when the rank is known. An axis out of range, or named twice, is left as it
+    is, for the shape rule to refuse by name."""
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -32,7 +33,7 @@ def canonical_axes(axis, shape) -> tuple | None:
     if shape is None:
         return axes
     rank = len(shape)
-    return tuple(sorted({a % rank if -rank <= a < rank else a for a in axes}))
+    return tuple(sorted(a % rank if -rank <= a < rank else a for a in axes))
 
 
 def check_axes(op: Operation, axes, shape) -> None:
@@ -41,6 +42,9 @@ def check_axes(op: Operation, axes, shape) -> None:
     for axis in axes:
         if not 0 <= axis < len(shape):  # canonical_axes left it as the user gave it
             raise op.error(f"Invalid reduction axis {axis} for a tensor of shape {format_shape(shape)}")
+    if len(set(axes)) < len(axes):  # TF refuses (0, -2) of a matrix: both name axis 0
+        raise op.error(f"Invalid reduction axes {list(axes)}: they name one axis twice, for a tensor of "
+                       f"shape {format_shape(shape)}")
 
 
 class Reduction(Operation):
@@ -98,13 +102,18 @@ class Mean(Reduction):
     type_name = "Mean"
 
     def forward(self, x):
-        total = np.sum(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], dtype=x.dtype)
-        count = reduced_count(x.shape, self.attrs["axis"])
+        axis, keepdims = self.attrs["axis"], self.attrs["keepdims"]
+        count = reduced_count(x.shape, axis)
         if x.dtype.kind in "iu":
+            # TF's integer mean is exact: the sum must not wrap (INT_MAX + 1 is no mean of
+            # anything), so it is taken in int64, or in Python's unbounded ints for 64 bits
+            wide = object if x.dtype.itemsize == 8 else np.int64
+            total = np.sum(x.astype(wide), axis=axis, keepdims=keepdims)
             if count == 0:  # numpy would give INT_MIN (NaN cast to int); TF gives 0
-                return np.zeros_like(total)
+                return np.zeros(np.shape(total), x.dtype)
             # integer division truncated toward 0, as TF's (C's) / does
-            return (np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
+            return np.asarray(np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
+        total = np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
         with np.errstate(invalid="ignore"):  # a float mean of nothing is NaN (0 / 0), as in TF
             return (total / count).astype(x.dtype)
 
@@ -178,6 +187,12 @@ class ArgMax(Operation):
         return tuple(d for i, d in enumerate(x.shape) if i != axis), np.dtype("int64")
 
     def forward(self, x):
+        axis = self.attrs["axis"]
+        if not -x.ndim <= axis < x.ndim:  # the rank was unknown when the node was built
+            raise self.error(f"Expected an axis in the range [{-x.ndim}, {x.ndim}) for a value of shape "
+                             f"{x.shape}, but got {axis}", InvalidArgumentError)
+        if x.dtype.kind == "f":  # TF's argmax passes over NaN (a NaN is never 'greater')
+            x = np.where(np.isnan(x), -np.inf, x)
         return np.argmax(x, axis=self.attrs["axis"])
 
     def graph_def_attrs(self):
