@@ -217,7 +217,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     `dtype` or the on/off values say otherwise (TF1's rules)."""
     with get_default_graph().name_scope(name or "one_hot") as scope:
         dtype = None if dtype is None else dtypes.as_dtype(dtype)
-        given = {what: convert_to_tensor(value) for what, value in (("on_value", on_value), ("off_value", off_value))
+        given = {what: _preferring(value, dtype) for what, value in (("on_value", on_value), ("off_value", off_value))
                  if value is not None}
         for what, value in given.items():
             if dtype is not None and value.dtype != dtype:
@@ -232,6 +232,17 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         indices = convert_to_tensor(indices)
         depth = convert_to_tensor(depth, dtype=None if tensor_or_none(depth) is not None else dtypes.int32)
         return OneHot(indices, depth, on_value, off_value, name=scope, axis=-1 if axis is None else int(axis)).output
+
+
+def _preferring(value, dtype) -> Tensor:
+    """`value` as a tensor, in `dtype` when it converts to it (1 to float64), else in its own
+    (TF's dtype_hint: 1.5 stays float32 next to dtype=int32, and the dtype check then refuses it)."""
+    if dtype is not None and tensor_or_none(value) is None:
+        try:
+            return convert_to_tensor(value, dtype)
+        except TypeError:
+            pass
+    return convert_to_tensor(value)
 
 
 # --- where -----------------------------------------------------------------------------------
@@ -307,4 +318,5 @@ def where_v2(condition, x=None, y=None, name: str | None = None) -> Tensor:
         return where(condition, name=name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
+    x, y = tensors_of([x, y], "where_v2")  # a Python number takes the tensor's dtype, as TF converts it
     return math_ops.where(condition, x, y, name=name)

@@ -200,7 +200,8 @@ def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
     axis = _python_int(axis, "stack's axis")
     if isinstance(values, (list, tuple)) and values and all(tensor_or_none(v) is None for v in values):
         with get_default_graph().name_scope(name) as scope:
-            return constant(np.stack([np.asarray(v) for v in values], axis=axis), name=scope)
+            # .tolist(): Python numbers again, so TF's defaults apply (ints are int32, floats float32)
+            return constant(np.stack([np.asarray(v) for v in values], axis=axis).tolist(), name=scope)
     return Pack(*tensors_of(values, "stack"), name=name, axis=axis).output
 
 
