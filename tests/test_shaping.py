@@ -35,6 +35,10 @@ STATIC = [
     ("expand_dims unknown rank", lambda lib, x, y: lib.expand_dims(x, 0), None, (1,)),
     ("tile (None,3) by [2,2]", lambda lib, x, y: lib.tile(x, [2, 2]), (None, 3), (1,)),
     ("tile unknown rank by [2,2]", lambda lib, x, y: lib.tile(x, [2, 2]), None, (1,)),
+    ("tile (None,3) by [shape(x)[0], 1]", lambda lib, x, y: lib.tile(x, [lib.shape(x)[0], 1]), (None, 3), (1,)),
+    ("tile (None,3) by a fed vector", lambda lib, x, y: lib.tile(x, lib.cast(y, lib.int32)), (None, 3), (2,)),
+    ("slice (None,3) at [shape(x)[0] - 1, 0]",
+     lambda lib, x, y: lib.slice(x, [lib.shape(x)[0] - 1, 0], [1, -1]), (None, 3), (1,)),
     ("pad (None,3)", lambda lib, x, y: lib.pad(x, [[1, 1], [0, 2]]), (None, 3), (1,)),
     ("pad unknown rank", lambda lib, x, y: lib.pad(x, [[1, 1], [0, 2]]), None, (1,)),
     ("reverse (None,3)", lambda lib, x, y: lib.reverse(x, [0]), (None, 3), (1,)),
@@ -105,7 +109,7 @@ def test_a_shape_feeds_other_ops_at_run_time(graph):
     x = mg.placeholder(mg.float32, (None, 3))
     squared = mg.tile(x, mg.stack([mg.shape(x)[0], 1]))  # as many copies as rows: a mixed list is packed
     rows = mg.slice(x, mg.stack([mg.shape(x)[0] - 1, 0]), [1, -1])
-    assert squared.op.inputs[1].op.type == "Pack" and rows.shape == (1, None)
+    assert squared.op.inputs[1].op.type == "Pack" and (squared.shape, rows.shape) == ((None, 3), (1, 3))
     value = np.arange(6, dtype=np.float32).reshape(2, 3)
     tiled, last = mg.Session().run([squared, rows], {x: value})
     np.testing.assert_array_equal(tiled, np.tile(value, (2, 1)))

@@ -133,6 +133,9 @@ class ConcatOffset(Operation):
 
 def concat(values, axis, name: str = "concat") -> Tensor:
     """The tensors of `values` one after the other along `axis` (TF1's argument order)."""
+    if isinstance(values, (int, np.integer)) and isinstance(axis, (list, tuple)):
+        raise TypeError(f"concat(values, axis) takes the tensors first, got concat({values!r}, [...]): TF before "
+                        "1.0 wrote concat(concat_dim, values); TF 1.x swapped them. Write concat([...], axis)")
     tensors = tensors_of(values, "concat")
     axis = _python_int(axis, "concat's axis")
     if len(tensors) == 1:  # nothing to join: TF returns an identity

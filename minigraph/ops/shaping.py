@@ -26,7 +26,7 @@ import numpy as np
 
 from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
-from minigraph.graph import Operation, Tensor, get_default_graph
+from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
 from minigraph.ops.array import constant, convert_to_tensor, reshape_like
 from minigraph.shapes import format_shape
 
@@ -48,6 +48,18 @@ def constant_value(tensor: Tensor) -> np.ndarray | None:
     return None
 
 
+def known_entries(vector: Tensor) -> list | None:
+    """The entries of an int vector known while building, None for the others: [None, 1]
+    for ``stack([mg.shape(x)[0], 1])``. None when not even its length is known."""
+    value = constant_value(vector)
+    if value is not None:
+        return [int(v) for v in value]
+    if vector.op.type_name == "Pack" and all(t.shape == () for t in vector.op.inputs):
+        entries = [constant_value(t) for t in vector.op.inputs]
+        return [None if v is None else int(v) for v in entries]
+    return None
+
+
 def normalize_axis(op: Operation | None, axis: int, rank: int | None, shape=None, what: str = "axis",
                    kind: type = ValueError) -> int:
     """`axis` counted from 0 (-1 is the last axis); out of [-rank, rank) is refused, naming
@@ -66,6 +78,19 @@ def normalize_axis(op: Operation | None, axis: int, rank: int | None, shape=None
 def check_index_dtype(op: Operation, tensor: Tensor, what: str) -> None:
     if tensor.dtype not in INDEX_DTYPES:
         raise op.error(f"{what} must be int32 or int64, got {tensor!r}", TypeError)
+
+
+def index_vector(value, name: str) -> Tensor:
+    """A shape, a multiples or a begin argument as an int tensor: a tensor stays itself, a
+    list of numbers becomes an int32 Const, and a list that mixes numbers and scalar tensors
+    (``[mg.shape(x)[0], 1]``) is stacked into one, as TF packs it."""
+    if tensor_or_none(value) is not None:
+        return convert_to_tensor(value)
+    if isinstance(value, (list, tuple)) and any(tensor_or_none(v) is not None for v in value):
+        from minigraph.ops.joining import stack  # joining builds on this module: imported when used
+
+        return stack(list(value), name=name)
+    return constant(value, dtype=dtypes.int32, name=name)
 
 
 def _axis_list(axis) -> list[int]:
@@ -295,19 +320,19 @@ def reverse(tensor, axis, name: str | None = None) -> Tensor:
     return Reverse(convert_to_tensor(tensor), name=name, axis=tuple(_axis_list(axis))).output
 
 
-def _check_multiples(op: Operation, x: Tensor, multiples: Tensor) -> np.ndarray | None:
-    """Tile's multiples: an int vector, one entry per axis of x. Returns its value when known."""
+def _check_multiples(op: Operation, x: Tensor, multiples: Tensor) -> list | None:
+    """Tile's multiples: an int vector, one entry per axis of x. Returns its known entries."""
     check_index_dtype(op, multiples, "multiples")
     if multiples.shape is not None and len(multiples.shape) != 1:
         raise op.error(f"multiples must be a vector (one count per axis), got {multiples!r}")
-    value = constant_value(multiples)
+    counts = known_entries(multiples)
     length = multiples.shape[0] if multiples.shape else None
     if x.shape is not None and length is not None and length != len(x.shape):
         raise op.error(f"Expected multiples argument to be a vector of length {len(x.shape)} but got "
                        f"length {length}: one count per axis of {x!r}")
-    if value is not None and np.any(value < 0):
-        raise op.error(f"Expected multiples to be non-negative, got {value.tolist()}")
-    return value
+    if counts is not None and any(m is not None and m < 0 for m in counts):
+        raise op.error(f"Expected multiples to be non-negative, got {counts}")
+    return counts
 
 
 class Tile(Operation):
@@ -322,9 +347,8 @@ class Tile(Operation):
         if rank is None:
             return None, x.dtype
         dims = x.shape or (None,) * rank
-        if counts is None:
-            return tuple(0 if d == 0 else None for d in dims), x.dtype
-        return tuple(None if d is None else d * int(m) for d, m in zip(dims, counts)), x.dtype
+        counts = counts or [None] * rank
+        return tuple(0 if 0 in (d, m) else None if None in (d, m) else d * m for d, m in zip(dims, counts)), x.dtype
 
     def forward(self, x, multiples):
         if multiples.shape != (x.ndim,) or np.any(multiples < 0):
@@ -342,9 +366,7 @@ class Tile(Operation):
 
 def tile(input, multiples, name: str | None = None) -> Tensor:
     """Repeats `input` multiples[i] times along axis i; `multiples` may be a tensor."""
-    x = convert_to_tensor(input)
-    multiples = convert_to_tensor(multiples, dtype=None if isinstance(multiples, Tensor) else dtypes.int32)
-    return Tile(x, multiples, name=name).output
+    return Tile(convert_to_tensor(input), index_vector(multiples, "multiples"), name=name).output
 
 
 class TileGrad(Operation):

@@ -30,11 +30,10 @@ import builtins
 
 import numpy as np
 
-from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor
-from minigraph.ops.array import constant, convert_to_tensor, ones_like
-from minigraph.ops.shaping import check_index_dtype, constant_value, shape
+from minigraph.ops.array import convert_to_tensor, ones_like
+from minigraph.ops.shaping import check_index_dtype, constant_value, index_vector, known_entries, shape
 from minigraph.shapes import format_shape, is_compatible
 
 # --- the pair every piece shares ---------------------------------------------------
@@ -123,17 +122,15 @@ class Slice(Piece):
             if rank is None:
                 return None, x.dtype
         dims = x.shape or (None,) * rank
-        if begin_value is None or size_value is None:
-            # a size known while building still gives its dimension (unless -1)
-            sizes = size_value if size_value is not None else [-1] * rank
-            return tuple(None if s == -1 else int(s) for s in sizes), x.dtype
-        if None not in dims:
+        if begin_value is not None and size_value is not None and None not in dims:
             try:
                 self.place(dims, begin_value, size_value)
             except ValueError as error:  # a box that does not fit
                 raise self.error(str(error)) from None
+        # each dimension the known entries decide: a size, or (size -1) what is left after begin
+        begins, sizes = known_entries(begin) or [None] * rank, known_entries(size) or [None] * rank
         return tuple(
-            (None if d is None else d - int(b)) if s == -1 else int(s) for d, b, s in zip(dims, begin_value, size_value)
+            (d - b if None not in (d, b) else None) if s == -1 else s for d, b, s in zip(dims, begins, sizes)
         ), x.dtype
 
     def place(self, shape, begin, size):
@@ -151,17 +148,10 @@ class Slice(Piece):
         return tuple(box)
 
 
-def _index_vector(value, name: str) -> Tensor:
-    """An index vector as a tensor: a tensor stays itself, a list becomes an int32 Const."""
-    if isinstance(value, Tensor) or hasattr(value, "_as_graph_tensor"):
-        return convert_to_tensor(value)
-    return constant(value, dtype=dtypes.int32, name=name)
-
-
 def slice(input_, begin, size, name: str | None = None) -> Tensor:  # noqa: A001  (tf.slice)
     """The box of `input_` starting at `begin` with `size` (-1: to the end of the axis)."""
     x = convert_to_tensor(input_)
-    begin, size = _index_vector(begin, "Slice/begin"), _index_vector(size, "Slice/size")
+    begin, size = index_vector(begin, "Slice/begin"), index_vector(size, "Slice/size")
     return Slice(x, begin, size, name=name).output
 
 
@@ -285,10 +275,10 @@ def strided_slice(input_, begin, end, strides=None, begin_mask: int = 0, end_mas
                   new_axis_mask: int = 0, shrink_axis_mask: int = 0, var=None, name: str | None = None) -> Tensor:
     """numpy's x[begin:end:strides] along each axis; see StridedSlice for the masks."""
     x = convert_to_tensor(input_)
-    begin, end = _index_vector(begin, "begin"), _index_vector(end, "end")
+    begin, end = index_vector(begin, "begin"), index_vector(end, "end")
     if strides is None:  # TF builds ones_like(begin)
         strides = ones_like(begin)
-    strides = _index_vector(strides, "strides")
+    strides = index_vector(strides, "strides")
     masks = dict(begin_mask=begin_mask, end_mask=end_mask, ellipsis_mask=ellipsis_mask,
                  new_axis_mask=new_axis_mask, shrink_axis_mask=shrink_axis_mask)
     return StridedSlice(x, begin, end, strides, name=name or "strided_slice",
@@ -353,7 +343,7 @@ def pad(tensor, paddings, mode: str = "CONSTANT", name: str | None = None, const
         raise NotImplementedError(f"pad mode {mode!r}: minigraph pads with a constant only (TF's REFLECT and "
                                   "SYMMETRIC are a MirrorPad op minigraph does not have)")
     x = convert_to_tensor(tensor)
-    paddings = _index_vector(paddings, "Pad/paddings")
+    paddings = index_vector(paddings, "Pad/paddings")
     if isinstance(constant_values, (int, float)) and constant_values == 0:
         return Pad(x, paddings, name=name).output
     fill = convert_to_tensor(constant_values, dtype=None if isinstance(constant_values, Tensor) else x.dtype)
