@@ -35,9 +35,9 @@ import numbers
 from minigraph import dtypes
 from minigraph.graph import Tensor, get_default_graph, tensor_or_none
 from minigraph.ops.array import constant, convert_to_tensor
-from minigraph.ops.conv import shape_of
 from minigraph.ops.math import divide, greater, multiply, subtract, where
 from minigraph.ops.random import random_uniform
+from minigraph.ops.shaping import shape
 from minigraph.shapes import is_compatible
 
 
@@ -101,7 +101,7 @@ def _noise_shape(noise_shape, x: Tensor):
     """The shape of the mask: x's own (at run time if need be), or `noise_shape` with
     any None filled in from x's static shape."""
     if noise_shape is None:
-        return shape_of(x)
+        return shape(x)  # mg.shape: a Const when x's shape is fully known
     if tensor_or_none(noise_shape) is not None or x.shape is None:
         return noise_shape
     dims = list(noise_shape)
