@@ -103,9 +103,9 @@ class Constant(Initializer):
         flat = np.asarray(self.value).ravel()
         size = math.prod(shape)
         if self.verify_shape and np.shape(self.value) != shape:
-            raise TypeError(f"Expected Tensor's shape: {shape}, got {np.shape(self.value)}.")
+            raise TypeError(f"Expected Tensor's shape: {shape}, but got {np.shape(self.value)}.")
         if flat.size > size:
-            raise TypeError(f"Too many elements provided. Needed at most {size}, but received {flat.size}")
+            raise ValueError(f"Too many elements provided. Takes at most {size}, but got {flat.size}.")
         if 1 < flat.size < size:  # TF1 repeats the last element
             flat = np.concatenate([flat, np.repeat(flat[-1:], size - flat.size)])
         return array_ops.constant(flat if flat.size > 1 else flat.reshape(()), dtype=dtype, shape=shape)
@@ -174,12 +174,12 @@ class VarianceScaling(Initializer):
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
                  seed: int | None = None, dtype=dtype_module.float32):
         if scale <= 0.0:
-            raise ValueError(f"`scale` must be positive float, got {scale!r}")
+            raise ValueError(f"Argument `scale` must be a positive float. Received: {scale}")
         if mode not in self._MODES:
-            raise ValueError(f"Invalid `mode` argument: {mode!r}; use one of {list(self._MODES)}")
+            raise ValueError(f"Argument `mode` should be one of {self._MODES}. Received: {mode}")
         if distribution not in self._DISTRIBUTIONS:
-            raise ValueError(f"Invalid `distribution` argument: {distribution!r}; "
-                             f"use one of {list(self._DISTRIBUTIONS)}")
+            raise ValueError(f"Argument `distribution` should be one of {self._DISTRIBUTIONS}. "
+                             f"Received: {distribution}")
         super().__init__(_floating(dtype_module.as_dtype(dtype), type(self).__name__))
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
