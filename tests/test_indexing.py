@@ -77,8 +77,16 @@ def test_a_scalar_int_tensor_is_an_index(graph, dtype):
     np.testing.assert_array_equal(mg.Session().run(grad, {x: value, i: 1}), np.eye(3)[1][:, None] * np.ones(4))
 
 
+def test_a_list_index_is_a_tuple_as_in_tf1(graph):
+    """x[[1, 2]] is x[1, 2] in TF1 (numpy would pick rows 1 and 2)."""
+    x = mg.placeholder(mg.float64, VALUE.shape)
+    y = x[[1, 2]]
+    assert y.shape == _tensorflow_getitem([1, 2], True)[1] == (5,)
+    np.testing.assert_array_equal(mg.Session().run(y, {x: VALUE}), VALUE[1, 2])
+
+
 REFUSED = [
-    ([0, 1], "got [0, 1]"),
+    (np.array([0, 1]), "got array([0, 1])"),
     (1.5, "got 1.5"),
     ((S(0, 1.5),), "got 1.5"),
     (lambda: mg.constant([0, 1]), 'got Tensor("Const:0", shape=(2,), dtype=int32)'),

@@ -6,8 +6,9 @@ begin a, end b, stride c (a missing a or b sets a bit of begin_mask or end_mask)
 int ``i`` gives begin i, end i + 1 and a bit of shrink_axis_mask (the axis goes away),
 ``...`` a bit of ellipsis_mask and ``None`` a bit of new_axis_mask. The begins, ends and
 strides are stacked into three vectors, constants when every entry is a number and a
-``Pack`` when one is a scalar int tensor (``x[i]``). Only these are TF1's indices: a list,
-an int vector or a bool mask is refused, naming what was given.
+``Pack`` when one is a scalar int tensor (``x[i]``). Only these are TF1's indices: an int
+vector or a bool mask is refused, naming what was given. A list is read as a tuple, as
+TF1 reads it: ``x[[1, 2]]`` is ``x[1, 2]``, not numpy's rows 1 and 2.
 
 **gather** picks whole rows (or slices along ``axis``): ``gather(params, [2, 0, 2])``
 is rows 2, 0 and 2. A row picked twice sends its gradient back twice, so the gradient
@@ -56,10 +57,11 @@ def _check_index(value) -> None:
 def getitem(tensor, index) -> Tensor:
     """`tensor[index]` as TF1 builds it: one StridedSlice (see the module docstring)."""
     x = tensor_or_none(tensor)
-    if isinstance(index, (bool, np.bool_, np.ndarray)) or getattr(tensor_or_none(index), "dtype", None) == dtypes.bool:
+    if isinstance(index, (bool, np.bool_)) or getattr(index, "dtype", None) == dtypes.bool:
         raise TypeError(f"{_INDEX_ERROR}, got {index!r}: a bool mask is tf.boolean_mask in TF, which minigraph "
                         "does not have")
-    entries = index if isinstance(index, tuple) else (index,)
+    # a list is read as a tuple, as TF1 reads it: x[[1, 2]] is x[1, 2] (numpy would pick rows 1 and 2)
+    entries = tuple(index) if isinstance(index, (list, tuple)) else (index,)
     begin, end, strides = [], [], []
     masks = dict.fromkeys(("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"), 0)
     for i, entry in enumerate(entries):

@@ -73,22 +73,19 @@ class Concat(Operation):
         if rank == 0:
             raise self.error(f"Can't concatenate scalars (use tf.stack instead): values[{first_index}] is {first!r}")
         axis = normalize_axis(self, self.attrs["axis"], rank, first.shape)
-        result = list(first.shape)
-        result[axis] = 0
+        others = None  # the dimensions other than `axis`, which all inputs share
         for i, t in known:
             if len(t.shape) != rank:
                 raise self.error(f"values must have one rank: values[{first_index}] {first!r} has rank {rank} "
                                  f"and values[{i}] {t!r} rank {len(t.shape)}")
-            others = [d for k, d in enumerate(t.shape) if k != axis]
-            if not is_compatible(tuple(others), tuple(d for k, d in enumerate(result) if k != axis)):
+            these = t.shape[:axis] + t.shape[axis + 1:]
+            if not is_compatible(others, these):
                 raise self.error(f"Dimensions must agree except along axis {axis}: values[{first_index}] is "
                                  f"{format_shape(first.shape)} and values[{i}] {format_shape(t.shape)}")
-            merged = merge(tuple(result), t.shape[:axis] + (result[axis],) + t.shape[axis + 1:])
-            along = None if merged[axis] is None or t.shape[axis] is None else merged[axis] + t.shape[axis]
-            result = list(merged[:axis]) + [along] + list(merged[axis + 1:])
-        if len(known) < len(values):
-            result[axis] = None  # an input of unknown shape adds an unknown length
-        return tuple(result), first.dtype
+            others = merge(others, these)
+        lengths = [t.shape[axis] for _, t in known]
+        along = None if None in lengths or len(known) < len(values) else sum(lengths)
+        return others[:axis] + (along,) + others[axis:], first.dtype
 
     def forward(self, *values):
         axis = normalize_axis(self, self.attrs["axis"], values[0].ndim, values[0].shape, kind=InvalidArgumentError)
@@ -199,12 +196,11 @@ class Pack(Operation):
 
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
     """The tensors of `values` (one shape) along a new axis: n tensors (2, 3) -> (n, 2, 3).
-    A list of plain numbers is a constant, as in TF."""
+    A list of plain values stacked along axis 0 is a constant, as in TF."""
     axis = _python_int(axis, "stack's axis")
-    if isinstance(values, (list, tuple)) and values and all(tensor_or_none(v) is None for v in values):
+    if axis == 0 and isinstance(values, (list, tuple)) and values and all(tensor_or_none(v) is None for v in values):
         with get_default_graph().name_scope(name) as scope:
-            # .tolist(): Python numbers again, so TF's defaults apply (ints are int32, floats float32)
-            return constant(np.stack([np.asarray(v) for v in values], axis=axis).tolist(), name=scope)
+            return constant(values, name=scope)
     return Pack(*tensors_of(values, "stack"), name=name, axis=axis).output
 
 

@@ -235,8 +235,11 @@ class StridedSlice(Piece):
                 continue
             if known is None or d is None:
                 out.append(None)
-            else:
-                out.append(len(range(*self._slice(i, known[0], known[1], known[2]).indices(d))))
+                continue
+            try:
+                out.append(len(range(*self._slice(i, *known).indices(d))))
+            except ValueError as error:  # a zero stride
+                raise self.error(str(error)) from None
         if not any(k == "..." for k, _ in entries):
             out.extend(dims[last:])  # the axes after the spec are taken whole, as numpy does
         return tuple(out)
