@@ -45,19 +45,15 @@ from minigraph.graph import (
     name_scope,
     reset_default_graph,
 )
-from minigraph.initializers import (
-    constant_initializer,
-    glorot_normal_initializer,
-    glorot_uniform_initializer,
-    initialize_all_variables,
-    local_variables_initializer,
-    ones_initializer,
-    random_normal_initializer,
-    random_uniform_initializer,
-    truncated_normal_initializer,
-    variance_scaling_initializer,
-    zeros_initializer,
-)
+from minigraph.initializers import Constant as constant_initializer  # TF1's long names of the initializers
+from minigraph.initializers import GlorotNormal as glorot_normal_initializer
+from minigraph.initializers import GlorotUniform as glorot_uniform_initializer
+from minigraph.initializers import Ones as ones_initializer
+from minigraph.initializers import RandomNormal as random_normal_initializer
+from minigraph.initializers import RandomUniform as random_uniform_initializer
+from minigraph.initializers import TruncatedNormal as truncated_normal_initializer
+from minigraph.initializers import VarianceScaling as variance_scaling_initializer
+from minigraph.initializers import Zeros as zeros_initializer
 from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, ...)
 from minigraph.ops import Variable
 from minigraph.ops.conversion import to_double, to_float, to_int32, to_int64
@@ -68,7 +64,9 @@ from minigraph.variable_scope import (
     VariableScope,
     get_variable,
     get_variable_scope,
+    initialize_all_variables,
     local_variables,
+    local_variables_initializer,
     variable_scope,
 )
 

@@ -21,8 +21,8 @@ h*w*in and fan_out h*w*out. ``variance_scaling_initializer`` is the general rule
 Glorot, He and LeCun initializers are special cases of.
 
 This module is also ``tf.initializers`` (``mg.initializers.zeros()``,
-``mg.initializers.global_variables()``); ``mg`` has the long names
-(``mg.zeros_initializer()``).
+``mg.initializers.global_variables()``); ``mg`` has TF1's long names for the same
+classes (``mg.zeros_initializer()``).
 """
 
 from __future__ import annotations
@@ -231,35 +231,29 @@ def lecun_uniform(seed: int | None = None) -> VarianceScaling:
     return VarianceScaling(1.0, "fan_in", "uniform", seed)
 
 
-# TF1's names: tf.zeros_initializer() and tf.initializers.zeros() are the same class
-zeros_initializer = zeros = Zeros
-ones_initializer = ones = Ones
-constant_initializer = constant = Constant
-random_uniform_initializer = random_uniform = RandomUniform
-random_normal_initializer = random_normal = RandomNormal
-truncated_normal_initializer = truncated_normal = TruncatedNormal
-variance_scaling_initializer = variance_scaling = VarianceScaling
-glorot_uniform_initializer = glorot_uniform = GlorotUniform
-glorot_normal_initializer = glorot_normal = GlorotNormal
+# tf.initializers' names (mg.zeros_initializer and the other long names are the same
+# classes: see minigraph/__init__.py)
+zeros = Zeros
+ones = Ones
+constant = Constant
+random_uniform = RandomUniform
+random_normal = RandomNormal
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+glorot_uniform = GlorotUniform
+glorot_normal = GlorotNormal
 
 
 # --- initializers of variables: the ops that give variables their first value -------------
 
 
-def local_variables_initializer() -> graph.Operation:
+def local_variables() -> graph.Operation:
     """TF1's initializer of the local variables (tf.metrics' counters). minigraph keeps no
     local variables (see mg.local_variables), so this is an op that does nothing."""
     return state_ops.variables_initializer([], name="init")
 
 
-def initialize_all_variables() -> graph.Operation:
-    """TF1's old name (deprecated in TF 1.x itself) for global_variables_initializer()."""
-    return state_ops.global_variables_initializer()
-
-
-# tf.initializers.global_variables() and friends
 global_variables = state_ops.global_variables_initializer
-local_variables = local_variables_initializer
 variables = state_ops.variables_initializer
 
 __getattr__ = _subset.missing_names(__name__, "tf.initializers")

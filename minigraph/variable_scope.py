@@ -40,6 +40,9 @@ variables themselves are ordinary Variables in ``graph.variables``, so
 ``global_variables()`` and the optimizers see them. The table holds only what
 ``get_variable`` made, as in TF: a plain ``mg.Variable(name="w")`` is not found by
 ``get_variable("w", reuse=True)``, and ``get_variable("w")`` then makes ``w_1``.
+
+The end of the module has the rest of TF1's variable vocabulary that courses use:
+``initialize_all_variables`` and the (empty) local variables.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ import numpy as np
 from minigraph import dtypes, initializers
 from minigraph.graph import Graph, get_default_graph, tensor_or_none
 from minigraph.ops.array import constant
-from minigraph.ops.state import Variable
+from minigraph.ops.state import Variable, global_variables_initializer
 from minigraph.shapes import format_shape, is_compatible, normalize_shape
 
 
@@ -267,9 +270,9 @@ def _default_initializer(name: str, dtype: np.dtype, shape):
     if shape is None:
         raise ValueError(f"Variable {name} did not get an initializer, so its `shape` argument must be specified.")
     if dtypes.is_floating(dtype):
-        return initializers.glorot_uniform_initializer()
+        return initializers.GlorotUniform()
     if dtype.kind in "iub":
-        return initializers.zeros_initializer()
+        return initializers.Zeros()
     raise ValueError(f"An initializer for variable {name} of {dtype.name} is required")
 
 
@@ -281,6 +284,14 @@ def _call_initializer(initializer, name: str, shape, dtype):
         raise ValueError(f"Variable {name}: the initializer needs a fully known shape, got "
                          f"{format_shape(shape)}; give get_variable a shape, or an initial value as initializer")
     return initializer(shape, dtype=dtype)
+
+
+def initialize_all_variables():
+    """TF1's old name (deprecated in TF 1.x itself) for global_variables_initializer()."""
+    return global_variables_initializer()
+
+
+local_variables_initializer = initializers.local_variables  # tf.local_variables_initializer()
 
 
 def local_variables(scope=None) -> list:

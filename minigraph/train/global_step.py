@@ -18,7 +18,7 @@ import weakref
 
 from minigraph import dtypes
 from minigraph.graph import Graph, Tensor, get_default_graph
-from minigraph.initializers import zeros_initializer
+from minigraph.initializers import Zeros
 from minigraph.variable_scope import get_variable
 
 _global_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> its global step
@@ -45,7 +45,7 @@ def create_global_step(graph: Graph | None = None) -> Tensor:
     if get_global_step(graph) is not None:
         raise ValueError('"global_step" already exists.')
     with graph.as_default():
-        step = get_variable("global_step", shape=(), dtype=dtypes.int64, initializer=zeros_initializer(),
+        step = get_variable("global_step", shape=(), dtype=dtypes.int64, initializer=Zeros(),
                             trainable=False)
     _global_steps[graph] = step
     return step
