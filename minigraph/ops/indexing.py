@@ -35,7 +35,14 @@ from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
 from minigraph.ops import math as math_ops
 from minigraph.ops.array import cast, constant, convert_to_tensor, zeros_like
 from minigraph.ops.joining import stack, tensors_of
-from minigraph.ops.shaping import INDEX_DTYPES, check_index_dtype, constant_value, normalize_axis, shape
+from minigraph.ops.shaping import (
+    INDEX_DTYPES,
+    check_index_dtype,
+    constant_value,
+    normalize_axis,
+    shape,
+    shape_described,
+)
 from minigraph.ops.slicing import StridedSlice
 from minigraph.shapes import format_shape, is_compatible, merge
 
@@ -142,10 +149,7 @@ class GatherGrad(Operation):
     input_names = ("params_shape", "indices", "dy")
 
     def infer(self, params_shape, indices, dy):
-        known = constant_value(params_shape)
-        if known is not None:
-            return tuple(int(d) for d in known), dy.dtype
-        return self.attrs["gather"].inputs[0].shape, dy.dtype
+        return shape_described(params_shape, self.attrs["gather"].inputs[0].shape), dy.dtype
 
     def forward(self, params_shape, indices, dy):
         grad = np.zeros(tuple(params_shape), dtype=dy.dtype)

@@ -60,6 +60,13 @@ def known_entries(vector: Tensor) -> list | None:
     return None
 
 
+def shape_described(shape_tensor: Tensor, otherwise):
+    """The static shape a shape tensor (``mg.shape(x)``) describes when its value is known
+    while building, else `otherwise` (what a gradient op knows of x's shape anyway)."""
+    known = constant_value(shape_tensor)
+    return otherwise if known is None else tuple(int(d) for d in known)
+
+
 def normalize_axis(op: Operation | None, axis: int, rank: int | None, shape=None, what: str = "axis",
                    kind: type = ValueError) -> int:
     """`axis` counted from 0 (-1 is the last axis); out of [-rank, rank) is refused, naming
@@ -376,10 +383,7 @@ class TileGrad(Operation):
     input_names = ("input", "multiples", "input_shape")
 
     def infer(self, dy, multiples, input_shape):
-        known = constant_value(input_shape)
-        if known is not None:
-            return tuple(int(d) for d in known), dy.dtype
-        return (None if dy.shape is None else (None,) * len(dy.shape)), dy.dtype
+        return shape_described(input_shape, None if dy.shape is None else (None,) * len(dy.shape)), dy.dtype
 
     def forward(self, dy, multiples, input_shape):
         if 0 in multiples:  # no copies: nothing reached the output

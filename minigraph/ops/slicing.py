@@ -33,7 +33,14 @@ import numpy as np
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor
 from minigraph.ops.array import convert_to_tensor, ones_like
-from minigraph.ops.shaping import check_index_dtype, constant_value, index_vector, known_entries, shape
+from minigraph.ops.shaping import (
+    check_index_dtype,
+    constant_value,
+    index_vector,
+    known_entries,
+    shape,
+    shape_described,
+)
 from minigraph.shapes import format_shape, is_compatible
 
 # --- the pair every piece shares ---------------------------------------------------
@@ -73,10 +80,7 @@ class PieceGrad(Operation):
         super().__init__(input_shape, *params_and_dy, name=name, piece=piece)
 
     def infer(self, input_shape, *params_and_dy):
-        known = constant_value(input_shape)
-        if known is not None:
-            return tuple(int(d) for d in known), params_and_dy[-1].dtype
-        return self.attrs["piece"].inputs[0].shape, params_and_dy[-1].dtype
+        return shape_described(input_shape, self.attrs["piece"].inputs[0].shape), params_and_dy[-1].dtype
 
     def forward(self, input_shape, *params_and_dy):
         *params, dy = params_and_dy
