@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 import minigraph as mg
+from support.graph_defs import assert_same_nodes, tensorflow_graph_def
 
 v1 = tf.compat.v1
 
@@ -37,29 +38,16 @@ RECIPES = {
 
 
 def graph_def(lib, recipe):
-    from google.protobuf import text_format
-
     graph = lib.Graph()
     with graph.as_default():
         recipe(lib)
-    if lib is mg:
-        return text_format.Parse(str(graph.as_graph_def()), v1.GraphDef())
-    return graph.as_graph_def()
+    return tensorflow_graph_def(graph)
 
 
 @pytest.mark.parametrize("recipe", RECIPES.values(), ids=RECIPES.keys())
 def test_graph_matches_tensorflows(recipe):
     """Node for node, constants by value: the fans, limits and standard deviations are TF's."""
-    ours, theirs = graph_def(mg, recipe), graph_def(v1, recipe)
-    assert [(n.name, n.op, list(n.input)) for n in ours.node] == [(n.name, n.op, list(n.input)) for n in theirs.node]
-    for mine, reference in zip(ours.node, theirs.node):
-        assert set(mine.attr) == set(reference.attr), mine.name
-        for key, value in reference.attr.items():
-            if value.HasField("tensor"):
-                np.testing.assert_allclose(tf.make_ndarray(mine.attr[key].tensor), tf.make_ndarray(value.tensor),
-                                           rtol=1e-7, err_msg=mine.name)
-            else:
-                assert mine.attr[key] == value, (mine.name, key)
+    assert_same_nodes(graph_def(mg, recipe), graph_def(v1, recipe))
 
 
 def draw(initializer, shape, dtype=mg.float32):
