@@ -263,3 +263,9 @@ def test_matmul_builds_tensorflows_ops(graph):
     # a rank-2 transpose is a Transpose node feeding MatMul (TF sets MatMul's transpose_a instead)
     transposed = mg.matmul(mg.zeros((4, 2)), mg.zeros((4, 3)), transpose_a=True)
     assert transposed.op.type == "MatMul" and transposed.op.inputs[0].op.type == "Transpose"
+
+
+def test_tf_newaxis_and_reverse_v2_are_tf1s_names(graph):
+    assert mg.newaxis is None
+    assert mg.zeros((2, 3))[:, mg.newaxis].shape == (2, 1, 3)
+    assert mg.reverse_v2 is mg.reverse

@@ -20,7 +20,7 @@ from minigraph.ops.array import (
     transpose,
     zeros_like,
 )
-from minigraph.ops.indexing import gather, one_hot, where, where_v2
+from minigraph.ops.indexing import gather, newaxis, one_hot, where, where_v2
 from minigraph.ops.joining import concat, split, stack, unstack
 from minigraph.ops.linalg import matmul
 from minigraph.ops.math import (
@@ -57,7 +57,7 @@ from minigraph.ops.random import (
     truncated_normal,
 )
 from minigraph.ops.reduction import argmax, reduce_max, reduce_mean, reduce_sum
-from minigraph.ops.shaping import expand_dims, rank, reverse, shape, size, squeeze, tile
+from minigraph.ops.shaping import expand_dims, rank, reverse, reverse_v2, shape, size, squeeze, tile
 from minigraph.ops.slicing import pad, slice, strided_slice  # noqa: A004  (tf.slice)
 from minigraph.ops.state import (
     Variable,

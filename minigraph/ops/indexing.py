@@ -48,6 +48,8 @@ from minigraph.shapes import format_shape, is_compatible, merge
 
 # --- x[...] -----------------------------------------------------------------------------
 
+newaxis = None  # tf.newaxis: x[:, tf.newaxis] adds an axis of size 1, as numpy's None does
+
 _INDEX_ERROR = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar tf.int32/tf.int64 "
                 "tensors are valid indices")
 

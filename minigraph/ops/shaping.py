@@ -327,6 +327,9 @@ def reverse(tensor, axis, name: str | None = None) -> Tensor:
     return Reverse(convert_to_tensor(tensor), name=name, axis=tuple(_axis_list(axis))).output
 
 
+reverse_v2 = reverse  # TF 1.x's other name for it (the old tf.reverse took a list of bools)
+
+
 def _check_multiples(op: Operation, x: Tensor, multiples: Tensor) -> list | None:
     """Tile's multiples: an int vector, one entry per axis of x. Returns its known entries."""
     check_index_dtype(op, multiples, "multiples")
