@@ -251,7 +251,8 @@ def get_variable(name: str, shape=None, dtype=None, initializer=None, regularize
         else:
             with graph.name_scope("Initializer"):
                 initial_value = _call_initializer(initializer, full_name, shape, dtype)
-        variable = Variable(initial_value, name=variable_name, trainable=True if trainable is None else trainable)
+        variable = Variable(initial_value, name=variable_name, trainable=True if trainable is None else trainable,
+                            dtype=None if from_value else dtype)  # an initializer's numpy array takes `dtype`
     scopes.variables[full_name] = variable
     return variable
 

@@ -246,9 +246,11 @@ def test_initial_values(graph):
     i = mg.get_variable("i", shape=(2,), dtype=mg.int64)
     f = mg.get_variable("f", initializer=lambda: mg.constant([5.0, 6.0]))  # a function of no arguments
     k = mg.get_variable("k", shape=(30, 70))
+    own = mg.get_variable("own", shape=(2,), initializer=lambda shape, dtype=None, partition_info=None: np.ones(shape))
     with mg.Session() as session:
         session.run(mg.global_variables_initializer())
         values = session.run([c, o, i, f, k])
+        assert session.run(own).dtype == np.float32  # a function's numpy array takes get_variable's dtype
     np.testing.assert_array_equal(values[0], [[1.0, 2.0], [3.0, 3.0]])
     assert values[1].dtype == np.float64 and values[1].tolist() == [1.0, 1.0, 1.0]
     assert values[2].dtype == np.int64 and values[2].tolist() == [0, 0]
