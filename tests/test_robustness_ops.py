@@ -284,3 +284,41 @@ def test_cross_entropy_casts_integer_labels_to_the_logits_dtype(graph):
     loss = mg.nn.softmax_cross_entropy_with_logits(labels=mg.constant([[0, 1, 0], [1, 0, 0]]), logits=logits)
     assert loss.dtype == mg.float64  # TF casts the labels; one-hot int labels are common
     np.testing.assert_allclose(run(loss, {logits: np.zeros((2, 3))}), [np.log(3.0)] * 2)
+
+
+def test_sqrt_gradient_is_zero_where_nothing_flows_back_as_tensorflow(graph):
+    x = mg.placeholder(mg.float32, (4,))
+    (unused,) = mg.gradients(mg.sqrt(x), [x], grad_ys=mg.constant(np.zeros(4, np.float32)))
+    values = [0.0, -0.0, 4.0, -1.0]
+    np.testing.assert_array_equal(run(unused, {x: values}), [0.0] * 4)  # was NaN at 0, -0 and -1
+    y, g = mg.sqrt(x), mg.placeholder(mg.float32, (4,))
+    (dx,) = mg.gradients(y, [x], grad_ys=g)
+    ours = run([dx] + mg.gradients(dx, [x, g]), {x: values, g: [0.0, 1.0, 2.0, 1.0]})
+
+    def build(tf):
+        x, g = tf.constant(values), tf.constant([0.0, 1.0, 2.0, 1.0])
+        (dx,) = tf.gradients(tf.sqrt(x), [x], grad_ys=g)
+        return [dx] + tf.gradients(dx, [x, g])
+
+    for mine, theirs in zip(ours, tensorflow_run(build)):  # second derivatives as TF's too
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_clip_gradient_is_zero_outside_even_for_a_nan_upstream(graph):
+    x = mg.placeholder(mg.float32, (2,))
+    (dx,) = mg.gradients(mg.clip_by_value(x, -1.0, 1.0), [x], grad_ys=mg.constant([np.nan, np.nan]))
+    np.testing.assert_array_equal(run(dx, {x: [5.0, 0.5]}), [0.0, np.nan])  # NaN * 0 gave NaN outside
+
+
+def test_reducing_every_axis_of_unknown_rank_gives_a_scalar(graph):
+    x = mg.placeholder(mg.float32)
+    assert mg.reduce_mean(x).shape == () and mg.reduce_sum(x, keepdims=True).shape is None  # as TF
+
+
+def test_reduction_axes_are_checked_when_the_rank_was_unknown(graph):
+    x = mg.placeholder(mg.int32)
+    with pytest.raises(InvalidArgumentError, match=r"Invalid reduction axis -1 for a value of shape \(\) "
+                                                   r"\(node 'Mean'"):
+        run(mg.reduce_mean(x, axis=-1), {x: 3})  # was IndexError's 'tuple index out of range'
+    with pytest.raises(InvalidArgumentError, match=r"Invalid reduction axes \[0, -1\]: they name one axis twice"):
+        run(mg.reduce_sum(x, axis=[0, -1]), {x: [1, 2]})

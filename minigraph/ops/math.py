@@ -411,11 +411,35 @@ class Sqrt(UnaryOp):
         return np.sqrt(x)
 
     def gradient(self, grad_output):
-        return [grad_output / (2.0 * self.output)]
+        return [SqrtGrad(self.output, grad_output).output]
 
 
 def sqrt(x, name: str | None = None) -> Tensor:
     return Sqrt(convert_to_tensor(x), name=name).output
+
+
+class SqrtGrad(Operation):
+    """dx = g / (2 y), and 0 wherever g is 0 (the gradient of y = sqrt(x), as TF's kernel).
+
+    The 0 matters at x = 0: sqrt(x) there has an infinite slope, and g / (2 y) would give
+    0 / 0 = NaN where nothing flows back at all (a sqrt whose result was not used).
+    """
+
+    type_name = "SqrtGrad"
+    input_names = ("y", "dy")
+
+    def infer(self, y, dy):
+        return y.shape, y.dtype
+
+    def forward(self, y, dy):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(dy == 0, 0, 0.5 * dy / y).astype(y.dtype)
+
+    def gradient(self, grad_output):
+        # dx = dy / (2 y): d/dy = -dx / y, d/d(dy) = 1 / (2 y), each times grad_output
+        y = self.inputs[0]
+        grad_over_y = grad_output / y
+        return [negative(grad_over_y) * self.output, 0.5 * grad_over_y]
 
 
 class ClipByValue(UnaryOp):
@@ -449,7 +473,7 @@ class ClipGradient(Operation):
 
     def forward(self, grad, x):
         inside = (x >= self.attrs["low"]) & (x <= self.attrs["high"])
-        return grad * inside
+        return np.where(inside, grad, 0).astype(grad.dtype)  # not grad * inside: NaN * 0 is NaN
 
     def gradient(self, grad_output):
         grad, x = self.inputs

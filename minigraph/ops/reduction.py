@@ -56,9 +56,9 @@ class Reduction(Operation):
         check_numeric(self, x)
         axes = self.attrs["axis"]
         check_axes(self, axes, x.shape)
-        if x.shape is None:
-            return None, x.dtype
         keep = self.attrs["keepdims"]
+        if x.shape is None:  # of unknown rank: only a reduction of every axis has a known rank
+            return ((), x.dtype) if axes is None and not keep else (None, x.dtype)
         shape = []
         for i, d in enumerate(x.shape):
             if axes is None or i in axes:
@@ -67,6 +67,22 @@ class Reduction(Operation):
             else:
                 shape.append(d)
         return tuple(shape), x.dtype
+
+    def axes_for(self, x: np.ndarray) -> tuple | None:
+        """The axes to reduce this value over, checked again if the rank was unknown when
+        the node was built (then an axis may be out of range, or negative, or named twice)."""
+        axes = self.attrs["axis"]
+        if axes is None or self.inputs[0].shape is not None:
+            return axes
+        for axis in axes:
+            if not -x.ndim <= axis < x.ndim:
+                raise self.error(f"Invalid reduction axis {axis} for a value of shape {x.shape}",
+                                 InvalidArgumentError)
+        canonical = canonical_axes(axes, x.shape)
+        if len(set(canonical)) < len(canonical):
+            raise self.error(f"Invalid reduction axes {list(axes)}: they name one axis twice, for a value "
+                             f"of shape {x.shape}", InvalidArgumentError)
+        return canonical
 
     def expanded_axes(self) -> tuple:
         """The axes a gradient must put back before broadcasting (none with keepdims)."""
@@ -86,7 +102,7 @@ class Sum(Reduction):
 
     def forward(self, x):
         # dtype: numpy would sum int32 in int64 and average ints in float64
-        return np.sum(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], dtype=x.dtype)
+        return np.sum(x, axis=self.axes_for(x), keepdims=self.attrs["keepdims"], dtype=x.dtype)
 
     def gradient(self, grad_output):
         return [broadcast_like(grad_output, self.inputs[0], self.expanded_axes())]
@@ -102,7 +118,7 @@ class Mean(Reduction):
     type_name = "Mean"
 
     def forward(self, x):
-        axis, keepdims = self.attrs["axis"], self.attrs["keepdims"]
+        axis, keepdims = self.axes_for(x), self.attrs["keepdims"]
         count = reduced_count(x.shape, axis)
         if x.dtype.kind in "iu":
             # TF's integer mean is exact: the sum must not wrap (INT_MAX + 1 is no mean of
@@ -135,7 +151,7 @@ class Max(Reduction):
     def forward(self, x):
         # `initial` is max's identity: what a max over an empty axis gives, as in TF
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        return np.max(x, axis=self.attrs["axis"], keepdims=self.attrs["keepdims"], initial=lowest)
+        return np.max(x, axis=self.axes_for(x), keepdims=self.attrs["keepdims"], initial=lowest)
 
     def gradient(self, grad_output):
         x, y = self.inputs[0], self.output
