@@ -195,6 +195,30 @@ def test_graph_def_attributes_match_tensorflow(graph):
     assert len(ours.node) == len(theirs)
 
 
+def test_gradient_ops_attributes_match_tensorflow(graph):
+    """The backward ops' attributes, by op type (TF names its shape nodes differently)."""
+
+    def attributes_by_type(lib, placeholder, gradients, graph_def):
+        x = placeholder("float32", (None, 6, 6, 2))
+        w, b = placeholder("float32", (3, 3, 2, 4)), placeholder("float32", (4,))
+        y = lib.nn.bias_add(lib.nn.conv2d(x, w, [1, 2, 2, 1], "SAME"), b)
+        loss = lib.reduce_sum(lib.nn.max_pool(y, [1, 2, 2, 1], [1, 1, 1, 1], "SAME")) + lib.reduce_sum(
+            lib.nn.avg_pool(y, [1, 2, 2, 1], [1, 1, 1, 1], "VALID")
+        )
+        dx, dw, db = gradients(loss, [x, w, b])
+        gradients(lib.reduce_sum(dx * dx) + lib.reduce_sum(dw * dw), [x, w])  # MaxPoolGradGrad
+        return {node.op: node.attr for node in graph_def().node}
+
+    with tf.Graph().as_default() as tf_graph:
+        theirs = attributes_by_type(tf1, tf1.placeholder, tf1.gradients, tf_graph.as_graph_def)
+    ours = attributes_by_type(mg, mg.placeholder, mg.gradients,
+                              lambda: text_format.Parse(str(graph.as_graph_def()), tf1.GraphDef()))  # fmt: skip
+    backward = ["Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", "MaxPoolGradGrad", "AvgPoolGrad",
+                "BiasAddGrad", "Shape"]  # fmt: skip
+    for op_type in backward:
+        assert ours[op_type] == theirs[op_type], op_type
+
+
 # --- the backprop builders, called directly -------------------------------------------
 
 
