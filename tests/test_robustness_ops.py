@@ -249,10 +249,13 @@ def test_integer_constants_take_any_integer_that_fits(graph):
 # --- found by the differential fuzz (test_fuzz.py) ------------------------------------
 
 
-def test_integer_mean_is_exact_where_the_sum_would_wrap(graph):
-    values = np.array([2**31 - 1, 2**31 - 1, 1, 2], np.int32)
-    ours = run([mg.reduce_mean(mg.constant(values)), mg.reduce_mean(mg.constant(values.astype(np.int64) * 2**32))])
-    assert ours == [2**30, 2**62 + 2**30]  # exact means, truncated, as TF; a wrapped int32 sum gave -1
+def test_integer_means_are_summed_as_tensorflow_sums_them(graph):
+    """int32 values are summed in int64 (exact where an int32 sum wraps); int64 sums wrap."""
+    int32s = np.array([2**31 - 1, 2**31 - 1, 1, 2], np.int32)
+    int64s = [int32s.astype(np.int64) * 2**32, np.array([2**62] * 3), np.array([-(2**63)] * 2), np.array([-7, 0])]
+    ours = run([mg.reduce_mean(mg.constant(v)) for v in [int32s] + int64s])
+    theirs = tensorflow_run(lambda tf: [tf.reduce_mean(tf.constant(v)) for v in [int32s] + int64s])
+    assert ours == theirs and ours[0] == 2**30  # a wrapped int32 sum gave -1
 
 
 def test_argmax_passes_over_nan_as_tensorflow(graph):

@@ -121,14 +121,15 @@ class Mean(Reduction):
         axis, keepdims = self.axes_for(x), self.attrs["keepdims"]
         count = reduced_count(x.shape, axis)
         if x.dtype.kind in "iu":
-            # TF's integer mean is exact: the sum must not wrap (INT_MAX + 1 is no mean of
-            # anything), so it is taken in int64, or in Python's unbounded ints for 64 bits
-            wide = object if x.dtype.itemsize == 8 else np.int64
-            total = np.sum(x.astype(wide), axis=axis, keepdims=keepdims)
+            # TF sums narrower integers in int64, so an int32 mean is exact where an int32
+            # sum would wrap; int64 sums wrap in int64, in TF as here
+            wide = np.int64 if x.dtype.itemsize < 8 else x.dtype
+            total = np.asarray(np.sum(x, axis=axis, keepdims=keepdims, dtype=wide))
             if count == 0:  # numpy would give INT_MIN (NaN cast to int); TF gives 0
-                return np.zeros(np.shape(total), x.dtype)
-            # integer division truncated toward 0, as TF's (C's) / does
-            return np.asarray(np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
+                return np.zeros(total.shape, x.dtype)
+            # divided as C divides integers (toward 0); // rounds down, so add 1 back below 0
+            quotient = total // count + ((total % count != 0) & (total < 0))
+            return quotient.astype(x.dtype)
         total = np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
         with np.errstate(invalid="ignore"):  # a float mean of nothing is NaN (0 / 0), as in TF
             return (total / count).astype(x.dtype)
