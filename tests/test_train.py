@@ -316,8 +316,9 @@ def test_slots_start_where_tf1_starts_them(optimizer, slots):
         made.minimize(loss)
         session = mg.Session(graph)
         session.run(mg.global_variables_initializer())
+        assert made.get_slot_names() == sorted(slots) and made.get_slot(w, "nothing") is None
         for name, start in slots.items():
-            value = session.run(made.slot(w, name))
+            value = session.run(made.get_slot(w, name))
             assert value.shape == (2, 3) and value.dtype == np.float32
             np.testing.assert_array_equal(value, np.float32(start))
         assert len(made.variables()) == 1 + len(slots)  # iterations, then the slots

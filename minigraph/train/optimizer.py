@@ -155,6 +155,14 @@ class Optimizer:
             self._slots[key] = Variable(start, name=f"{variable.op.name}/{self.name}_{slot_name}", trainable=False)
         return self._slots[key]
 
+    def get_slot(self, var: Variable, name: str) -> Variable | None:
+        """TF1's lookup: the `name` slot of `var`, or None if this optimizer made none."""
+        return self._slots.get((var, name))
+
+    def get_slot_names(self) -> list[str]:
+        """TF1's list of the names of the slots this optimizer has made so far, sorted."""
+        return sorted({name for _, name in self._slots})
+
     def variables(self) -> list[Variable]:
         """The optimizer's own variables: the step count, its shared state and every slot."""
         head = [self.iterations] if self.iterations is not None else []
