@@ -9,6 +9,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigraph as mg
 from minigraph.errors import InvalidArgumentError
@@ -269,3 +271,51 @@ def test_tf_newaxis_and_reverse_v2_are_tf1s_names(graph):
     assert mg.newaxis is None
     assert mg.zeros((2, 3))[:, mg.newaxis].shape == (2, 1, 3)
     assert mg.reverse_v2 is mg.reverse
+
+
+# --- random index expressions ------------------------------------------------------------------------
+
+
+@st.composite
+def index_expressions(draw):
+    """A shape and a basic index of it: ints in range, slices with any bounds and steps, None, one `...`."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    reading = draw(st.integers(0, len(shape)))
+    ellipsis = draw(st.one_of(st.none(), st.integers(0, reading)))  # where `...` goes among the entries
+    # the entries before `...` read the first axes, those after it the last ones
+    axes = list(range(reading)) if ellipsis is None else (
+        list(range(ellipsis)) + list(range(len(shape) - (reading - ellipsis), len(shape))))
+    bounds = st.one_of(st.none(), st.integers(-6, 6))
+    entries = []
+    for axis in axes:
+        if draw(st.booleans()):
+            entries.append(draw(st.integers(-shape[axis], shape[axis] - 1)))
+        else:
+            step = draw(st.one_of(st.none(), st.integers(-3, 3).filter(bool)))
+            entries.append(slice(draw(bounds), draw(bounds), step))
+    if ellipsis is not None:
+        entries.insert(ellipsis, Ellipsis)
+    for _ in range(draw(st.integers(0, 2))):
+        entries.insert(draw(st.integers(0, len(entries))), None)
+    return shape, tuple(entries)
+
+
+@settings(max_examples=40, deadline=None)
+@given(expression=index_expressions(), known_shape=st.booleans())
+def test_random_index_expressions_match_numpy(expression, known_shape):
+    """Value and static shape as numpy's; the gradient is dy written back where the piece came from."""
+    shape, index = expression
+    value = np.arange(float(np.prod(shape))).reshape(shape)
+    expected = value[index]
+    weights = np.arange(1.0, expected.size + 1).reshape(expected.shape)
+    with mg.Graph().as_default():
+        x = mg.placeholder(mg.float64, shape if known_shape else None)
+        y = x[index]
+        (grad,) = mg.gradients(mg.reduce_sum(y * weights), x)
+        if known_shape:
+            assert y.shape == expected.shape
+        result, g = mg.Session().run([y, grad], {x: value})
+    np.testing.assert_array_equal(result, expected)
+    wanted = np.zeros(shape)
+    wanted[index] = weights
+    np.testing.assert_array_equal(g, wanted)
