@@ -10,11 +10,16 @@
 Values, gradients and second derivatives against TF are the op table's (tests/test_ops.py).
 """
 
+import inspect
+
 import numpy as np
 import pytest
 
 import minigraph as mg
 from minigraph.errors import InvalidArgumentError
+from minigraph.graph import Operation
+from minigraph.ops import batch_matmul, indexing, joining, shaping, slicing
+from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
 
 # --- static shapes and op types against TF1 ------------------------------------------------
 
@@ -272,3 +277,29 @@ def test_gradients_of_unknown_rank_have_the_inputs_shape(graph):
     value = np.arange(6.0).reshape(2, 3)
     # each element appears once padded and twice tiled (reversed): d/dx sum(y^2) = 2x + 2 * 2x
     np.testing.assert_allclose(mg.Session().run(grad, {x: value}), 6 * value)
+
+
+# --- the op table covers these modules ------------------------------------------------------------
+
+
+def test_the_op_table_builds_every_op_of_these_modules():
+    """Each op class of the shape and indexing modules is built by some case of the op table
+    (its forward, or its gradient of first or second order), so TF parity covers it."""
+    seen = set()
+    for case in CASES + NO_GRADIENT_CASES:
+        xs, _, _ = case_arrays(case)
+        with mg.Graph().as_default() as g:
+            placeholders = [mg.placeholder(x.dtype, None) for x in xs]  # unknown rank: shapes found at run time
+            y = case.build(mg, *placeholders)
+            if case.differentiable:
+                first = [t for t in mg.gradients(mg.reduce_sum(y), placeholders) if t is not None]
+                mg.gradients(mg.add_n([mg.reduce_sum(t * t) for t in first]), placeholders)
+        seen |= {op.type for op in g.get_operations()}
+    defined = {cls.type_name for module in (shaping, slicing, joining, indexing, batch_matmul)
+               for _, cls in inspect.getmembers(module, inspect.isclass)
+               if issubclass(cls, Operation) and cls.__module__ == module.__name__ and "type_name" in vars(cls)}
+    pieces_grads = {"StridedSliceGrad", "SliceGrad", "SplitGrad", "SplitVGrad", "UnpackGrad"}  # PieceGrad's names
+    # Where's output length depends on the values (no fixed weights for a loss): test_indexing checks it against
+    # TF; Size and Rank of a known shape are constants, of an unknown one test_shape_is_a_constant_... runs them
+    elsewhere = {"Where", "Size", "Rank"}
+    assert (defined | pieces_grads) - elsewhere <= seen, sorted((defined | pieces_grads) - elsewhere - seen)
