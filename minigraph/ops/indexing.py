@@ -40,6 +40,7 @@ from minigraph.ops.shaping import (
     check_index_dtype,
     constant_value,
     normalize_axis,
+    python_int,
     shape,
     shape_described,
 )
@@ -170,11 +171,10 @@ def gather(params, indices, validate_indices=None, name: str | None = None, axis
     """The slices of `params` along `axis` (default 0) at `indices`: gather(x, [2, 0]) is rows 2 and 0."""
     if batch_dims != 0:
         raise NotImplementedError(f"gather: batch_dims={batch_dims} is not implemented in minigraph (only 0)")
-    if tensor_or_none(axis) is not None:
-        raise TypeError(f"gather's axis must be a Python int in minigraph, got the tensor {axis!r}")
+    axis = 0 if axis is None else python_int(axis, "gather's axis")
     params = convert_to_tensor(params)
     indices = convert_to_tensor(indices, dtype=None if tensor_or_none(indices) is not None else dtypes.int32)
-    return Gather(params, indices, name=name, axis=0 if axis is None else int(axis)).output
+    return Gather(params, indices, name=name, axis=axis).output
 
 
 # --- one_hot ------------------------------------------------------------------------------

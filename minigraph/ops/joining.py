@@ -26,7 +26,7 @@ from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
 from minigraph.ops.array import constant, convert_to_tensor, identity
-from minigraph.ops.shaping import normalize_axis, shape
+from minigraph.ops.shaping import normalize_axis, python_int, shape
 from minigraph.ops.slicing import Piece
 from minigraph.ops.slicing import slice as slice_
 from minigraph.shapes import format_shape, is_compatible, merge
@@ -134,18 +134,10 @@ def concat(values, axis, name: str = "concat") -> Tensor:
         raise TypeError(f"concat(values, axis) takes the tensors first, got concat({values!r}, [...]): TF before "
                         "1.0 wrote concat(concat_dim, values); TF 1.x swapped them. Write concat([...], axis)")
     tensors = tensors_of(values, "concat")
-    axis = _python_int(axis, "concat's axis")
+    axis = python_int(axis, "concat's axis")
     if len(tensors) == 1:  # nothing to join: TF returns an identity
         return identity(tensors[0], name=name)
     return Concat(*tensors, name=name, axis=axis).output
-
-
-def _python_int(value, what: str) -> int:
-    if tensor_or_none(value) is not None:
-        raise TypeError(f"{what} must be a Python int in minigraph, got the tensor {value!r}")
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int, got {value!r}")
-    return int(value)
 
 
 # --- stack and unstack ------------------------------------------------------------------
@@ -197,7 +189,7 @@ class Pack(Operation):
 def stack(values, axis: int = 0, name: str = "stack") -> Tensor:
     """The tensors of `values` (one shape) along a new axis: n tensors (2, 3) -> (n, 2, 3).
     A list of plain values stacked along axis 0 is a constant, as in TF."""
-    axis = _python_int(axis, "stack's axis")
+    axis = python_int(axis, "stack's axis")
     if axis == 0 and isinstance(values, (list, tuple)) and values and all(tensor_or_none(v) is None for v in values):
         with get_default_graph().name_scope(name) as scope:
             return constant(values, name=scope)
@@ -233,7 +225,7 @@ class Unpack(Piece):
 def unstack(value, num: int | None = None, axis: int = 0, name: str = "unstack") -> list[Tensor]:
     """The `num` tensors along `axis` of `value` (num is read from the static shape if not given)."""
     x = convert_to_tensor(value)
-    axis = _python_int(axis, "unstack's axis")
+    axis = python_int(axis, "unstack's axis")
     if num is None:
         along = None if x.shape is None else x.shape[normalize_axis(None, axis, len(x.shape), x.shape)]
         if along is None:
@@ -309,7 +301,7 @@ def split(value, num_or_size_splits, axis: int = 0, num: int | None = None, name
     """`value` cut along `axis` into `num_or_size_splits` equal pieces, or pieces of the
     lengths in the list `num_or_size_splits` (one may be -1: what is left)."""
     x = convert_to_tensor(value)
-    axis = _python_int(axis, "split's axis")
+    axis = python_int(axis, "split's axis")
     if tensor_or_none(num_or_size_splits) is not None:
         raise TypeError(f"split: minigraph takes num_or_size_splits as an int or a list of ints, got the tensor "
                         f"{num_or_size_splits!r}")

@@ -12,7 +12,11 @@ static shapes when it is, and ``None`` dimensions when it isn't.
 
 **Axes are counted from the end when negative**, as in numpy: for a rank-3 tensor
 axis -1 is axis 2. ``normalize_axis`` does that and refuses an axis out of range by
-naming the node, the axis and the shape.
+naming the node, the axis and the shape. An axis is a Python int here, kept as an
+attribute of the op; TF also takes an int tensor (it is an input of ConcatV2 or
+ExpandDims), which minigraph refuses in words. What programs do compute while running
+(a tile's multiples, a slice's begin: ``[mg.shape(x)[0], 1]``) is a tensor input, as in
+TF, and ``index_vector`` packs such a list into one.
 
 The gradients here are small. squeeze and expand_dims only relabel the shape, so their
 gradient reshapes back (``reshape_like``). reverse is its own inverse. tile copies x
@@ -98,6 +102,15 @@ def index_vector(value, name: str) -> Tensor:
 
         return stack(list(value), name=name)
     return constant(value, dtype=dtypes.int32, name=name)
+
+
+def python_int(value, what: str) -> int:
+    """An axis (or a count) as a Python int; a tensor or anything else is refused in words."""
+    if tensor_or_none(value) is not None:
+        raise TypeError(f"{what} must be a Python int in minigraph, got the tensor {value!r}")
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be an int, got {value!r}")
+    return int(value)
 
 
 def _axis_list(axis) -> list[int]:
