@@ -14,12 +14,15 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigraph as mg
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation
 from minigraph.ops import batch_matmul, indexing, joining, shaping, slicing
-from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
+from support.derivatives import gradient_check
+from support.op_cases import CASES, NO_GRADIENT_CASES, Case, case_arrays
 
 # --- static shapes and op types against TF1 ------------------------------------------------
 
@@ -303,3 +306,69 @@ def test_the_op_table_builds_every_op_of_these_modules():
     # TF; Size and Rank of a known shape are constants, of an unknown one test_shape_is_a_constant_... runs them
     elsewhere = {"Where", "Size", "Rank"}
     assert (defined | pieces_grads) - elsewhere <= seen, sorted((defined | pieces_grads) - elsewhere - seen)
+
+
+# --- random shapes and axes against numpy --------------------------------------------------------
+
+# each op that keeps or moves values, built by minigraph and by numpy from x, y and the drawn parameters p
+MINIGRAPH = {
+    "concat": lambda x, y, p: mg.concat([x, y], p["axis"]),
+    "stack": lambda x, y, p: mg.stack([x, y], p["axis"]),
+    "split": lambda x, y, p: mg.split(x, 2, p["axis"])[p["piece"]],
+    "tile": lambda x, y, p: mg.tile(x, p["multiples"]),
+    "pad": lambda x, y, p: mg.pad(x, p["paddings"]),
+    "reverse": lambda x, y, p: mg.reverse(x, p["axes"]),
+    "expand_dims": lambda x, y, p: mg.expand_dims(x, p["axis"]),
+}
+NUMPY = {
+    "concat": lambda x, y, p: np.concatenate([x, y], p["axis"]),
+    "stack": lambda x, y, p: np.stack([x, y], p["axis"]),
+    "split": lambda x, y, p: np.split(x, 2, p["axis"])[p["piece"]],
+    "tile": lambda x, y, p: np.tile(x, p["multiples"]),
+    "pad": lambda x, y, p: np.pad(x, p["paddings"]),
+    "reverse": lambda x, y, p: np.flip(x, p["axes"]),
+    "expand_dims": lambda x, y, p: np.expand_dims(x, p["axis"]),
+}
+
+
+@st.composite
+def shaping_programs(draw):
+    """An op, the shapes of its two inputs (y only for concat and stack) and its parameters."""
+    name = draw(st.sampled_from(sorted(MINIGRAPH)))
+    rank = draw(st.integers(1, 3))
+    shape = draw(st.lists(st.integers(1, 3), min_size=rank, max_size=rank))
+    axis = draw(st.integers(-rank, rank - 1))
+    params = {"axis": axis}
+    other = list(shape)
+    if name == "concat":
+        other[axis] = draw(st.integers(1, 3))
+    if name == "stack":
+        params["axis"] = draw(st.integers(-rank - 1, rank))
+    if name == "split":
+        shape[axis] *= 2
+        params["piece"] = draw(st.integers(0, 1))
+    if name == "expand_dims":
+        params["axis"] = draw(st.integers(-rank - 1, rank))
+    params["multiples"] = draw(st.lists(st.integers(0, 2), min_size=rank, max_size=rank))
+    params["paddings"] = [draw(st.lists(st.integers(0, 2), min_size=2, max_size=2)) for _ in range(rank)]
+    params["axes"] = draw(st.lists(st.integers(0, rank - 1), unique=True, max_size=rank))
+    return name, tuple(shape), tuple(other), params
+
+
+@settings(max_examples=30, deadline=None)
+@given(program=shaping_programs(), seed=st.integers(0, 2**16))
+def test_random_shapes_and_axes_match_numpy(program, seed):
+    """numpy's value and shape for any shape and axis; first and second derivatives by central differences."""
+    name, x_shape, y_shape, params = program
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=x_shape), rng.normal(size=y_shape)
+    expected = NUMPY[name](x, y, params)
+    with mg.Graph().as_default():
+        a, b = mg.placeholder(mg.float64, x.shape), mg.placeholder(mg.float64, y.shape)
+        out = MINIGRAPH[name](a, b, params)
+        assert out.shape == expected.shape
+        np.testing.assert_array_equal(mg.Session().run(out, {a: x, b: y}), expected)
+    if expected.size and name in ("concat", "stack"):
+        gradient_check(Case(name, lambda lib, a, b: MINIGRAPH[name](a, b, params), ()), xs=[x, y])
+    elif expected.size:
+        gradient_check(Case(name, lambda lib, a: MINIGRAPH[name](a, None, params), ()), xs=[x])
