@@ -196,8 +196,8 @@ def test_one_hot_refusals(graph):
         mg.one_hot([0, 1], 2, on_value=1.0, off_value=0)
     with pytest.raises(TypeError, match="indices must be uint8, int32 or int64"):
         mg.one_hot([0.0, 1.0], 2)
-    with pytest.raises(ValueError, match=r"Expected axis to be -1 or between \[0, 1\), but got 2"):
-        mg.one_hot([0, 1], 2, axis=2)
+    with pytest.raises(ValueError, match=r"Expected axis to be -1 or between \[0, 2\), but got 3"):
+        mg.one_hot([0, 1], 2, axis=3)
 
 
 # --- where -----------------------------------------------------------------------------------------

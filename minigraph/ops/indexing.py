@@ -206,7 +206,7 @@ class OneHot(Operation):
     def _axis(self, rank: int, kind: type) -> int:
         axis = self.attrs["axis"]
         if not -1 <= axis <= rank:
-            raise self.error(f"Expected axis to be -1 or between [0, {rank}), but got {axis}", kind)
+            raise self.error(f"Expected axis to be -1 or between [0, {rank + 1}), but got {axis}", kind)
         return rank if axis == -1 else axis
 
     def forward(self, indices, depth, on_value, off_value):
