@@ -228,7 +228,7 @@ def equal(x, y, name: str | None = None) -> Tensor:
     return binary(Equal, x, y, name)
 
 
-class Select(Operation):
+class SelectV2(Operation):
     """z = t where condition, else e (element by element, broadcast as numpy does)."""
 
     type_name = "SelectV2"
@@ -255,7 +255,7 @@ def where(condition, x, y, name: str | None = None) -> Tensor:
     """x where condition is true, else y (TF's where_v2: all three broadcast)."""
     condition = convert_to_tensor(condition)
     x, y = convert_to_tensor(x), convert_to_tensor(y)
-    return Select(condition, x, y, name=name).output
+    return SelectV2(condition, x, y, name=name).output
 
 
 class AddN(Operation):

@@ -229,7 +229,7 @@ def softmax_cross_entropy_with_logits(
     if labels is None or logits is None:
         raise ValueError("softmax_cross_entropy_with_logits needs both labels= and logits=")
     logits_tensor, labels_tensor = tensor_or_none(logits), tensor_or_none(labels)
-    if logits_tensor is not None and labels_tensor is not None and dtypes.is_floating(logits_tensor.dtype):
-        if labels_tensor.dtype != logits_tensor.dtype:
-            labels = cast(labels_tensor, logits_tensor.dtype)  # as TF does: int one-hot labels are common
+    if logits_tensor is not None and labels_tensor is not None and labels_tensor.dtype != logits_tensor.dtype \
+            and dtypes.is_floating(logits_tensor.dtype):
+        labels = cast(labels_tensor, logits_tensor.dtype)  # as TF does: int one-hot labels are common
     return binary(SoftmaxCrossEntropyWithLogits, logits, labels, name)
