@@ -41,8 +41,9 @@ that is None on one side and zeros on the other (both say "no dependence"); and 
 second derivative of the cross-entropy in its
 labels, which TF drops (see _SoftmaxCrossEntropyWithLogitsGrad in TF's nn_grad.py).
 
-A program may go on with a second op on the first one's result (``then``), and a
-float program checks second derivatives too: the gradient of sum(grads * v).
+A program may go on with a second op on the first one's result (``then``); a float
+program checks second derivatives too (the gradient of sum(grads * v)), and may take a
+step of gradient descent with its first input a variable (``train``).
 
 Profiles: ``ci`` (derandomized, a bounded number of examples: the default) and
 ``fuzz-deep`` (many more, random each run; ``pytest -m slow tests/test_fuzz.py``).
@@ -80,6 +81,8 @@ ALL = NUMBERS + ("bool",)
 def minigraph_lib():
     return SimpleNamespace(
         placeholder=mg.placeholder, gradients=mg.gradients, Session=mg.Session, Graph=mg.Graph, dense=lambda g: g,
+        Variable=mg.Variable, initializer=mg.global_variables_initializer,
+        GradientDescentOptimizer=mg.train.GradientDescentOptimizer,
         constant=mg.constant, matmul=mg.matmul, softmax=mg.nn.softmax, log_softmax=mg.nn.log_softmax, relu=mg.nn.relu,
         sigmoid=mg.nn.sigmoid, tanh=mg.nn.tanh, log=mg.log, where=mg.where_v2,
         cross_entropy=lambda labels, logits: mg.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
@@ -94,6 +97,8 @@ def tensorflow_lib():
     return SimpleNamespace(
         placeholder=v1.placeholder, gradients=v1.gradients, Session=tensorflow_session, Graph=tf.Graph,
         dense=lambda g: tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g,  # gather's gradient
+        Variable=v1.Variable, initializer=v1.global_variables_initializer,
+        GradientDescentOptimizer=v1.train.GradientDescentOptimizer,
         constant=tf.constant, matmul=tf.matmul, softmax=tf.nn.softmax, log_softmax=tf.nn.log_softmax,
         relu=tf.nn.relu, sigmoid=tf.sigmoid, tanh=tf.tanh, log=tf.math.log, where=v1.where_v2,
         cross_entropy=lambda labels, logits: v1.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits),
@@ -214,13 +219,15 @@ class Program:
     then: str | None = None  # a second op applied to the first one's result
     second_order: bool = False  # whether gradients of the gradients are compared too
     feed_lists: bool = False  # feed Python lists (as students often do) instead of arrays
+    train: bool = False  # also take a gradient-descent step with the first input a variable
 
-    def build(self, lib):
-        """The placeholders and the op's output, built in `lib`'s default graph."""
+    def build(self, lib, variable=None):
+        """The placeholders and the op's output, built in `lib`'s default graph; `variable`,
+        if given, takes the first input's place."""
         inputs, placeholders = [], []
         for i, (dtype, value, static) in enumerate(zip(self.dtypes, self.values, self.static)):
-            if i == self.scalar_at:
-                inputs.append(value)
+            if i == self.scalar_at or (i == 0 and variable is not None):
+                inputs.append(value if variable is None else variable)
                 continue
             p = lib.placeholder(dtype, static)
             placeholders.append((p, value, i))
@@ -236,7 +243,7 @@ class Program:
             for i, (d, v, s) in enumerate(zip(self.dtypes, self.values, self.static))
         )
         then = f" then {self.then}" if self.then else ""
-        notes = " (2nd order)" * self.second_order + " (fed as lists)" * self.feed_lists
+        notes = " (2nd order)" * self.second_order + " (fed as lists)" * self.feed_lists + " (trained)" * self.train
         return f"{self.op.name}({inputs}) {self.attrs or ''}{then}{notes}"
 
 
@@ -353,6 +360,7 @@ def programs(draw) -> Program:
     program.then = draw(st.sampled_from([None] * 4 + list(THEN)))
     program.second_order = draw(st.integers(0, 2)) == 0
     program.feed_lists = draw(st.integers(0, 4)) == 0
+    program.train = 0 in op.differentiable and program.scalar_at != 0 and draw(st.integers(0, 4)) == 0
     program.fetch_shape = draw(st.sampled_from(["list", "tuple", "dict", "nested"]))
     return program
 
@@ -411,8 +419,7 @@ def run_program(lib, program: Program, grad_output: np.ndarray | None) -> Outcom
                     grads += second_derivatives(lib, grads, xs)
         except Exception as error:  # noqa: BLE001  (any refusal is an outcome)
             return Outcome("build", error, graph=graph)
-        # an empty list has no dtype (numpy says float64) and an empty row loses its length
-        feeds = {p: value.tolist() if program.feed_lists and value.size else value for p, value, _ in placeholders}
+        feeds = feeds_for(program, placeholders)
         fetches = nest(program.fetch_shape, y, [g for g in grads if g is not None])
         session = lib.Session(graph=graph)
         try:
@@ -426,6 +433,32 @@ def run_program(lib, program: Program, grad_output: np.ndarray | None) -> Outcom
     full_grads = [None if g is None else next(grads_iter) for g in grads]
     return Outcome("built and ran", value=np.asarray(value), gradients=full_grads, static_shape=static_of(y),
                    fetched=result, graph=graph)
+
+
+def feeds_for(program: Program, placeholders) -> dict:
+    # an empty list has no dtype (numpy says float64) and an empty row loses its length
+    return {p: value.tolist() if program.feed_lists and value.size else value for p, value, _ in placeholders}
+
+
+def training_step(lib, program: Program, weight: np.ndarray):
+    """One step of gradient descent (learning rate 0.1) on loss = sum(y * weight), with the
+    first input a variable (the others stay placeholders, of partly known shapes): the
+    variable's value after the step, or the error that stopped it."""
+    with lib.Graph().as_default() as graph:
+        try:
+            variable = lib.Variable(program.values[0])
+            placeholders, y = program.build(lib, variable)
+            loss = lib.reduce_sum(y * lib.constant(weight.astype(y.dtype.name)))
+            step = lib.GradientDescentOptimizer(0.1).minimize(loss)
+            session = lib.Session(graph=graph)
+            try:
+                session.run(lib.initializer())
+                session.run(step, feeds_for(program, placeholders))
+                return session.run(variable)
+            finally:
+                session.close()
+        except Exception as error:  # noqa: BLE001  (a refusal is an outcome)
+            return error
 
 
 def second_derivatives(lib, grads, xs) -> list:
@@ -600,6 +633,14 @@ def compare(program: Program, tensorflow) -> str | None:
         return f"static shape {ours.static_shape} does not fit the value's {ours.value.shape}"
     if ours.static_shape != theirs.static_shape:
         TALLY["static shape differs from TF's"] += 1
+    if program.train and weight is not None and program.values[0].dtype.name != "float16":
+        mine, tfs = training_step(minigraph_lib(), program, weight), training_step(tensorflow, program, weight)
+        if isinstance(mine, Exception) != isinstance(tfs, Exception):
+            who, error = ("minigraph", mine) if isinstance(mine, Exception) else ("TF", tfs)
+            return f"training step: only {who} refuses: {type(error).__name__}: {error}"
+        if not isinstance(mine, Exception) and (problem := differ(mine, tfs, gradient=True)):
+            return f"training step: {problem}"
+        TALLY["trained a step as TF" if not isinstance(mine, Exception) else "both refuse to train"] += 1
     expected_kind = {"list": list, "tuple": tuple, "dict": dict, "nested": dict}[program.fetch_shape]
     if not isinstance(ours.fetched, expected_kind):
         return f"fetched a {type(ours.fetched).__name__} for a {program.fetch_shape} of fetches"
@@ -635,6 +676,7 @@ def test_the_fuzz_saw_every_kind_of_outcome():
     assert TALLY["same values"] >= 10
     assert TALLY["both refuse"] >= 5
     assert sum(TALLY[name] for name in INTENDED) >= 1
+    assert TALLY["trained a step as TF"] >= 5
 
 
 @pytest.mark.slow
