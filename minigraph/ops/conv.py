@@ -61,6 +61,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from minigraph import dtypes
 from minigraph.graph import Operation, Tensor, tensor_or_none
+from minigraph.ops import shaping
 from minigraph.ops.array import Const, broadcast_like, constant, constant_like, convert_to_tensor, zeros_like
 from minigraph.ops.math import check_numeric
 from minigraph.shapes import Shape as StaticShape
@@ -207,7 +208,7 @@ def _known_sizes(sizes: Tensor) -> StaticShape | None:
     the static shape of the tensor a Shape op reads."""
     if isinstance(sizes.op, Const):
         return tuple(int(d) for d in sizes.op.attrs["value"])
-    if isinstance(sizes.op, Shape):
+    if isinstance(sizes.op, shaping.Shape):
         return sizes.op.inputs[0].shape
     return None
 
@@ -287,8 +288,8 @@ class Conv2D(Convolution):
     def gradient(self, grad_output):
         x, w = self.inputs
         return [
-            Conv2DBackpropInput(shape_of(x), w, grad_output, **self.attrs).output,
-            Conv2DBackpropFilter(x, shape_of(w), grad_output, **self.attrs).output,
+            Conv2DBackpropInput(shaping.shape(x), w, grad_output, **self.attrs).output,
+            Conv2DBackpropFilter(x, shaping.shape(w), grad_output, **self.attrs).output,
         ]
 
 
@@ -321,7 +322,7 @@ class Conv2DBackpropInput(Convolution):
         _, w, grad = self.inputs
         return [
             None,
-            Conv2DBackpropFilter(grad_output, shape_of(w), grad, **self.attrs).output,
+            Conv2DBackpropFilter(grad_output, shaping.shape(w), grad, **self.attrs).output,
             Conv2D(grad_output, w, **self.attrs).output,
         ]
 
@@ -352,7 +353,7 @@ class Conv2DBackpropFilter(Convolution):
         # bilinear in (x, grad): <h, dw(x, g)> = <conv2d(x, h), g>
         x, _, grad = self.inputs
         return [
-            Conv2DBackpropInput(shape_of(x), grad_output, grad, **self.attrs).output,
+            Conv2DBackpropInput(shaping.shape(x), grad_output, grad, **self.attrs).output,
             None,
             Conv2D(x, grad_output, **self.attrs).output,
         ]
@@ -467,7 +468,7 @@ class AvgPool(Pooling):
 
     def gradient(self, grad_output):
         x = self.inputs[0]
-        return [AvgPoolGrad(shape_of(x), grad_output, **self.attrs).output]
+        return [AvgPoolGrad(shaping.shape(x), grad_output, **self.attrs).output]
 
 
 class AvgPoolGrad(Pooling):
@@ -552,33 +553,6 @@ class BiasAddGrad(Operation):
         return [broadcast_like(grad_output, self.inputs[0])]
 
     graph_def_attrs = BiasAdd.graph_def_attrs
-
-
-# --- the shape of a tensor, as a tensor ---------------------------------------------
-
-
-class Shape(Operation):
-    """y = the run-time shape of x as an int32 vector (for gradients when the batch is None)."""
-
-    type_name = "Shape"
-    input_names = ("input",)
-
-    def infer(self, x):
-        return ((None,) if x.shape is None else (len(x.shape),)), dtypes.int32
-
-    def forward(self, x):
-        return np.array(x.shape, dtype=np.int32)
-
-    def graph_def_attrs(self):
-        return {"T": self.inputs[0].dtype, "out_type": dtypes.int32}
-
-
-def shape_of(x: Tensor) -> Tensor:
-    """x's shape: a constant when it is fully known while building (as TF's gradients do)."""
-    if x.shape is not None and None not in x.shape:
-        with x.graph.as_default():
-            return constant(np.array(x.shape, dtype=np.int32), name="Shape")
-    return Shape(x).output
 
 
 # --- the builders: TF1's signatures, attributes checked and normalised here ----------
