@@ -56,7 +56,17 @@ from minigraph.ops.random import (
     set_random_seed,
     truncated_normal,
 )
-from minigraph.ops.reduction import argmax, reduce_max, reduce_mean, reduce_sum
+from minigraph.ops.reduction import (
+    argmax,
+    argmin,
+    reduce_all,
+    reduce_any,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+)
 from minigraph.ops.shaping import expand_dims, rank, reverse, reverse_v2, shape, size, squeeze, tile
 from minigraph.ops.slicing import pad, slice, strided_slice  # noqa: A004  (tf.slice)
 from minigraph.ops.state import (

@@ -1,24 +1,32 @@
-"""Reductions: sum, mean and max over some axes (or all of them), and argmax.
+"""Reductions: sum, mean, max, min, product, any and all over some axes (or all of
+them), and argmax / argmin.
 
 ``reduce_sum(x, axis=1)`` turns a (3, 4) tensor into a (3,) one; with
 ``keepdims=True`` into (3, 1). The gradient of a reduction copies the upstream
 gradient back along the reduced axes (``broadcast_like``): every element of x
-contributed to the sum once. A mean divides by the count; a max sends the gradient
-to the elements that were the max (shared equally between ties, as TF does).
+contributed to the sum once. A mean divides by the count; a max (or min) sends the
+gradient to the elements that were the max (shared equally between ties, as TF does).
+A product sends each element the product of all the *other* elements: computed as
+such (not as the product divided by the element), it stays right where an element is 0.
 
-Over an empty axis each reduction gives what TF gives: a sum is 0, a max is the
-lowest value of the dtype (-inf for floats: the identity of max), a mean of floats is
-NaN (0 / 0) and a mean of integers 0.
+Over an empty axis each reduction gives what TF gives, its identity: a sum is 0, a
+product 1, a max the lowest value of the dtype (-inf for floats), a min the highest,
+any False and all True; a mean of floats is NaN (0 / 0) and a mean of integers 0.
+
+The builders take TF 1.x's old keyword names too: ``reduction_indices`` for ``axis``
+and ``keep_dims`` for ``keepdims`` (see old_names.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor
 from minigraph.ops.array import broadcast_like, cast, convert_to_tensor
 from minigraph.ops.math import check_numeric, equal
+from minigraph.ops.old_names import either
 from minigraph.shapes import format_shape
 
 
@@ -52,8 +60,11 @@ class Reduction(Operation):
 
     input_names = ("input",)
 
+    def check_dtype(self, x: Tensor) -> None:
+        check_numeric(self, x)  # any and all override: they take bools only
+
     def infer(self, x):
-        check_numeric(self, x)
+        self.check_dtype(x)
         axes = self.attrs["axis"]
         check_axes(self, axes, x.shape)
         keep = self.attrs["keepdims"]
@@ -108,8 +119,9 @@ class Sum(Reduction):
         return [broadcast_like(grad_output, self.inputs[0], self.expanded_axes())]
 
 
-def reduce_sum(x, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    return reduction(Sum, x, axis, keepdims, name)
+def reduce_sum(input_tensor, axis=None, keepdims=None, name: str | None = None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    return reduction(Sum, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 class Mean(Reduction):
@@ -140,8 +152,9 @@ class Mean(Reduction):
         return [broadcast_like(grad_output, x, self.expanded_axes()) / count]
 
 
-def reduce_mean(x, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    return reduction(Mean, x, axis, keepdims, name)
+def reduce_mean(input_tensor, axis=None, keepdims=None, name: str | None = None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    return reduction(Mean, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 class Max(Reduction):
@@ -162,12 +175,17 @@ class Max(Reduction):
         return [broadcast_like(grad_output, x, axes) * is_max / ties]
 
 
-def reduce_max(x, axis=None, keepdims: bool = False, name: str | None = None) -> Tensor:
-    return reduction(Max, x, axis, keepdims, name)
+def reduce_max(input_tensor, axis=None, keepdims=None, name: str | None = None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    return reduction(Max, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
-def reduction(op_class: type, x, axis, keepdims: bool, name: str | None) -> Tensor:
-    """Builds a reduction with its axes made canonical for x's rank."""
+def reduction(op_class: type, x, axis, keepdims, name: str | None, reduction_indices=None,
+              keep_dims=None) -> Tensor:
+    """Builds a reduction with its axes made canonical for x's rank; TF1's old names
+    `reduction_indices` and `keep_dims` stand for `axis` and `keepdims`."""
+    axis = either("axis", axis, "reduction_indices", reduction_indices)
+    keepdims = either("keepdims", keepdims, "keep_dims", keep_dims)
     x = convert_to_tensor(x)
     return op_class(x, name=name, axis=canonical_axes(axis, x.shape), keepdims=bool(keepdims)).output
 
@@ -191,33 +209,167 @@ def reduced_count(shape: tuple, axes) -> int:
 
 
 class ArgMax(Operation):
-    """i = index of the largest element along an axis (int64, no gradient)."""
+    """i = index of the largest element along an axis (int64 or int32, no gradient)."""
 
     type_name = "ArgMax"
     input_names = ("input",)
+    numpy_function = staticmethod(np.argmax)
+    nan_as = -np.inf  # TF passes over NaN: a NaN is never the largest, nor the smallest
 
-    def infer(self, x):
+    def infer(self, x):  # bools too, as in TF (True is the larger)
         axis = self.attrs["axis"]
         check_axes(self, (axis,), x.shape)
         if x.shape is None:
-            return None, np.dtype("int64")
-        return tuple(d for i, d in enumerate(x.shape) if i != axis), np.dtype("int64")
+            return None, self.attrs["output_type"]
+        return tuple(d for i, d in enumerate(x.shape) if i != axis), self.attrs["output_type"]
 
     def forward(self, x):
         axis = self.attrs["axis"]
         if not -x.ndim <= axis < x.ndim:  # the rank was unknown when the node was built
             raise self.error(f"Expected an axis in the range [{-x.ndim}, {x.ndim}) for a value of shape "
                              f"{x.shape}, but got {axis}", InvalidArgumentError)
-        if x.dtype.kind == "f":  # TF's argmax passes over NaN (a NaN is never 'greater')
-            x = np.where(np.isnan(x), -np.inf, x)
-        return np.argmax(x, axis=self.attrs["axis"])
+        if x.dtype.kind == "f":
+            x = np.where(np.isnan(x), self.nan_as, x)
+        return self.numpy_function(x, axis=self.attrs["axis"]).astype(self.attrs["output_type"])
 
     def graph_def_attrs(self):
-        return {"T": self.inputs[0].dtype, "output_type": np.dtype("int64")}
+        return {"T": self.inputs[0].dtype, "output_type": self.attrs["output_type"]}
 
 
-def argmax(x, axis: int = 0, name: str | None = None) -> Tensor:
-    """Index of the max along `axis` (TF's default axis is 0)."""
+def argmax(input, axis=None, name: str | None = None, dimension=None, output_type=dtypes.int64) -> Tensor:  # noqa: A002
+    """Index of the max along `axis` (TF1's old name: `dimension`; by default axis 0)."""
+    return _arg_reduction(ArgMax, input, axis, name, dimension, output_type)
+
+
+def _arg_reduction(op_class: type, x, axis, name: str | None, dimension, output_type) -> Tensor:
+    axis = either("axis", axis, "dimension", dimension)
+    output_type = dtypes.as_dtype(output_type)
+    if output_type not in (dtypes.int32, dtypes.int64):
+        raise TypeError(f"{op_class.type_name}'s output_type must be int32 or int64, got {output_type.name}")
     x = convert_to_tensor(x)
-    (axis,) = canonical_axes(int(axis), x.shape)
-    return ArgMax(x, name=name, axis=axis).output
+    (axis,) = canonical_axes(0 if axis is None else int(axis), x.shape)
+    return op_class(x, name=name, axis=axis, output_type=output_type).output
+
+
+class ArgMin(ArgMax):
+    """i = index of the smallest element along an axis (int64 or int32, no gradient)."""
+
+    type_name = "ArgMin"
+    numpy_function = staticmethod(np.argmin)
+    nan_as = np.inf
+
+
+def argmin(input, axis=None, name: str | None = None, dimension=None, output_type=dtypes.int64) -> Tensor:  # noqa: A002
+    """Index of the min along `axis` (TF1's old name: `dimension`; by default axis 0)."""
+    return _arg_reduction(ArgMin, input, axis, name, dimension, output_type)
+
+
+# --- min, product, any, all ------------------------------------------------------------
+
+
+class Min(Max):
+    """y = min of x over the axes; the gradient goes to the arg-min elements (as max's)."""
+
+    type_name = "Min"
+
+    def forward(self, x):
+        highest = np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).max  # min's identity
+        return np.min(x, axis=self.axes_for(x), keepdims=self.attrs["keepdims"], initial=highest)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=None, name: str | None = None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    return reduction(Min, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+class Prod(Reduction):
+    """y = product of x over the axes; dy/dx_i = the product of the other elements."""
+
+    type_name = "Prod"
+
+    def forward(self, x):
+        return np.prod(x, axis=self.axes_for(x), keepdims=self.attrs["keepdims"], dtype=x.dtype)
+
+    def gradient(self, grad_output):
+        x = self.inputs[0]
+        others = ProductOfOthers(x, axis=self.attrs["axis"]).output
+        return [broadcast_like(grad_output, x, self.expanded_axes()) * others]
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=None, name: str | None = None, reduction_indices=None,
+                keep_dims=None) -> Tensor:
+    return reduction(Prod, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+class ProductOfOthers(Operation):
+    """p_i = product of x_k over k != i, along the reduced axes (the gradient of reduce_prod).
+
+    Computed as (product of the elements before i) * (product of those after i), two
+    running products, so no division: where one element is 0, the others' products are
+    0 and its own is the product of the rest, as the calculus says (TF does the same).
+    """
+
+    type_name = "ProductOfOthers"
+    input_names = ("input",)
+
+    def infer(self, x):
+        return x.shape, x.dtype
+
+    def forward(self, x):
+        axes = canonical_axes(self.attrs["axis"], x.shape)  # the Prod before it checked them
+        axes = tuple(range(x.ndim)) if axes is None else axes
+        kept = tuple(a for a in range(x.ndim) if a not in axes)
+        moved = np.transpose(x, axes + kept)  # the reduced axes first, flattened into one
+        flat = moved.reshape((-1,) + moved.shape[len(axes):])
+        before, after = np.ones_like(flat), np.ones_like(flat)
+        before[1:] = np.cumprod(flat[:-1], axis=0)
+        after[:-1] = np.cumprod(flat[:0:-1], axis=0)[::-1]
+        return np.transpose((before * after).reshape(moved.shape), np.argsort(axes + kept))
+
+    def gradient(self, grad_output):
+        # d/dx_j sum_i g_i p_i = sum over i != j of g_i p_i / x_j: divided by x, as TF's second
+        # derivative of a product is (its Cumprod gradient divides too), so inf or NaN at x_j = 0
+        x = self.inputs[0]
+        weighted = grad_output * self.output
+        total = reduction(Sum, weighted, self.attrs["axis"], True, None)
+        return [(total - weighted) / x]
+
+
+class LogicalReduction(Reduction):
+    """A reduction of a bool tensor (any, all): a bool, and no gradient."""
+
+    def check_dtype(self, x):
+        if x.dtype != dtypes.bool:
+            raise self.error(f"Input 'input' of '{self.type_name}' Op has type {x.dtype.name} that does not "
+                             f"match expected type of bool: {x!r}", TypeError)
+
+    def graph_def_attrs(self):
+        return {"keep_dims": self.attrs["keepdims"]}
+
+
+class Any(LogicalReduction):
+    """y = x_1 or x_2 or ... over the axes (False over nothing)."""
+
+    type_name = "Any"
+
+    def forward(self, x):
+        return np.any(x, axis=self.axes_for(x), keepdims=self.attrs["keepdims"])
+
+
+def reduce_any(input_tensor, axis=None, keepdims=None, name: str | None = None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    return reduction(Any, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+class All(LogicalReduction):
+    """y = x_1 and x_2 and ... over the axes (True over nothing)."""
+
+    type_name = "All"
+
+    def forward(self, x):
+        return np.all(x, axis=self.axes_for(x), keepdims=self.attrs["keepdims"])
+
+
+def reduce_all(input_tensor, axis=None, keepdims=None, name: str | None = None, reduction_indices=None,
+               keep_dims=None) -> Tensor:
+    return reduction(All, input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
