@@ -482,3 +482,54 @@ class ClipGradient(Operation):
 
 def clip_gradient(grad, x, low: float, high: float) -> Tensor:
     return ClipGradient(grad, x, low=low, high=high).output
+
+
+class Log1p(UnaryOp):
+    """y = ln(1 + x), precise for small x (where 1 + x would round); dy/dx = 1 / (1 + x)."""
+
+    type_name = "Log1p"
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def gradient(self, grad_output):
+        x = self.inputs[0]
+        return [grad_output / (constant_like(1, x) + x)]
+
+
+def log1p(x, name: str | None = None) -> Tensor:
+    return Log1p(convert_to_tensor(x), name=name).output
+
+
+class Expm1(UnaryOp):
+    """y = e^x - 1, precise for small x; dy/dx = e^x."""
+
+    type_name = "Expm1"
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def gradient(self, grad_output):
+        return [grad_output * exp(self.inputs[0])]
+
+
+def expm1(x, name: str | None = None) -> Tensor:
+    return Expm1(convert_to_tensor(x), name=name).output
+
+
+class Reciprocal(UnaryOp):
+    """y = 1 / x (floats only, as TF's kernels); dy/dx = -1 / x^2 = -y^2."""
+
+    type_name = "Reciprocal"
+
+    def forward(self, x):
+        with np.errstate(divide="ignore"):  # 1 / 0 is inf, as in TF
+            return np.reciprocal(x)
+
+    def gradient(self, grad_output):
+        y = self.output
+        return [negative(grad_output) * y * y]
+
+
+def reciprocal(x, name: str | None = None) -> Tensor:
+    return Reciprocal(convert_to_tensor(x), name=name).output
