@@ -20,6 +20,16 @@ from minigraph.ops.array import (
     transpose,
     zeros_like,
 )
+from minigraph.ops.comparison import (
+    greater_equal,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    not_equal,
+)
 from minigraph.ops.indexing import gather, newaxis, one_hot, where, where_v2
 from minigraph.ops.joining import concat, split, stack, unstack
 from minigraph.ops.linalg import matmul
@@ -30,11 +40,14 @@ from minigraph.ops.math import (
     divide,
     equal,
     exp,
+    expm1,
     greater,
     log,
+    log1p,
     multiply,
     negative,
     pow,
+    reciprocal,
     sqrt,
     square,
     subtract,
@@ -48,6 +61,19 @@ from minigraph.ops.nn import (
     tanh,
 )
 from minigraph.ops.numerics import add_check_numerics_ops, check_numerics
+from minigraph.ops.piecewise import (
+    abs,
+    ceil,
+    floor,
+    floor_div,
+    floordiv,
+    floormod,
+    maximum,
+    minimum,
+    mod,
+    round,
+    sign,
+)
 from minigraph.ops.random import (
     multinomial,
     random_normal,
