@@ -139,8 +139,53 @@ class Tensor:
     def __getitem__(self, index):  # x[1:, None, ..., 0]: one StridedSlice, built as TF1 builds it
         return _ops().indexing.getitem(self, index)
 
+    # Comparisons build ops, as in TF (2 < x is x > 2, by Python's reflection). Not ==:
+    # TF1 keeps Python's identity there, so tensors stay usable as dict keys (feed_dict).
     def __lt__(self, other):
-        return _ops().greater(other, self)
+        return _ops().less(self, other)
+
+    def __le__(self, other):
+        return _ops().less_equal(self, other)
+
+    def __ge__(self, other):
+        return _ops().greater_equal(self, other)
+
+    def __mod__(self, other):
+        return _ops().floormod(self, other, name="mod")
+
+    def __rmod__(self, other):
+        return _ops().floormod(other, self, name="mod")
+
+    def __floordiv__(self, other):
+        return _ops().floordiv(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops().floordiv(other, self)
+
+    def __abs__(self):
+        return _ops().abs(self)
+
+    # On bool tensors, & | ^ ~ are TF1's logical ops (TF1 has no bitwise operators)
+    def __and__(self, other):
+        return _ops().logical_and(self, other, name="and")
+
+    def __rand__(self, other):
+        return _ops().logical_and(other, self, name="and")
+
+    def __or__(self, other):
+        return _ops().logical_or(self, other, name="or")
+
+    def __ror__(self, other):
+        return _ops().logical_or(other, self, name="or")
+
+    def __xor__(self, other):
+        return _ops().logical_xor(self, other, name="xor")
+
+    def __rxor__(self, other):
+        return _ops().logical_xor(other, self, name="xor")
+
+    def __invert__(self):
+        return _ops().logical_not(self)
 
 
 def _ops():
