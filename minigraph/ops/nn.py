@@ -22,8 +22,8 @@ import numpy as np
 
 from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
-from minigraph.graph import Operation, Tensor, tensor_or_none
-from minigraph.ops.array import broadcast_like, cast, convert_to_tensor
+from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
+from minigraph.ops.array import broadcast_like, cast, convert_to_tensor, stop_gradient
 from minigraph.ops.math import UnaryOp, binary, check_numeric, exp
 from minigraph.ops.reduction import reduce_sum
 from minigraph.shapes import format_shape, is_compatible
@@ -215,19 +215,33 @@ class SoftmaxCrossEntropyWithLogits(Operation):
         return [grad * (softmax(logits) - labels), -(grad * log_softmax(logits))]
 
 
+def ensure_named_arguments(function: str, sentinel, labels, logits) -> None:
+    """TF 1.x's guard for the cross-entropies: the 0.x call (logits, labels) read
+    positionally would silently swap them, so only keyword arguments are accepted."""
+    if sentinel is not None:
+        raise ValueError(f"Only call `{function}` with named arguments (labels=..., logits=..., ...)")
+    if labels is None or logits is None:
+        raise ValueError(f"{function} needs both labels= and logits=")
+
+
 def softmax_cross_entropy_with_logits(
     _sentinel=None, labels=None, logits=None, dim=-1, name: str | None = None
 ) -> Tensor:
-    """Per-example cross-entropy of `labels` (a distribution per row) against softmax(logits)."""
-    # TF 1.x's sentinel: the old positional call (logits, labels) would silently swap them
-    if _sentinel is not None:
-        raise ValueError(
-            "Only call `softmax_cross_entropy_with_logits` with named arguments (labels=..., logits=..., ...)"
-        )
+    """Per-example cross-entropy of `labels` (a distribution per row) against softmax(logits).
+
+    TF 1.x's name: no gradient flows into `labels` (they pass through stop_gradient, as
+    in TF1); ``mg.nn.softmax_cross_entropy_with_logits_v2`` lets it flow."""
+    ensure_named_arguments("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
+    graph = get_default_graph() if tensor_or_none(logits) is None else tensor_or_none(logits).graph
+    with graph.as_default(), graph.name_scope(name or "softmax_cross_entropy_with_logits_sg") as scope:
+        labels = stop_gradient(convert_to_tensor(labels), name="labels_stop_gradient")
+        return softmax_cross_entropy_with_logits_v2_helper(labels, logits, dim, scope)
+
+
+def softmax_cross_entropy_with_logits_v2_helper(labels, logits, dim, name: str | None) -> Tensor:
+    """The cross-entropy op itself; gradients flow into both inputs."""
     if dim != -1:
         raise NotImplementedError(f"softmax_cross_entropy_with_logits: minigraph supports dim=-1 only, got {dim!r}")
-    if labels is None or logits is None:
-        raise ValueError("softmax_cross_entropy_with_logits needs both labels= and logits=")
     logits_tensor, labels_tensor = tensor_or_none(logits), tensor_or_none(labels)
     if logits_tensor is not None and labels_tensor is not None and labels_tensor.dtype != logits_tensor.dtype \
             and dtypes.is_floating(logits_tensor.dtype):
