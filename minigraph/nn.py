@@ -16,15 +16,18 @@ from minigraph.ops.nn import (  # noqa: F401
     sigmoid,
     softmax,
     softmax_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits_v2_helper,
     tanh,
 )
 
 
 def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, dim=None):
     """The cross-entropy with TF 1.13+'s signature for the _v2 name: labels first, so a
-    positional call (labels, logits) reads the right way round. `dim` is axis's old name."""
+    positional call (labels, logits) reads the right way round, and gradients flow into
+    the labels too (TF1's name without _v2 stops them). `dim` is axis's old name."""
     axis = dim if axis is None else axis
-    return softmax_cross_entropy_with_logits(labels=labels, logits=logits, dim=-1 if axis is None else axis, name=name)
+    return softmax_cross_entropy_with_logits_v2_helper(
+        labels, logits, -1 if axis is None else axis, name or "softmax_cross_entropy_with_logits")
 
 
 __getattr__ = _subset.missing_names(__name__, "tf.nn")
