@@ -23,8 +23,9 @@ import numpy as np
 from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
-from minigraph.ops.array import broadcast_like, cast, convert_to_tensor, stop_gradient
+from minigraph.ops.array import broadcast_like, cast, convert_to_tensor, stop_gradient, transpose
 from minigraph.ops.math import UnaryOp, binary, check_numeric, exp
+from minigraph.ops.old_names import either
 from minigraph.ops.reduction import reduce_sum
 from minigraph.shapes import format_shape, is_compatible
 
@@ -153,8 +154,27 @@ class Softmax(LastAxisOp):
         return [y * (grad_output - reduce_sum(grad_output * y, axis=-1, keepdims=True))]
 
 
-def softmax(logits, name: str | None = None) -> Tensor:
-    return Softmax(convert_to_tensor(logits), name=name).output
+def softmax(logits, axis=None, name: str | None = None, dim=None) -> Tensor:
+    """softmax over `axis` (the last by default; TF1's old name: `dim`)."""
+    return along_axis(Softmax, logits, either("axis", axis, "dim", dim), name)
+
+
+def along_axis(op_class: type, logits, axis, name: str | None) -> Tensor:
+    """op_class (which works on the last axis) applied along `axis`, as TF does it: the axis
+    is swapped with the last one, the op applied, and the two swapped back."""
+    logits = convert_to_tensor(logits)
+    rank = None if logits.shape is None else len(logits.shape)
+    if axis is None or axis == -1 or (rank is not None and axis == rank - 1):
+        return op_class(logits, name=name).output
+    if rank is None:
+        raise NotImplementedError(f"{op_class.type_name} along axis {axis} of {logits!r}, whose rank is unknown: "
+                                  "minigraph needs the rank to move that axis last")
+    if not -rank <= axis < rank:
+        raise ValueError(f"{op_class.type_name}: axis {axis} is out of range for {logits!r} "
+                         f"(expected an axis in [{-rank}, {rank}))")
+    perm = list(range(rank))
+    perm[axis], perm[-1] = perm[-1], perm[axis]  # a swap is its own inverse
+    return transpose(op_class(transpose(logits, perm)).output, perm, name=name)
 
 
 class LogSoftmax(LastAxisOp):
@@ -173,8 +193,9 @@ class LogSoftmax(LastAxisOp):
         return [grad_output - softmax_ * reduce_sum(grad_output, axis=-1, keepdims=True)]
 
 
-def log_softmax(logits, name: str | None = None) -> Tensor:
-    return LogSoftmax(convert_to_tensor(logits), name=name).output
+def log_softmax(logits, axis=None, name: str | None = None, dim=None) -> Tensor:
+    """log_softmax over `axis` (the last by default; TF1's old name: `dim`)."""
+    return along_axis(LogSoftmax, logits, either("axis", axis, "dim", dim), name)
 
 
 class SoftmaxCrossEntropyWithLogits(Operation):
