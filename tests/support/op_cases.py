@@ -120,15 +120,16 @@ CASES = [
     Case("softmax", lambda lib, x: lib.nn.softmax(x), (normal(3, 5),)),
     Case("softmax of (2,3,4)", lambda lib, x: lib.nn.softmax(x), (normal(2, 3, 4),)),
     Case("log_softmax", lambda lib, x: lib.nn.log_softmax(x), (normal(3, 5),)),
+    # the _v2 name: gradients flow into the labels too (TF1's name, which stops them: test_nn_losses.py)
     Case(
-        "softmax_cross_entropy_with_logits",
-        lambda lib, logits, labels: lib.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
+        "softmax_cross_entropy_with_logits_v2",
+        lambda lib, logits, labels: lib.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits),
         (normal(4, 5), distribution(4, 5)),
         tensorflow_hvp_wrong=(1,),
     ),
     Case(
-        "softmax_cross_entropy_with_logits, large logits",
-        lambda lib, logits, labels: lib.nn.softmax_cross_entropy_with_logits(labels=labels, logits=100.0 * logits),
+        "softmax_cross_entropy_with_logits_v2, large logits",
+        lambda lib, logits, labels: lib.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=100.0 * logits),
         (normal(4, 5), distribution(4, 5)),
         tensorflow_hvp_wrong=(1,),
     ),
@@ -137,7 +138,7 @@ CASES = [
     Case(
         "mean cross-entropy of softmax(relu(x @ w + b) @ v)",
         lambda lib, x, w, b, v, labels: lib.reduce_mean(
-            lib.nn.softmax_cross_entropy_with_logits(labels=labels, logits=lib.matmul(lib.nn.relu(x @ w + b), v))
+            lib.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=lib.matmul(lib.nn.relu(x @ w + b), v))
         ),
         (normal(5, 4), normal(4, 3), normal(3), normal(3, 2), distribution(5, 2)),
         tensorflow_hvp_wrong=(4,),

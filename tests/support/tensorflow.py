@@ -43,7 +43,7 @@ def tensorflow_lib():
             ).split()
         },
         log=tf.math.log,
-        nn=tf.nn,
+        nn=tf.compat.v1.nn,  # TF1's signatures: keyword-only cross-entropies, keep_prob, stop_gradient(labels)
     )
 
 
