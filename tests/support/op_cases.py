@@ -303,3 +303,108 @@ NO_GRADIENT_CASES += [
             lambda lib, x: lib.one_hot(lib.cast(x, lib.int32) - 1, 3, on_value=5.0, off_value=-1.0, axis=0),
             (small_integers(2, 3),), differentiable=False),
 ]
+
+
+# --- math and comparisons: ops/piecewise.py, comparison.py, reduction.py, math.py's unary ------------
+# Inputs keep away from the joins (0 for abs and sign; x == y for maximum): there the one-sided
+# slopes differ and central differences straddle them. test_math_extra.py checks the joins.
+
+
+def tf1(lib):
+    """TF 1.x's own functions, old keyword names included (reduction_indices=, keep_dims=, dim=):
+    minigraph itself, or tf.compat.v1 (whose nn module is TF1's too)."""
+    if lib is mg:
+        return mg
+    import tensorflow as tf
+
+    return tf.compat.v1
+
+
+def _math_reductions():
+    cases = []
+    for reduce in ("reduce_min", "reduce_prod"):
+        for axis, keepdims, shape in [(None, False, (3, 4)), (1, True, (3, 4)), ((0, 2), False, (2, 3, 4)),
+                                      (-1, False, (2, 3, 4))]:
+            cases.append(Case(f"{reduce}(axis={axis}, keepdims={keepdims}) of {shape}",
+                              lambda lib, x, reduce=reduce, axis=axis, keepdims=keepdims: getattr(lib, reduce)(
+                                  x, axis=axis, keepdims=keepdims),
+                              (normal(*shape),), dtypes=NUMBERS))
+    return cases
+
+
+CASES += [
+    Case("maximum", lambda lib, x, y: lib.maximum(x, y), (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("minimum", lambda lib, x, y: lib.minimum(x, y), (normal(3, 4), normal(3, 4)), dtypes=NUMBERS),
+    Case("maximum (3,4) and (4,)", lambda lib, x, y: lib.maximum(x, y), (normal(3, 4), normal(4))),
+    Case("minimum(x, 0.5)", lambda lib, x: lib.minimum(x, 0.5), (away_from([0.5], 3, 4),)),
+    Case("abs", lambda lib, x: lib.abs(x), (away_from([0.0], 3, 4),), dtypes=NUMBERS),
+    Case("abs(x)", lambda lib, x: abs(x), (away_from([0.0], 3, 4),), dtypes=NUMBERS),
+    Case("sign (gradient zeros)", lambda lib, x: lib.sign(x) * x, (away_from([0.0], 3, 4),), dtypes=NUMBERS),
+    Case("log1p", lambda lib, x: lib.log1p(x), (positive(3, 4),)),
+    Case("expm1", lambda lib, x: lib.expm1(x), (normal(3, 4),)),
+    Case("reciprocal", lambda lib, x: lib.reciprocal(x), (positive(3, 4),)),
+    Case("floormod", lambda lib, x, y: lib.floormod(x, y), (normal(3, 4), positive(3, 4)), dtypes=NUMBERS),
+    Case("x % y, y (4,)", lambda lib, x, y: x % y, (normal(3, 4), positive(4))),
+    Case("2.5 % x", lambda lib, x: 2.5 % x, (positive(3, 4),)),
+    *_math_reductions(),
+    # TF 1.x's old keyword names; the reshape gives "unknown shapes" a rank to swap softmax's axis with
+    Case("reduce_sum(reduction_indices=1, keep_dims=True)",
+         lambda lib, x: tf1(lib).reduce_sum(x, reduction_indices=1, keep_dims=True), (normal(3, 4),),
+         dtypes=NUMBERS),
+    Case("reduce_mean(reduction_indices=[0])", lambda lib, x: tf1(lib).reduce_mean(x, reduction_indices=[0]),
+         (normal(3, 4),)),
+    Case("reduce_max(keep_dims=True)", lambda lib, x: tf1(lib).reduce_max(x, keep_dims=True), (normal(3, 4),)),
+    Case("reduce_prod(reduction_indices=0, keep_dims=True)",
+         lambda lib, x: tf1(lib).reduce_prod(x, reduction_indices=0, keep_dims=True), (normal(3, 4),)),
+    Case("softmax(dim=0)", lambda lib, x: tf1(lib).nn.softmax(lib.reshape(x, (3, 4)), dim=0), (normal(3, 4),)),
+    Case("log_softmax(dim=1) of (2,3,4)",
+         lambda lib, x: tf1(lib).nn.log_softmax(lib.reshape(x, (2, 3, 4)), dim=1), (normal(2, 3, 4),)),
+    Case("softmax(axis=-1), the default", lambda lib, x: tf1(lib).nn.softmax(x, axis=-1), (normal(3, 4),)),
+]
+
+
+def _no_gradient(case_id, build, inputs, dtypes=NUMBERS):
+    return Case(case_id, build, inputs, differentiable=False, dtypes=dtypes)
+
+
+_COUNTS = (small_integers(3, 4),) * 2  # whole numbers 0..2: comparisons meet ties
+
+NO_GRADIENT_CASES += [
+    _no_gradient("less", lambda lib, x, y: lib.less(x, y), _COUNTS),
+    _no_gradient("less_equal", lambda lib, x, y: lib.less_equal(x, y), _COUNTS),
+    _no_gradient("greater_equal", lambda lib, x, y: lib.greater_equal(x, y), _COUNTS),
+    _no_gradient("not_equal", lambda lib, x, y: lib.not_equal(x, y), _COUNTS, dtypes=ANY),
+    _no_gradient("not_equal (3,4) != (4,)", lambda lib, x, y: lib.not_equal(x, y),
+                 (small_integers(3, 4), small_integers(4)), dtypes=ANY),
+    _no_gradient("x < y", lambda lib, x, y: x < y, _COUNTS),
+    _no_gradient("x <= y", lambda lib, x, y: x <= y, _COUNTS),
+    _no_gradient("x >= y", lambda lib, x, y: x >= y, _COUNTS),
+    _no_gradient("1 <= x (reflected: x >= 1)", lambda lib, x: 1 <= x, _COUNTS[:1]),
+    _no_gradient("logical_and", lambda lib, x, y: lib.logical_and(x > 0, y > 1), _COUNTS),
+    _no_gradient("logical_or", lambda lib, x, y: lib.logical_or(x > 0, y > 1), _COUNTS),
+    _no_gradient("logical_not", lambda lib, x: lib.logical_not(x > 0), _COUNTS[:1]),
+    _no_gradient("logical_xor", lambda lib, x, y: lib.logical_xor(x > 0, y > 1), _COUNTS),
+    _no_gradient("(x > 0) & (y > 1) | ~(x < 2) ^ (y < 1)",
+                 lambda lib, x, y: (x > 0) & (y > 1) | ~(x < 2) ^ (y < 1), _COUNTS),
+    _no_gradient("reduce_any(axis=1)", lambda lib, x: lib.reduce_any(x > 1, axis=1), _COUNTS[:1]),
+    _no_gradient("reduce_all(axis=0, keep_dims=True)",
+                 lambda lib, x: tf1(lib).reduce_all(x > 0, axis=0, keep_dims=True), _COUNTS[:1]),
+    _no_gradient("reduce_any of everything", lambda lib, x: lib.reduce_any(x > 1), _COUNTS[:1]),
+    _no_gradient("argmin(axis=0)", lambda lib, x: lib.argmin(x, axis=0), (normal(3, 4),), dtypes=ANY),
+    _no_gradient("argmin(dimension=1, output_type=int32)",
+                 lambda lib, x: tf1(lib).argmin(x, dimension=1, output_type=lib.int32), (normal(3, 4),), dtypes=ANY),
+    _no_gradient("argmax(dimension=-1)", lambda lib, x: tf1(lib).argmax(x, dimension=-1), (normal(2, 3, 4),),
+                 dtypes=ANY),
+    _no_gradient("floor", lambda lib, x: lib.floor(3 * x), (normal(3, 4),), dtypes=FLOATS),
+    _no_gradient("ceil", lambda lib, x: lib.ceil(3 * x), (normal(3, 4),), dtypes=FLOATS),
+    _no_gradient("round (halves to even)", lambda lib, x: lib.round(x - 0.5), _COUNTS[:1], dtypes=FLOATS),
+    _no_gradient("x // y", lambda lib, x, y: x // y, (normal(3, 4), positive(3, 4))),
+    _no_gradient("floordiv of int32", lambda lib, x: lib.floordiv(lib.cast(10 * x, lib.int32), 3),
+                 (normal(3, 4),), dtypes=FLOATS),
+    _no_gradient("x % 3 of int32", lambda lib, x: lib.cast(10 * x, lib.int32) % -3, (normal(3, 4),), dtypes=FLOATS),
+    _no_gradient("reduce_prod of int32", lambda lib, x: lib.reduce_prod(lib.cast(3 * x, lib.int32), axis=1),
+                 (normal(3, 4),), dtypes=FLOATS),
+    _no_gradient("reduce_min of int64 (keepdims)",
+                 lambda lib, x: lib.reduce_min(lib.cast(10 * x, "int64"), axis=0, keepdims=True), (normal(3, 4),),
+                 dtypes=FLOATS),
+]
