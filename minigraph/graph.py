@@ -179,10 +179,10 @@ class Tensor:
         return _ops().logical_or(other, self, name="or")
 
     def __xor__(self, other):
-        return _ops().logical_xor(self, other, name="xor")
+        return _ops().comparison.xor_operator(self, other)
 
     def __rxor__(self, other):
-        return _ops().logical_xor(other, self, name="xor")
+        return _ops().comparison.xor_operator(other, self)
 
     def __invert__(self):
         return _ops().logical_not(self)

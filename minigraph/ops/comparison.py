@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph import dtypes
-from minigraph.graph import Operation, Tensor
+from minigraph.graph import Operation, Tensor, tensor_or_none
 from minigraph.ops.array import convert_to_tensor
 from minigraph.ops.math import BinaryOp, Comparison, binary
 
@@ -150,3 +150,10 @@ def logical_not(x, name: str | None = None) -> Tensor:
 def logical_xor(x, y, name: str = "LogicalXor") -> Tensor:
     """z = (x or y) and not (x and y): TF has no XOR op and builds it from these three."""
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
+
+
+def xor_operator(x, y) -> Tensor:
+    """x ^ y, as TF1 builds it: logical_xor's ops inside the name scope 'xor', the last one 'xor'."""
+    tensor = tensor_or_none(x) if tensor_or_none(x) is not None else tensor_or_none(y)
+    with tensor.graph.as_default(), tensor.graph.name_scope("xor") as scope:
+        return logical_xor(x, y, name=scope)
