@@ -13,7 +13,7 @@ Where to read next: graph.py (nodes and the Graph), ops/ (one class per op),
 gradients.py (the backward graph), session.py (running a graph).
 """
 
-from minigraph import app, errors, flags, gfile, initializers, logging, nn, random, summary, train, viz  # noqa: A004  (TF1's program shell)
+from minigraph import app, errors, flags, gfile, initializers, logging, losses, nn, random, summary, train, viz  # noqa: A004  (TF1's program shell)
 from minigraph import subset as _subset
 from minigraph.dtypes import (
     DType,

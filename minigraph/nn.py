@@ -10,6 +10,13 @@ from minigraph.ops.conv import (  # noqa: F401
     max_pool,
 )
 from minigraph.ops.dropout import dropout  # noqa: F401
+from minigraph.ops.losses import (  # noqa: F401
+    in_top_k,
+    l2_loss,
+    l2_normalize,
+    sigmoid_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits,
+)
 from minigraph.ops.nn import (  # noqa: F401
     log_softmax,
     relu,
