@@ -85,7 +85,8 @@ def minigraph_lib():
         GradientDescentOptimizer=mg.train.GradientDescentOptimizer,
         constant=mg.constant, matmul=mg.matmul, softmax=mg.nn.softmax, log_softmax=mg.nn.log_softmax, relu=mg.nn.relu,
         sigmoid=mg.nn.sigmoid, tanh=mg.nn.tanh, log=mg.log, where=mg.where_v2,
-        cross_entropy=lambda labels, logits: mg.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
+        cross_entropy=lambda labels, logits: mg.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits),
+        cross_entropy_v1=lambda labels, logits: mg.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
         **{name: getattr(mg, name) for name in SHARED_NAMES},
     )
 
@@ -102,6 +103,7 @@ def tensorflow_lib():
         constant=tf.constant, matmul=tf.matmul, softmax=tf.nn.softmax, log_softmax=tf.nn.log_softmax,
         relu=tf.nn.relu, sigmoid=tf.sigmoid, tanh=tf.tanh, log=tf.math.log, where=v1.where_v2,
         cross_entropy=lambda labels, logits: v1.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits),
+        cross_entropy_v1=lambda labels, logits: v1.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
         **{name: getattr(tf, name) for name in SHARED_NAMES},
     )
 
@@ -169,6 +171,8 @@ OPS = [
     Op("matmul", lambda lib, a, b, **flags: lib.matmul(a, b, **flags), "matmul", NUMBERS, (0, 1)),
     Op("cross_entropy", lambda lib, logits, labels: lib.cross_entropy(labels=labels, logits=logits),
        "same", FLOATS, (0, 1)),
+    Op("cross_entropy", lambda lib, logits, labels: lib.cross_entropy_v1(labels=labels, logits=logits),
+       "same", FLOATS, (0, 1)),  # TF1's name: no gradient into the labels
     Op("add_n", lambda lib, *xs: lib.add_n(list(xs)), "same", NUMBERS, (0, 1, 2)),
     Op("where", lambda lib, c, x, y: lib.where(c, x, y), "where", NUMBERS, (1, 2)),
     # the TF1 surface: joining, shaping, indexing
