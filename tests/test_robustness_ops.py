@@ -64,7 +64,7 @@ def test_cross_entropy_labels_do_not_broadcast_at_run_time(graph):
     loss = mg.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     with pytest.raises(InvalidArgumentError, match=r"logits and labels must have the same shape, got "
                                                    r"logits \(2, 3\) and labels \(1, 3\)"):
-        run(mg.gradients(loss, [labels]), {logits: np.zeros((2, 3)), labels: np.full((1, 3), 1 / 3)})
+        run(loss, {logits: np.zeros((2, 3)), labels: np.full((1, 3), 1 / 3)})
 
 
 # --- items 6 and 7: gradients as TF computes them -------------------------------------
