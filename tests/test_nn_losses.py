@@ -80,6 +80,20 @@ def test_op_types_are_tensorflows(graph):
     assert mg.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x).op.name == "logistic_loss"
 
 
+def test_sigmoid_cross_entropy_is_tf1s_graph():
+    """TF's stable formula op for op: the same op types, in the same order."""
+    def op_types(lib, graph):
+        x = lib.placeholder(lib.float32, (None, 3))
+        lib.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x)
+        return [op.type for op in graph.get_operations() if op.type != "Placeholder"]
+
+    with mg.Graph().as_default() as graph:
+        ours = op_types(mg, graph)
+    with tf.Graph().as_default() as graph:
+        theirs = op_types(v1, graph)
+    assert ours == theirs  # ZerosLike, GreaterEqual, Select, Neg, Select, Mul, Sub, Exp, Log1p, AddV2
+
+
 # --- keyword-only, as TF 1.x -----------------------------------------------------------
 
 

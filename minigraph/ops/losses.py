@@ -16,7 +16,7 @@ x - x z + log(1 + e^-x). For x << 0, e^-x overflows; TF rewrites it as
 
     max(x, 0) - x z + log(1 + e^-|x|)
 
-where e^-|x| is at most 1. Both halves are built from ops (a select of x or 0, a
+where e^-|x| is at most 1 (and log1p keeps it when it is tiny). Both halves are built from ops (a select of x or 0, a
 select of -x or x), so the gradient, sigmoid(x) - z, comes out of the graph.
 
 **in_top_k** asks, per row, whether the target class is among the k largest
@@ -33,9 +33,11 @@ from minigraph import dtypes
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import Operation, Tensor, get_default_graph, tensor_or_none
 from minigraph.ops.array import constant, convert_to_tensor, zeros_like
-from minigraph.ops.indexing import one_hot, where, where_v2
-from minigraph.ops.math import UnaryOp, add, divide, exp, greater, log, multiply, negative, sqrt, square, subtract
+from minigraph.ops.comparison import greater_equal
+from minigraph.ops.indexing import one_hot, where
+from minigraph.ops.math import UnaryOp, add, divide, exp, log1p, multiply, negative, sqrt, square, subtract
 from minigraph.ops.nn import _log_softmax, ensure_named_arguments, softmax
+from minigraph.ops.piecewise import maximum
 from minigraph.ops.reduction import reduce_sum
 from minigraph.ops.shaping import expand_dims, shape
 from minigraph.shapes import format_shape, is_compatible
@@ -88,9 +90,7 @@ def l2_normalize(x, axis=None, epsilon: float = 1e-12, name: str | None = None, 
     with graph.as_default(), graph.name_scope(name or "l2_normalize") as scope:
         x = convert_to_tensor(x, name="x")
         square_sum = reduce_sum(square(x), axis, keepdims=True)
-        floor = constant(epsilon, dtype=x.dtype)
-        # max(square_sum, epsilon), its gradient flowing to square_sum where it is larger
-        norm = sqrt(where_v2(greater(square_sum, floor), square_sum, floor))
+        norm = sqrt(maximum(square_sum, constant(epsilon, dtype=x.dtype)))
         return divide(x, norm, name=scope)
 
 
@@ -99,7 +99,7 @@ def l2_normalize(x, axis=None, epsilon: float = 1e-12, name: str | None = None, 
 
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name: str | None = None) -> Tensor:
     """Per-element logistic loss of `labels` (in [0, 1]) against sigmoid(logits), as
-    max(x, 0) - x z + log(1 + exp(-|x|)); keyword arguments only, as in TF 1.x."""
+    max(x, 0) - x z + log1p(exp(-|x|)); keyword arguments only, as in TF 1.x."""
     ensure_named_arguments("sigmoid_cross_entropy_with_logits", _sentinel, labels, logits)
     graph = graph_of_values(logits, labels)
     with graph.as_default(), graph.name_scope(name or "logistic_loss") as scope:
@@ -109,10 +109,10 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
             raise ValueError(f"logits and labels must have the same shape ({format_shape(logits.shape)} vs "
                              f"{format_shape(labels.shape)}): logits {logits!r}, labels {labels!r}")
         zeros = zeros_like(logits)
-        positive = greater(logits, zeros)  # at x = 0 both selects give 0, so > and TF's >= agree
+        positive = greater_equal(logits, zeros)
         relu_logits = where(positive, logits, zeros)
         neg_abs_logits = where(positive, negative(logits), logits)
-        return add(subtract(relu_logits, logits * labels), log(1 + exp(neg_abs_logits)), name=scope)
+        return add(subtract(relu_logits, logits * labels), log1p(exp(neg_abs_logits)), name=scope)
 
 
 # --- sparse softmax cross-entropy ----------------------------------------------------
