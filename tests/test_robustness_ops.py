@@ -43,6 +43,14 @@ def test_matmul_of_unknown_rank_checks_the_values(graph, a, b, message):
         run(product, {x: np.ones(a), y: np.ones(b)})
 
 
+def test_matmul_of_unknown_rank_is_still_a_matrix(graph):
+    a, b = mg.placeholder(mg.float32), mg.placeholder(mg.float32, (3, 4))
+    product = mg.matmul(a, b)
+    assert product.shape == (None, 4)  # as TF's MatMul infers: only matrices get this far
+    (grad,) = mg.gradients(mg.reduce_sum(product), [a])
+    np.testing.assert_array_equal(run(grad, {a: np.ones((2, 3)), b: np.ones((3, 4))}), np.full((2, 3), 4.0))
+
+
 @pytest.mark.parametrize("build", [mg.nn.softmax, mg.nn.log_softmax], ids=["softmax", "log_softmax"])
 def test_softmax_of_a_fed_scalar_is_refused(graph, build):
     x = mg.placeholder(mg.float32)

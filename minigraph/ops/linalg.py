@@ -30,19 +30,19 @@ class MatMul(Operation):
         if a.dtype != b.dtype:
             raise self.error(f"MatMul of {a!r} and {b!r}: the dtypes differ", TypeError)
         check_numeric(self, a)
-        if a.shape is None or b.shape is None:
-            return None, a.dtype
-        if len(a.shape) != 2 or len(b.shape) != 2:
+        # an input of unknown rank must still be a matrix (the kernel checks): (None, None)
+        a_shape, b_shape = (s if s is not None else (None, None) for s in (a.shape, b.shape))
+        if len(a_shape) != 2 or len(b_shape) != 2:
             raise self.error(
                 f"MatMul needs two matrices, got shapes {format_shape(a.shape)} and {format_shape(b.shape)}"
             )
-        inner_a, inner_b = a.shape[1], b.shape[0]
+        inner_a, inner_b = a_shape[1], b_shape[0]
         if inner_a is not None and inner_b is not None and inner_a != inner_b:
             raise self.error(
                 f"Dimensions must be equal, but are {inner_a} and {inner_b}: cannot multiply "
                 f"shapes {format_shape(a.shape)} and {format_shape(b.shape)}"
             )
-        return (a.shape[0], b.shape[1]), a.dtype
+        return (a_shape[0], b_shape[1]), a.dtype
 
     def forward(self, a, b):
         for position, value in enumerate((a, b)):
