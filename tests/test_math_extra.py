@@ -118,6 +118,21 @@ def test_reduce_prod_gradient_is_right_where_elements_are_zero(value, axis):
     assert_same(*run_both(build, value))
 
 
+@pytest.mark.parametrize("value", [[0.0, 2.0, 3.0], [0.0, 0.0, 3.0, 1.5], [0.0, 0.0, 0.0, 2.0], [1.0, 2.0, 3.0]])
+def test_reduce_prod_second_derivative_is_right_where_elements_are_zero(graph, value):
+    """The Hessian of x_1 x_2 ... x_n, entry (i, j), is the product of the others but x_i and x_j.
+    Here minigraph is exact where TF is not: TF's second derivative divides by x (at (0, 2, 3)
+    it gives 0 for the first entry of H @ d, where the calculus gives -2)."""
+    value = np.array(value)
+    n = len(value)
+    hessian = np.array([[0.0 if i == j else np.prod(np.delete(value, [i, j])) for j in range(n)] for i in range(n)])
+    direction = np.linspace(-1.0, 1.0, n) + 0.3
+    x = mg.placeholder(mg.float64, (n,))
+    (grad,) = mg.gradients(mg.reduce_prod(x), x)
+    (hvp,) = mg.gradients(mg.reduce_sum(grad * direction), x)
+    np.testing.assert_allclose(mg.Session().run(hvp, {x: value}), hessian @ direction, rtol=1e-14, atol=1e-14)
+
+
 def test_reduce_min_shares_the_gradient_between_ties_as_tf():
     def build(lib, x):
         return lib.gradients(lib.reduce_min(x, axis=1), x)

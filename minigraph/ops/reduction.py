@@ -316,23 +316,70 @@ class ProductOfOthers(Operation):
         return x.shape, x.dtype
 
     def forward(self, x):
-        axes = canonical_axes(self.attrs["axis"], x.shape)  # the Prod before it checked them
-        axes = tuple(range(x.ndim)) if axes is None else axes
-        kept = tuple(a for a in range(x.ndim) if a not in axes)
-        moved = np.transpose(x, axes + kept)  # the reduced axes first, flattened into one
-        flat = moved.reshape((-1,) + moved.shape[len(axes):])
-        before, after = np.ones_like(flat), np.ones_like(flat)
-        before[1:] = np.cumprod(flat[:-1], axis=0)
-        after[:-1] = np.cumprod(flat[:0:-1], axis=0)[::-1]
-        return np.transpose((before * after).reshape(moved.shape), np.argsort(axes + kept))
+        flat, restore = _reduced_axes_first(x, self.attrs["axis"])
+        before, after = _running_products(flat)
+        return restore(before * after)
 
     def gradient(self, grad_output):
-        # d/dx_j sum_i g_i p_i = sum over i != j of g_i p_i / x_j: divided by x, as TF's second
-        # derivative of a product is (its Cumprod gradient divides too), so inf or NaN at x_j = 0
-        x = self.inputs[0]
+        return [ProductOfOthersGrad(self.inputs[0], grad_output, axis=self.attrs["axis"]).output]
+
+
+class ProductOfOthersGrad(Operation):
+    """r_j = sum over i != j of w_i * (product of x_k over k != i, j): the gradient of
+    ProductOfOthers, so reduce_prod's second derivative.
+
+    Again without division, so right where elements are 0: with a_j = the sum over i < j
+    of w_i * (product of x_k, k < j, k != i), a_(j+1) = a_j x_j + w_j (product of x_k, k < j),
+    and b_j the same from the right, r_j = a_j (product after j) + (product before j) b_j.
+    (TF's second derivative of a product divides by x, and is wrong where x has zeros.)
+    """
+
+    type_name = "ProductOfOthersGrad"
+    input_names = ("input", "weights")
+
+    def infer(self, x, weights):
+        return x.shape, x.dtype
+
+    def forward(self, x, weights):
+        flat, restore = _reduced_axes_first(x, self.attrs["axis"])
+        flat_weights, _ = _reduced_axes_first(weights, self.attrs["axis"])
+        before, after = _running_products(flat)
+        from_left, from_right = np.zeros_like(flat), np.zeros_like(flat)
+        for j in range(1, len(flat)):  # a loop along the reduced elements, vectorised across the rest
+            from_left[j] = from_left[j - 1] * flat[j - 1] + flat_weights[j - 1] * before[j - 1]
+        for j in range(len(flat) - 2, -1, -1):
+            from_right[j] = from_right[j + 1] * flat[j + 1] + flat_weights[j + 1] * after[j + 1]
+        return restore(from_left * after + before * from_right)
+
+    def gradient(self, grad_output):
+        # r is linear in w, and symmetric: d/dw = ProductOfOthersGrad(x, grad_output). The third
+        # derivative (d/dx) divides by x: (U - u_m r_m - w_m ProductOfOthersGrad(x, u)_m) / x_m with
+        # U = the sum of u r over the reduced axes (inf or NaN at x_m = 0, as TF's second derivative)
+        x, weights = self.inputs
+        axis = self.attrs["axis"]
+        by_weights = ProductOfOthersGrad(x, grad_output, axis=axis).output
         weighted = grad_output * self.output
-        total = reduction(Sum, weighted, self.attrs["axis"], True, None)
-        return [(total - weighted) / x]
+        total = reduction(Sum, weighted, axis, True, None)
+        return [(total - weighted - weights * by_weights) / x, by_weights]
+
+
+def _reduced_axes_first(x: np.ndarray, axis):
+    """x with the reduced axes moved first and flattened into one, and the function that
+    puts a result of that layout back in x's shape."""
+    axes = canonical_axes(axis, x.shape)  # the Prod before it checked them
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    order = axes + tuple(a for a in range(x.ndim) if a not in axes)
+    moved = np.transpose(x, order)
+    flat = moved.reshape((-1,) + moved.shape[len(axes):])
+    return flat, lambda result: np.transpose(result.reshape(moved.shape), np.argsort(order))
+
+
+def _running_products(flat: np.ndarray):
+    """The products of the elements before each one, and of those after it (along axis 0)."""
+    before, after = np.ones_like(flat), np.ones_like(flat)
+    before[1:] = np.cumprod(flat[:-1], axis=0)
+    after[:-1] = np.cumprod(flat[:0:-1], axis=0)[::-1]
+    return before, after
 
 
 class LogicalReduction(Reduction):
