@@ -102,6 +102,10 @@ def test_broadcasting_random_shapes(op, shapes, seed):
     gradient_check(case, xs=[x, y])
 
 
+NUMPY_REDUCTIONS = {"reduce_sum": np.sum, "reduce_mean": np.mean, "reduce_max": np.max, "reduce_min": np.min,
+                    "reduce_prod": np.prod}
+
+
 @st.composite
 def reductions(draw):
     rank = draw(st.integers(1, 3))
@@ -115,7 +119,7 @@ def reductions(draw):
             ),
         )
     )
-    return draw(st.sampled_from(["reduce_sum", "reduce_mean", "reduce_max"])), shape, axis, draw(st.booleans())
+    return draw(st.sampled_from(sorted(NUMPY_REDUCTIONS))), shape, axis, draw(st.booleans())
 
 
 @settings(max_examples=25, deadline=None)
@@ -125,8 +129,7 @@ def test_reductions_random_axes(reduction, seed):
     name, shape, axis, keepdims = reduction
     x = np.random.default_rng(seed).normal(size=shape)
     case = Case(f"{name}({shape}, {axis}, {keepdims})", lambda lib, t: getattr(lib, name)(t, axis, keepdims), ())
-    numpy_reduce = {"reduce_sum": np.sum, "reduce_mean": np.mean, "reduce_max": np.max}[name]
-    expected = numpy_reduce(x, axis=axis, keepdims=keepdims)
+    expected = NUMPY_REDUCTIONS[name](x, axis=axis, keepdims=keepdims)
     with mg.Graph().as_default():
         t = mg.placeholder(mg.float64, shape=shape)
         y = case.build(mg, t)
