@@ -4,9 +4,10 @@ Each example draws one program: an op (arithmetic, a reduction, matmul, softmax,
 cross-entropy, add_n, where, ...), its input dtypes (sometimes two that don't match),
 shapes that broadcast (or don't), what the placeholders know of those shapes (all of
 it, some dims None, or not even the rank), values (with 0, ±inf, NaN, 1e30, INT_MIN
-among them) and a nested structure to fetch. It is built the same way in both
-libraries, with ``tf.compat.v1`` placeholders, ``tf.gradients`` and a
-``tf.compat.v1.Session``, and the two outcomes must agree:
+among them) and a nested structure to fetch (with y twice in it, and a fed
+placeholder). It is built the same way in both libraries, with ``tf.compat.v1``
+placeholders, ``tf.gradients`` and a ``tf.compat.v1.Session``, and the two outcomes
+must agree:
 
 - both return values: same dtype and shape, the same numbers (exactly for integers
   and bools; floats within a tolerance for their dtype, NaN and inf at the same
@@ -387,18 +388,21 @@ class Outcome:
     value: object = None
     gradients: list | None = None
     static_shape: object = None  # the output's static shape: a tuple, or None for unknown rank
+    fed: object = None  # a fed placeholder's value, fetched (the nested structure only)
     fetched: object = None  # the run's result, as nested as it was asked for
     graph: object = None
 
 
-def nest(fetch_shape: str, y, grads):
+def nest(fetch_shape: str, y, grads, fed):
+    """The fetches in the structure asked for; the nested one also fetches y a second time
+    and a fed placeholder (whose value is the feed, converted to its dtype)."""
     if fetch_shape == "list":
         return [y, list(grads)]
     if fetch_shape == "tuple":
         return (y, tuple(grads))
     if fetch_shape == "dict":
         return {"y": y, "grads": list(grads)}
-    return {"outer": [y, {"grads": tuple(grads)}]}
+    return {"outer": [y, {"grads": tuple(grads)}], "again": y, "fed": fed}
 
 
 def unnest(fetch_shape: str, result):
@@ -432,7 +436,8 @@ def run_program(lib, program: Program, grad_output: np.ndarray | None) -> Outcom
         except Exception as error:  # noqa: BLE001  (any refusal is an outcome)
             return Outcome("build", error, graph=graph)
         feeds = feeds_for(program, placeholders)
-        fetches = nest(program.fetch_shape, y, [g for g in grads if g is not None])
+        fed = placeholders[0][0] if placeholders else y
+        fetches = nest(program.fetch_shape, y, [g for g in grads if g is not None], fed)
         session = lib.Session(graph=graph)
         try:
             result = session.run(fetches, feeds)
@@ -441,10 +446,12 @@ def run_program(lib, program: Program, grad_output: np.ndarray | None) -> Outcom
         finally:
             session.close()
     value, fetched_grads = unnest(program.fetch_shape, result)
+    if program.fetch_shape == "nested" and differ(result["again"], value):
+        raise AssertionError(f"{lib} fetched y twice in one run and got two values")
     grads_iter = iter(fetched_grads)
     full_grads = [None if g is None else next(grads_iter) for g in grads]
     return Outcome("built and ran", value=np.asarray(value), gradients=full_grads, static_shape=static_of(y),
-                   fetched=result, graph=graph)
+                   fetched=result, graph=graph, fed=result["fed"] if program.fetch_shape == "nested" else None)
 
 
 def feeds_for(program: Program, placeholders) -> dict:
@@ -653,6 +660,8 @@ def compare(program: Program, tensorflow) -> str | None:
         if not isinstance(mine, Exception) and (problem := differ(mine, tfs, gradient=True)):
             return f"training step: {problem}"
         TALLY["trained a step as TF" if not isinstance(mine, Exception) else "both refuse to train"] += 1
+    if program.fetch_shape == "nested" and (problem := differ(ours.fed, theirs.fed)):
+        return f"a fed placeholder fetched back: {problem}"
     expected_kind = {"list": list, "tuple": tuple, "dict": dict, "nested": dict}[program.fetch_shape]
     if not isinstance(ours.fetched, expected_kind):
         return f"fetched a {type(ours.fetched).__name__} for a {program.fetch_shape} of fetches"
