@@ -14,6 +14,10 @@ run on tf.compat.v1 with the same batches, it must reach TF's accuracy to within
 few test images.
 """
 
+import re
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -160,3 +164,11 @@ def test_a_zero_detector_with_sigmoid_cross_entropy_and_weight_decay(mnist):
             test_accuracy = sess.run(accuracy, {x: mnist.test.images,
                                                 is_zero: (mnist.test.labels == 0).astype(np.float32)[:, None]})
     assert 0.97 < test_accuracy  # saying "not a zero" every time scores 0.902
+
+
+def test_the_example_program_runs_as_a_script():
+    """minigraph/examples/tf1_mnist.py, run as a student runs it: flags on the command line."""
+    done = subprocess.run([sys.executable, "-m", "minigraph.examples.tf1_mnist", "--steps", "300"],
+                          capture_output=True, text=True, timeout=300, check=True)
+    accuracy = float(re.search(r"test accuracy after 300 steps: (\S+)", done.stdout).group(1))
+    assert 0.88 < accuracy < 0.96
