@@ -1,8 +1,8 @@
 """tf.nn's losses (minigraph/ops/losses.py) and tf.losses (minigraph/losses.py) against TF 1.x.
 
-The differentiable ops run through the op table's checks (test_ops.py's machinery):
-first and second derivatives against central differences, and values, gradients and
-Hessian-vector products against tf.compat.v1 in float64 and float32. tf.losses weighs
+The differentiable ops are in the op table (support/op_cases.py), which test_ops.py
+checks to second order against central differences and tf.compat.v1; here: names,
+errors, in_top_k's ties, TF1's stop_gradient, and tf.losses. tf.losses weighs
 in float32 as TF1 does, so it is compared with TF in float32, and with the plain mean
 of the per-example loss it reduces.
 """
@@ -13,59 +13,9 @@ import tensorflow as tf
 
 import minigraph as mg
 from minigraph.errors import InvalidArgumentError
-from support.derivatives import gradient_check
-from support.inputs import away_from, normal, positive
-from support.op_cases import Case
-from support.tensorflow import assert_matches_tensorflow, in_each_setting, plain_session_config
+from support.tensorflow import plain_session_config
 
 v1 = tf.compat.v1
-TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
-CLASSES = [0, 3, 1, 4]  # one label per row of a (4, 5) matrix of logits
-
-
-def unit_interval(*shape):
-    return lambda rng: rng.uniform(0.0, 1.0, size=shape)
-
-
-CASES = [
-    Case("l2_loss", lambda lib, x: lib.nn.l2_loss(x), (normal(3, 4),)),
-    Case("l2_loss of a scalar * x", lambda lib, x, s: lib.nn.l2_loss(s * x), (normal(2, 3), positive())),
-    Case("l2_normalize axis=1", lambda lib, x: lib.nn.l2_normalize(x, 1), (normal(3, 4),)),
-    Case("l2_normalize axis=None", lambda lib, x: lib.nn.l2_normalize(x), (normal(3, 4),)),
-    Case("l2_normalize dim=0", lambda lib, x: lib.nn.l2_normalize(x, dim=0), (normal(3, 4),)),
-    Case("sigmoid_cross_entropy_with_logits",
-         lambda lib, x, z: lib.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
-         (away_from([0.0], 3, 4), unit_interval(3, 4))),
-    Case("sigmoid_cross_entropy_with_logits, large logits",
-         lambda lib, x, z: lib.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=30.0 * x),
-         (away_from([0.0], 3, 4), unit_interval(3, 4))),
-    Case("sparse_softmax_cross_entropy_with_logits",
-         lambda lib, x: lib.nn.sparse_softmax_cross_entropy_with_logits(labels=lib.constant(CLASSES), logits=x),
-         (normal(4, 5),)),
-    Case("sparse_softmax_cross_entropy_with_logits, int64 labels, large logits",
-         lambda lib, x: lib.nn.sparse_softmax_cross_entropy_with_logits(
-             labels=lib.constant(CLASSES, dtype=lib.int64), logits=50.0 * x),
-         (normal(4, 5),)),
-    Case("sparse_softmax_cross_entropy_with_logits of a (2, 2, 5) stack",
-         lambda lib, x: lib.nn.sparse_softmax_cross_entropy_with_logits(labels=lib.constant([[0, 4], [2, 2]]),
-                                                                        logits=x),
-         (normal(2, 2, 5),)),
-]
-
-
-def ids(cases):
-    return [case.id for case in cases]
-
-
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_gradients_match_central_differences(case):
-    gradient_check(case)
-
-
-@in_each_setting
-@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_matches_tensorflow(case, dtype, known_shapes, parity_errors):
-    assert_matches_tensorflow(case, dtype, known_shapes, TOLERANCE[dtype], parity_errors)
 
 
 def test_op_types_are_tensorflows(graph):

@@ -408,3 +408,37 @@ NO_GRADIENT_CASES += [
                  lambda lib, x: lib.reduce_min(lib.cast(10 * x, "int64"), axis=0, keepdims=True), (normal(3, 4),),
                  dtypes=FLOATS),
 ]
+
+
+# --- tf.nn's losses: ops/losses.py (in_top_k, tf.losses and the errors: test_nn_losses.py) ---------------
+CLASSES = [0, 3, 1, 4]  # one label per row of a (4, 5) matrix of logits
+
+
+def _unit_interval(*shape):
+    return lambda rng: rng.uniform(0.0, 1.0, size=shape)
+
+
+CASES += [
+    Case("l2_loss", lambda lib, x: lib.nn.l2_loss(x), (normal(3, 4),)),
+    Case("l2_loss of a scalar * x", lambda lib, x, s: lib.nn.l2_loss(s * x), (normal(2, 3), positive())),
+    Case("l2_normalize axis=1", lambda lib, x: lib.nn.l2_normalize(x, 1), (normal(3, 4),)),
+    Case("l2_normalize axis=None", lambda lib, x: lib.nn.l2_normalize(x), (normal(3, 4),)),
+    Case("l2_normalize dim=0", lambda lib, x: lib.nn.l2_normalize(x, dim=0), (normal(3, 4),)),
+    Case("sigmoid_cross_entropy_with_logits",
+         lambda lib, x, z: lib.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+         (away_from([0.0], 3, 4), _unit_interval(3, 4))),
+    Case("sigmoid_cross_entropy_with_logits, large logits",
+         lambda lib, x, z: lib.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=30.0 * x),
+         (away_from([0.0], 3, 4), _unit_interval(3, 4))),
+    Case("sparse_softmax_cross_entropy_with_logits",
+         lambda lib, x: lib.nn.sparse_softmax_cross_entropy_with_logits(labels=lib.constant(CLASSES), logits=x),
+         (normal(4, 5),)),
+    Case("sparse_softmax_cross_entropy_with_logits, int64 labels, large logits",
+         lambda lib, x: lib.nn.sparse_softmax_cross_entropy_with_logits(
+             labels=lib.constant(CLASSES, dtype=lib.int64), logits=50.0 * x),
+         (normal(4, 5),)),
+    Case("sparse_softmax_cross_entropy_with_logits of a (2, 2, 5) stack",
+         lambda lib, x: lib.nn.sparse_softmax_cross_entropy_with_logits(labels=lib.constant([[0, 4], [2, 2]]),
+                                                                        logits=x),
+         (normal(2, 2, 5),)),
+]
