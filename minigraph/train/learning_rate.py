@@ -15,26 +15,10 @@ initial rate, as in TF1. ``sess.run(rate)`` shows the rate the next step will us
 
 from __future__ import annotations
 
-import numpy as np
-
 from minigraph.graph import Tensor, get_default_graph, tensor_or_none
 from minigraph.ops import math as math_ops
 from minigraph.ops.array import cast, constant, convert_to_tensor
-
-
-class Floor(math_ops.UnaryOp):
-    """y = floor(x): the largest integer <= x. Its derivative is 0 almost everywhere, so
-    no gradient flows through it (as in TF). (It lives here, next to the one schedule
-    that needs it, until minigraph's math ops have a floor.)"""
-
-    type_name = "Floor"
-
-    def forward(self, x):
-        return np.floor(x)
-
-
-def floor(x, name: str | None = None) -> Tensor:
-    return Floor(convert_to_tensor(x), name=name).output
+from minigraph.ops.piecewise import floor
 
 
 def _as_dtype_of(value, like: Tensor, name: str) -> Tensor:
