@@ -38,9 +38,9 @@ not failed (``INTENDED``):
   rank-3 value at run time; minigraph's builds MatMul, which refuses it (a stack of
   matrices must be known to be one when the graph is built);
 - ``bool * bool``: TF 2's Mul takes bools, TF 1.x's did not, nor does minigraph's;
-- an index out of range that reads nothing (``gather`` from an empty tensor, ``reverse``
-  of a scalar along axis 0): TF returns the empty (or unchanged) value, minigraph
-  refuses the index.
+- an index or axis out of range that reads nothing (``gather`` from or ``reverse`` of
+  an empty tensor, ``reverse`` of a scalar along axis 0): TF returns the empty (or
+  unchanged) value, minigraph refuses the index.
 
 A few more are tallied apart, as agreements of a kind:
 
@@ -94,6 +94,7 @@ def minigraph_lib():
         GradientDescentOptimizer=mg.train.GradientDescentOptimizer,
         constant=mg.constant, matmul=mg.matmul, softmax=mg.nn.softmax, log_softmax=mg.nn.log_softmax, relu=mg.nn.relu,
         sigmoid=mg.nn.sigmoid, tanh=mg.nn.tanh, log=mg.log, where=mg.where_v2,
+        log1p=mg.log1p, expm1=mg.expm1, reciprocal=mg.reciprocal,
         cross_entropy=lambda labels, logits: mg.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits),
         cross_entropy_v1=lambda labels, logits: mg.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
         **{name: getattr(mg, name) for name in SHARED_NAMES},
@@ -111,6 +112,7 @@ def tensorflow_lib():
         GradientDescentOptimizer=v1.train.GradientDescentOptimizer,
         constant=tf.constant, matmul=tf.matmul, softmax=tf.nn.softmax, log_softmax=tf.nn.log_softmax,
         relu=tf.nn.relu, sigmoid=tf.sigmoid, tanh=tf.tanh, log=tf.math.log, where=v1.where_v2,
+        log1p=tf.math.log1p, expm1=tf.math.expm1, reciprocal=tf.math.reciprocal,
         cross_entropy=lambda labels, logits: v1.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits),
         cross_entropy_v1=lambda labels, logits: v1.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
         **{name: getattr(tf, name) for name in SHARED_NAMES},
@@ -119,7 +121,8 @@ def tensorflow_lib():
 
 SHARED_NAMES = ("add subtract multiply divide pow greater equal negative exp square sqrt reduce_sum reduce_mean "
                 "reduce_max argmax add_n transpose reshape cast clip_by_value concat stack expand_dims squeeze "
-                "reverse gather tile pad shape size rank one_hot").split()
+                "reverse gather tile pad shape size rank one_hot maximum minimum abs sign floor reduce_min "
+                "reduce_prod argmin less not_equal logical_and").split()
 
 
 def tensorflow_session(graph):
@@ -148,6 +151,7 @@ class Op:
 OPERATORS = {
     "add": lambda x, y: x + y, "subtract": lambda x, y: x - y, "multiply": lambda x, y: x * y,
     "divide": lambda x, y: x / y, "pow": lambda x, y: x**y, "greater": lambda x, y: x > y,
+    "less": lambda x, y: x < y,
 }
 
 
@@ -184,6 +188,12 @@ OPS = [
        "same", FLOATS, (0, 1)),  # TF1's name: no gradient into the labels
     Op("add_n", lambda lib, *xs: lib.add_n(list(xs)), "same", NUMBERS, (0, 1, 2)),
     Op("where", lambda lib, c, x, y: lib.where(c, x, y), "where", NUMBERS, (1, 2)),
+    _unary("log1p"), _unary("expm1"), _unary("reciprocal"), _unary("abs", NUMBERS), _unary("sign", NUMBERS),
+    _unary("floor"), _binary("maximum"), _binary("minimum"), _binary("less", differentiable=()),
+    _binary("not_equal", ALL, differentiable=()), _binary("logical_and", ("bool",), differentiable=()),
+    Op("reduce_min", lambda lib, x, **attrs: lib.reduce_min(x, **attrs), "reduce", NUMBERS, (0,)),
+    Op("reduce_prod", lambda lib, x, **attrs: lib.reduce_prod(x, **attrs), "reduce", NUMBERS, (0,)),
+    Op("argmin", lambda lib, x, axis: lib.argmin(x, axis=axis), "axis", NUMBERS),
     # the TF1 surface: joining, shaping, indexing
     Op("concat", lambda lib, x, axis: lib.concat([x, x], axis), "axis", ALL, (0,)),
     Op("stack", lambda lib, x, axis: lib.stack([x, x], axis=axis), "axis", ALL, (0,)),
@@ -569,7 +579,7 @@ def intended_difference(program: Program, ours: Outcome, theirs: Outcome) -> str
     if ours.stage == "run" and theirs.error is None and program.op.name in ("gather", "reverse"):
         empty = any(np.size(v) == 0 for v in program.values)
         scalar = program.op.name == "reverse" and np.ndim(program.values[0]) == 0
-        if (program.op.name == "gather" and empty) or scalar:
+        if empty or scalar:
             return "an index or axis out of range where nothing is read: minigraph refuses, TF reads nothing"
     bool_tensors = [d == "bool" for i, d in enumerate(program.dtypes) if i != program.scalar_at]
     multiplies_bools = "Mul is not defined for bool" in str(ours.error) or (

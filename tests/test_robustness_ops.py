@@ -284,6 +284,13 @@ def test_a_reduction_refuses_an_axis_named_twice(graph):
         mg.reduce_sum(mg.placeholder(mg.float32, (2, 3)), axis=[0, -2])
 
 
+def test_reduce_prod_differentiates_an_empty_tensor(graph):
+    x = mg.placeholder(mg.float32, (0, 3, 3))
+    (grad,) = mg.gradients(mg.reduce_prod(x, axis=1), [x])  # was numpy's "cannot reshape array of size 0"
+    (second,) = mg.gradients(mg.reduce_sum(grad), [x])
+    assert [v.shape for v in run([grad, second], {x: np.zeros((0, 3, 3))})] == [(0, 3, 3)] * 2
+
+
 def test_relu_and_square_take_integers_as_tensorflow(graph):
     n = mg.constant([-2, 3])
     relu, square = run([mg.nn.relu(n), mg.square(n)])

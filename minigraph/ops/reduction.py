@@ -370,7 +370,8 @@ def _reduced_axes_first(x: np.ndarray, axis):
     axes = tuple(range(x.ndim)) if axes is None else axes
     order = axes + tuple(a for a in range(x.ndim) if a not in axes)
     moved = np.transpose(x, order)
-    flat = moved.reshape((-1,) + moved.shape[len(axes):])
+    # the reduced size spelt out: -1 can't be solved when another axis has size 0
+    flat = moved.reshape((int(np.prod(moved.shape[:len(axes)])),) + moved.shape[len(axes):])
     return flat, lambda result: np.transpose(result.reshape(moved.shape), np.argsort(order))
 
 
