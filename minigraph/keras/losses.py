@@ -7,7 +7,7 @@ gradient through the clip is 0 there, and learning stalls.
 
 So, like Keras's TensorFlow backend, when ``y_pred`` is the output of a Softmax node
 the loss looks *through* it: it takes the softmax's input (the logits) and uses the
-fused, stable ``softmax_cross_entropy_with_logits``. The worksheet feeds unscaled PCA
+fused, stable ``softmax_cross_entropy_with_logits_v2``. The worksheet feeds unscaled PCA
 features, its logits reach the hundreds, and this is what keeps its loss finite.
 
 Each loss returns one value per example; the model averages them over the batch.
@@ -41,7 +41,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tenso
     if not from_logits and isinstance(y_pred.op, Softmax):
         y_pred, from_logits = y_pred.op.inputs[0], True
     if from_logits:
-        return mg.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+        # the _v2 name, as Keras's TF backend calls it: no stop_gradient on the labels
+        return mg.nn.softmax_cross_entropy_with_logits_v2(labels=y_true, logits=y_pred)
     probabilities = y_pred / mg.reduce_sum(y_pred, axis=-1, keepdims=True)
     probabilities = mg.clip_by_value(probabilities, K.epsilon(), 1.0 - K.epsilon())
     return -mg.reduce_sum(y_true * mg.log(probabilities), axis=-1)
