@@ -193,3 +193,20 @@ def test_set_shape_narrows_and_refuses_what_cannot_be(graph):
     assert x.shape == (2, 3)
     with pytest.raises(ValueError, match=r"Shapes \(2, 3\) and \(4, 3\) are incompatible"):
         x.set_shape((4, 3))
+
+
+def test_a_cast_between_floats_passes_the_gradient_back_as_tf(graph):
+    with tf.Graph().as_default() as g:
+        x = tf1.placeholder(tf.float64, shape=(3,))
+        y = tf.reduce_sum(tf.square(tf.cast(x, tf.float32)))
+        (grad,) = tf1.gradients(y, [x])
+        with tf1.Session(graph=g) as sess:
+            expected = sess.run(grad, {x: [1.0, 2.0, 3.0]})
+    x = mg.placeholder(mg.float64, shape=(3,))
+    y = mg.reduce_sum(mg.square(mg.cast(x, mg.float32)))
+    (grad,) = mg.gradients(y, [x])
+    value = mg.Session().run(grad, {x: [1.0, 2.0, 3.0]})
+    assert value.dtype == np.float64
+    np.testing.assert_array_equal(value, expected)
+    (through_int,) = mg.gradients(mg.reduce_sum(mg.cast(mg.cast(x, mg.int32), mg.float64)), [x])
+    assert through_int is None  # no gradient through an integer, as in TF

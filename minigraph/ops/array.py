@@ -297,7 +297,8 @@ def transpose(x, perm=None, name: str | None = None) -> Tensor:
 
 
 class Cast(Operation):
-    """y = x converted to another dtype (no gradient)."""
+    """y = x converted to another dtype; between float dtypes the gradient is cast back
+    (as TF), and through an integer or bool there is none."""
 
     type_name = "Cast"
     input_names = ("x",)
@@ -307,6 +308,12 @@ class Cast(Operation):
 
     def forward(self, x):
         return x.astype(self.attrs["dtype"])
+
+    def gradient(self, grad_output):
+        source = self.inputs[0].dtype
+        if dtypes.is_floating(source) and dtypes.is_floating(self.attrs["dtype"]):
+            return [cast(grad_output, source)]
+        return [None]
 
     def graph_def_attrs(self):
         return {"SrcT": self.inputs[0].dtype, "DstT": self.attrs["dtype"]}
