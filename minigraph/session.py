@@ -127,19 +127,51 @@ class Session:
             raise RuntimeError("Attempted to use a closed Session.")
         flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
         feeds = self._check_feeds(feed_dict)
-        key = (tuple(flat), frozenset(feeds))  # the order of feed_dict doesn't matter
+        return nest.pack_sequence_as(fetches, self._execute(self._plan_for(flat, feeds), feeds))
+
+    def make_callable(self, fetches, feed_list=()):
+        """TF1's ``sess.make_callable``: a function that runs `fetches`, fed the values it is
+        called with, one per tensor of `feed_list`. Fetches, feed tensors and the plan are
+        resolved once, so each call only checks its values and runs the plan: a training
+        loop's step with no dictionary to build or look up."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
+        fed = [self._resolve_feed_key(key) for key in feed_list]
+        if len(set(fed)) != len(fed):
+            raise ValueError(f"make_callable(): feed_list names a tensor twice: {[t.name for t in fed]}")
+        plan = self._plan_for(flat, dict.fromkeys(fed))
+
+        def run_plan(*values):
+            if len(values) != len(fed):
+                raise TypeError(f"this callable takes {len(fed)} values, one for each of "
+                                f"{[t.name for t in fed]}, got {len(values)}")
+            feeds = {tensor: self._check_feed(tensor, value) for tensor, value in zip(fed, values)}
+            return nest.pack_sequence_as(fetches, self._execute(plan, feeds))
+
+        return run_plan
+
+    def _plan_for(self, fetches: list, feeds: dict) -> Plan:
+        """The cached plan for these fetches and fed tensors (made on first use)."""
+        key = (tuple(fetches), frozenset(feeds))  # the order of the feeds doesn't matter
         with self._lock:
             plan = self._plans.get(key)
             if plan is None:
-                plan = self._plans[key] = self._make_plan(flat, feeds)
+                plan = self._plans[key] = self._make_plan(fetches, feeds)
+        return plan
+
+    def _execute(self, plan: Plan, feeds: dict) -> list:
+        """Runs `plan` under the session's lock, all or nothing; returns the caller's copies."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        with self._lock:
             if plan.writes_variables:
                 with self._store.transaction():
                     values = plan.execute(feeds)
             else:
                 values = plan.execute(feeds)
         # the caller owns what run returns: never a variable's stored array or a constant
-        values = [np.array(v) if isinstance(v, np.ndarray) else v for v in values]
-        return nest.pack_sequence_as(fetches, values)
+        return [np.array(v) if isinstance(v, np.ndarray) else v for v in values]
 
     @property
     def closed(self) -> bool:
@@ -206,14 +238,18 @@ class Session:
         feeds: dict[Tensor, np.ndarray] = {}
         for key, value in (feed_dict or {}).items():
             tensor = self._resolve_feed_key(key)
-            array = _as_array(value, tensor)
-            if not fits(array.shape, tensor.shape):
-                raise ValueError(
-                    f"Cannot feed value of shape {array.shape} for Tensor {tensor.name}, "
-                    f"which has shape {format_shape(tensor.shape)}"
-                )
-            feeds[tensor] = _as_dtype_or_raise(array, tensor.dtype, tensor)
+            feeds[tensor] = self._check_feed(tensor, value)
         return feeds
+
+    def _check_feed(self, tensor: Tensor, value) -> np.ndarray:
+        """`value` as an array that fits `tensor`'s static shape and dtype, or a clear error."""
+        array = _as_array(value, tensor)
+        if not fits(array.shape, tensor.shape):
+            raise ValueError(
+                f"Cannot feed value of shape {array.shape} for Tensor {tensor.name}, "
+                f"which has shape {format_shape(tensor.shape)}"
+            )
+        return _as_dtype_or_raise(array, tensor.dtype, tensor)
 
     def _resolve_feed_key(self, key) -> Tensor:
         if not isinstance(key, str) and tensor_or_none(key) is None:

@@ -411,3 +411,42 @@ def test_a_ragged_feed_names_the_placeholder(graph):
     x = mg.placeholder(mg.float32, name="rows")
     with pytest.raises(ValueError, match=r'Cannot feed Tensor\("rows:0".*not a regular array'):
         mg.Session().run(x * 2.0, feed_dict={x: [[1.0, 2.0], [3.0]]})
+
+
+# --- make_callable: a step resolved once (TF1's sess.make_callable)
+
+
+def test_make_callable_runs_what_run_runs(graph):
+    x = mg.placeholder(mg.float32, shape=(None, 2), name="x")
+    w = mg.Variable(np.array([[1.0], [2.0]], np.float32))
+    y = mg.matmul(x, w)
+    loss = mg.reduce_sum(mg.square(y))
+    train = mg.train.GradientDescentOptimizer(0.01).minimize(loss)
+    session = mg.Session()
+    session.run(mg.global_variables_initializer())
+    step = session.make_callable([train, loss], feed_list=[x])
+    predict = session.make_callable({"y": y}, [x])
+    nodes = len(graph.get_operations())
+    batch = np.array([[1.0, 1.0], [0.5, -1.0]], np.float32)
+    expected = session.run(y, {x: batch})
+    np.testing.assert_array_equal(predict(batch)["y"], expected)
+    before = session.run(w)
+    none, loss_value = step(batch)
+    assert none is None and loss_value == pytest.approx(float(np.sum(expected**2)))
+    assert not np.array_equal(session.run(w), before)  # the update ran
+    step(batch)
+    assert len(graph.get_operations()) == nodes  # calls add nothing to the graph
+
+
+def test_make_callable_checks_each_call(graph):
+    x = mg.placeholder(mg.float32, shape=(None, 2), name="x")
+    double = mg.Session().make_callable(x * 2.0, [x])
+    np.testing.assert_array_equal(double([[1.0, 2.0]]), [[2.0, 4.0]])
+    with pytest.raises(TypeError, match=r"takes 1 values, one for each of \['x:0'\], got 2"):
+        double([[1.0, 2.0]], [[3.0, 4.0]])
+    with pytest.raises(ValueError, match=r"Cannot feed value of shape \(3,\) for Tensor x:0"):
+        double([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="feed_list names a tensor twice"):
+        mg.Session().make_callable(x * 2.0, [x, x])
+    with pytest.raises(mg.errors.InvalidArgumentError, match="You must feed a value for placeholder tensor 'x'"):
+        mg.Session().make_callable(x * 2.0)
