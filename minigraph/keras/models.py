@@ -8,7 +8,8 @@ there is an output to train. ``fit`` is then a plain loop::
 
     for each epoch:
         shuffle the training rows
-        for each batch:  session.run([train_op, loss, correct], {inputs: x, targets: y})
+        for each batch:  step(x, y)    # step = session.make_callable([train_op, loss, correct],
+                                       #                              [inputs, targets])
         measure the validation rows
 
 with the callbacks (progress bar, History, yours) told of each batch and epoch.
@@ -291,10 +292,11 @@ class Sequential:
         mean loss and accuracy over the rows seen so far (batches weighted by size)."""
         training = self._training_graph
         fetches = ([training.train_op] if train else []) + [training.loss, training.correct]
+        run_batch = self.session.make_callable(fetches, [self.inputs, training.targets])  # resolved once
         loss_sum = correct_sum = 0.0
         seen = 0
         for x_batch, y_batch in batches(batch_size, x, y):
-            *_, loss, correct = self.session.run(fetches, {self.inputs: x_batch, training.targets: y_batch})
+            *_, loss, correct = run_batch(x_batch, y_batch)
             seen += len(x_batch)
             loss_sum += float(loss) * len(x_batch)
             correct_sum += float(correct)
@@ -339,10 +341,11 @@ class Sequential:
         x = check_x(self, x, "predict()")
         batch_size = check_batch_size(batch_size)
         outputs = None
+        predict_batch = self.session.make_callable(self.outputs, [self.inputs])
         # an empty x runs once too: its (0, ...) output has the shape the graph gives it
         for start in range(0, len(x), batch_size) or [0]:
             x_batch = x[start:start + batch_size].astype(self.inputs.dtype, copy=False)
-            batch = self.session.run(self.outputs, {self.inputs: x_batch})
+            batch = predict_batch(x_batch)
             if outputs is None:  # a None dim of the output shape is known once a batch has run
                 outputs = np.empty((len(x),) + batch.shape[1:], dtype=batch.dtype)
             outputs[start:start + len(batch)] = batch
