@@ -168,3 +168,27 @@ def test_gradient_of_a_long_sum_of_paths_has_the_inputs_shape():
     values = run([grad_x, grad_b], {x: np.ones((5, 4)), b: np.arange(4.0)})
     np.testing.assert_allclose(values[0], np.ones((5, 4)) + np.arange(4.0))
     np.testing.assert_allclose(values[1], np.full(4, 5.0) + 5.0 + 0.25)
+
+
+@pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("transpose_b", [False, True])
+def test_matmul_gradients_use_the_transpose_flags_as_tensorflow(graph, transpose_a, transpose_b):
+    rng = np.random.default_rng(0)
+    a_value = rng.normal(size=(4, 3) if transpose_a else (3, 4))
+    b_value = rng.normal(size=(5, 4) if transpose_b else (4, 5))
+    a, b = mg.placeholder(mg.float64, a_value.shape), mg.placeholder(mg.float64, b_value.shape)
+    c = mg.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
+    grads = mg.gradients(mg.reduce_sum(c * c), [a, b])
+    built = [op.type for op in graph.get_operations()]
+    assert "Transpose" not in built  # the flags, not transposed copies
+    assert c.op.graph_def_attrs()["transpose_a"] == transpose_a
+    ours = mg.Session().run([c] + grads, {a: a_value, b: b_value})
+
+    with tf.Graph().as_default() as g:
+        ta, tb = (tf.compat.v1.placeholder(tf.float64, v.shape) for v in (a_value, b_value))
+        tc = tf.matmul(ta, tb, transpose_a=transpose_a, transpose_b=transpose_b)
+        tgrads = tf.compat.v1.gradients(tf.reduce_sum(tc * tc), [ta, tb])
+        with tf.compat.v1.Session(graph=g) as sess:
+            theirs = sess.run([tc] + tgrads, {ta: a_value, tb: b_value})
+    for mine, expected in zip(ours, theirs):
+        np.testing.assert_allclose(mine, expected, rtol=1e-12)

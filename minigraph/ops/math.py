@@ -67,7 +67,7 @@ class BinaryOp(Operation):
         return broadcast_shapes(self, x.shape, y.shape), x.dtype
 
 
-def binary(op_class: type, x, y, name: str | None) -> Tensor:
+def binary(op_class: type, x, y, name: str | None, **attrs) -> Tensor:
     """Builds a two-input op_class(x, y); a Python or numpy operand takes the other's dtype."""
     x_tensor, y_tensor = tensor_or_none(x), tensor_or_none(y)  # each converted once
     if x_tensor is not None and y_tensor is None:
@@ -76,7 +76,7 @@ def binary(op_class: type, x, y, name: str | None) -> Tensor:
         x_tensor = _operand_like(op_class, 0, x, y_tensor)
     elif x_tensor is None:  # two plain values: TF's own defaults for each
         x_tensor, y_tensor = convert_to_tensor(x), convert_to_tensor(y)
-    return op_class(x_tensor, y_tensor, name=name).output
+    return op_class(x_tensor, y_tensor, name=name, **attrs).output
 
 
 def _operand_like(op_class: type, position: int, value, like: Tensor) -> Tensor:
