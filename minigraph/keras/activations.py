@@ -1,11 +1,23 @@
-"""Activation functions by name, as ``Activation('relu')`` and ``Dense(activation=...)`` take them."""
+"""Activation functions by name, as ``Activation('relu')`` and ``Dense(activation=...)`` take them.
+
+Every name Keras 2 accepts is here, each computed as Keras 3 computes it on TensorFlow
+and built from minigraph ops, so its gradient comes for free. Two habits keep the
+gradients finite: a branch that ``where`` does not pick still gets a zero gradient,
+and zero times an overflowed ``exp`` is NaN, so each branch only ever sees the inputs
+it is meant for (``expm1(minimum(x, 0))``, never ``expm1(x)`` of a large x).
+"""
 
 from __future__ import annotations
 
 from typing import Callable
 
+import minigraph as mg
 from minigraph.keras.lookup import by_name
 from minigraph.ops import nn
+
+# SELU's constants (Klambauer et al. 2017): they make mean 0, variance 1 a fixed point
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def linear(x):
@@ -13,11 +25,61 @@ def linear(x):
     return x
 
 
+def _negative_part_expm1(x):
+    """exp(x) - 1 for x <= 0, and 0 elsewhere (the exp never sees a large x)."""
+    return mg.expm1(mg.minimum(x, mg.zeros_like(x)))
+
+
+def elu(x):
+    """y = x for x > 0, exp(x) - 1 otherwise (alpha = 1, as tf.nn.elu)."""
+    return mg.where(mg.greater(x, mg.zeros_like(x)), x, _negative_part_expm1(x))
+
+
+def selu(x):
+    """y = scale * x for x > 0, scale * alpha * (exp(x) - 1) otherwise."""
+    negative = mg.multiply(_negative_part_expm1(x), SELU_ALPHA)
+    return mg.multiply(mg.where(mg.greater_equal(x, mg.zeros_like(x)), x, negative), SELU_SCALE)
+
+
+def softplus(x):
+    """y = log(1 + exp(x)), computed without overflow: x + log(1 + exp(-x)) for x > 0."""
+    zeros = mg.zeros_like(x)
+    positive = mg.maximum(x, zeros)
+    negative = mg.minimum(x, zeros)  # at x = 0 the gradient goes here: 1/2, as it should
+    return mg.where(mg.greater(x, zeros),
+                    mg.add(positive, mg.log1p(mg.exp(mg.negative(positive)))),
+                    mg.log1p(mg.exp(negative)))
+
+
+def softsign(x):
+    """y = x / (1 + |x|)."""
+    return mg.divide(x, mg.add(mg.abs(x), mg.ones_like(x)))
+
+
+def hard_sigmoid(x):
+    """y = relu6(x + 3) / 6 = clip(x / 6 + 1/2, 0, 1): Keras 3's formula (Keras 2 used 0.2 x + 0.5)."""
+    # relu6 as TF has it, flat at both ends: relu passes no gradient at 0, and at 6 the
+    # tie goes to minimum's first input, the constant
+    relu6 = mg.minimum(mg.constant(6.0, dtype=x.dtype), nn.relu(mg.add(x, 3.0)))
+    return mg.divide(relu6, 6.0)
+
+
+def exponential(x):
+    """y = exp(x)."""
+    return mg.exp(x)
+
+
 _BY_NAME: dict[str, Callable] = {
     "relu": nn.relu,
     "softmax": nn.softmax,
     "sigmoid": nn.sigmoid,
     "tanh": nn.tanh,
+    "elu": elu,
+    "selu": selu,
+    "softplus": softplus,
+    "softsign": softsign,
+    "hard_sigmoid": hard_sigmoid,
+    "exponential": exponential,
     "linear": linear,
 }
 

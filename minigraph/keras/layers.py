@@ -30,8 +30,10 @@ def unique_layer_name(prefix: str) -> str:
 
 
 def snake_case(name: str) -> str:
-    """'Dense' -> 'dense', 'InputLayer' -> 'input_layer': how Keras turns classes into names."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """'Dense' -> 'dense', 'InputLayer' -> 'input_layer', 'MaxPooling2D' -> 'max_pooling2d':
+    how Keras turns classes into names (a capital after a digit starts no new word)."""
+    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
 
 
 class Layer:
@@ -152,6 +154,155 @@ class Activation(Layer):
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.name_of(self.activation)}
+
+
+def pair(value, what: str, layer: str) -> tuple[int, int]:
+    """kernel_size=3 or (3, 3) -> (3, 3), as Keras takes sizes and strides of 2-D layers."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in values):
+        raise ValueError(f"{layer}: {what} must be a positive int or a pair of them, got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def check_padding(padding, layer: str) -> str:
+    """'valid' or 'same' (any case, as Keras) -> 'VALID' or 'SAME', as the ops take it."""
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(f"{layer}: padding must be 'valid' or 'same', got {padding!r}")
+    return padding.upper()
+
+
+def check_images(layer: Layer, input_shape) -> None:
+    """2-D layers take channels_last images: (batch, height, width, channels)."""
+    if input_shape is None or len(input_shape) != 4:
+        raise ValueError(
+            f"{type(layer).__name__} layer {layer.name} needs images of shape (batch, height, width, channels), "
+            f"got inputs of shape {format_shape(input_shape)}"
+        )
+
+
+class Conv2D(Layer):
+    """outputs = activation(conv2d(inputs, kernel) + bias), on channels_last images.
+
+    The kernel is (kernel_height, kernel_width, input_channels, filters): each filter
+    looks at a window of every input channel and makes one output channel. Its glorot
+    fans count the window too (fan_in = kh * kw * in, fan_out = kh * kw * filters)."""
+
+    def __init__(self, filters: int, kernel_size, strides=(1, 1), padding: str = "valid", activation=None,
+                 use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 input_shape=None, name: str | None = None, **kwargs):
+        if not isinstance(filters, (int, np.integer)) or filters <= 0:
+            raise ValueError(f"Conv2D: filters must be a positive integer, got {filters!r}")
+        data_format = kwargs.pop("data_format", None)
+        if data_format not in (None, "channels_last"):
+            raise NotImplementedError(f"Conv2D: data_format={data_format!r} is not implemented; "
+                                      "only channels_last (batch, height, width, channels)")
+        super().__init__(name=name, input_shape=input_shape, **kwargs)
+        self.filters = int(filters)
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
+        self.strides = pair(strides, "strides", "Conv2D")
+        self.padding = check_padding(padding, "Conv2D")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+
+    def build(self, input_shape):
+        check_images(self, input_shape)
+        if input_shape[-1] is None:
+            raise ValueError(f"Conv2D layer {self.name} needs a known number of input channels to shape its "
+                             f"kernel, got inputs of shape {format_shape(input_shape)}")
+        shape = self.kernel_size + (input_shape[-1], self.filters)
+        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+
+    def call(self, inputs):
+        outputs = mg.nn.conv2d(inputs, self.kernel, strides=(1,) + self.strides + (1,), padding=self.padding)
+        if self.use_bias:
+            outputs = mg.nn.bias_add(outputs, self.bias, name="BiasAdd")
+        return self.activation(outputs)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding.lower(),
+                "activation": activations.name_of(self.activation), "use_bias": self.use_bias}
+
+
+class Pooling2D(Layer):
+    """Summarises each pool_size window of each channel; the window moves by `strides`
+    (pool_size when not given, so windows do not overlap)."""
+
+    pool = None  # mg.nn.max_pool or mg.nn.avg_pool
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", name: str | None = None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        kind = type(self).__name__
+        self.pool_size = pair(pool_size, "pool_size", kind)
+        self.strides = self.pool_size if strides is None else pair(strides, "strides", kind)
+        self.padding = check_padding(padding, kind)
+
+    def build(self, input_shape):
+        check_images(self, input_shape)
+
+    def call(self, inputs):
+        return self.pool(inputs, ksize=(1,) + self.pool_size + (1,), strides=(1,) + self.strides + (1,),
+                         padding=self.padding)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding.lower()}
+
+
+class MaxPooling2D(Pooling2D):
+    """outputs = each window's maximum."""
+
+    pool = staticmethod(mg.nn.max_pool)
+
+
+class AveragePooling2D(Pooling2D):
+    """outputs = each window's mean (with padding='same', over the window's image elements only)."""
+
+    pool = staticmethod(mg.nn.avg_pool)
+
+
+class Flatten(Layer):
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...): images become feature rows for Dense."""
+
+    def build(self, input_shape):
+        if input_shape is None or any(d is None for d in input_shape[1:]):
+            raise ValueError(f"Flatten layer {self.name} needs every dimension but the batch known, "
+                             f"got inputs of shape {format_shape(input_shape)}")
+
+    def call(self, inputs):
+        return mg.reshape(inputs, (-1, int(np.prod(inputs.shape[1:], dtype=np.int64))))
+
+
+class Reshape(Layer):
+    """(batch, ...) -> (batch,) + target_shape; one -1 in target_shape takes what is left."""
+
+    def __init__(self, target_shape, name: str | None = None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        target = tuple(target_shape) if not isinstance(target_shape, (int, np.integer)) else (target_shape,)
+        if not all(isinstance(d, (int, np.integer)) and (d >= 1 or d == -1) for d in target) \
+                or list(target).count(-1) > 1:
+            raise ValueError(f"Reshape: target_shape must be positive ints and at most one -1, got {target_shape!r}")
+        self.target_shape = tuple(int(d) for d in target)
+
+    def build(self, input_shape):
+        size = None if input_shape is None or None in input_shape[1:] else int(np.prod(input_shape[1:]))
+        known = int(np.prod([d for d in self.target_shape if d != -1]))
+        if size is None:
+            raise ValueError(f"Reshape layer {self.name} needs every dimension but the batch known, "
+                             f"got inputs of shape {format_shape(input_shape)}")
+        if (size % known if -1 in self.target_shape else size != known):
+            raise ValueError(f"Reshape layer {self.name} cannot reshape inputs of shape {format_shape(input_shape)} "
+                             f"({size} values a row) to target_shape {self.target_shape}")
+        # the -1 is worked out here, so the batch can stay the one unknown of the reshape
+        self.resolved_shape = tuple(size // known if d == -1 else d for d in self.target_shape)
+
+    def call(self, inputs):
+        return mg.reshape(inputs, (-1,) + self.resolved_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
 
 
 class InputLayer(Layer):
