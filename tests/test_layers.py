@@ -238,6 +238,17 @@ def test_bad_arguments_are_refused_with_their_value():
         MaxPooling2D((2, 2, 2))
     with pytest.raises(ValueError, match="Conv2D: filters must be a positive integer, got 0"):
         Conv2D(0, 3)
+    with pytest.raises(NotImplementedError, match="MaxPooling2D: data_format='channels_first' is not implemented"):
+        MaxPooling2D(data_format="channels_first")
+
+
+def test_channels_last_and_the_activation_functions_are_taken_as_keras_2_writes_them():
+    ours = Conv2D(2, 1, data_format="channels_last", activation=layers.activations.softmax, input_shape=(3, 3, 2))
+    theirs = keras.layers.Conv2D(2, 1, data_format="channels_last", activation=keras.activations.softmax)
+    weights = [np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2), np.zeros(2, np.float32)]
+    assert_same(ours, theirs, images((2, 3, 3, 2)), weights)
+    assert ours.get_config()["activation"] == "softmax"
+    assert Flatten(data_format="channels_last").name.startswith("flatten")
 
 
 # --- training ----------------------------------------------------------------------------------

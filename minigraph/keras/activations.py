@@ -20,6 +20,10 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+# Keras 2 programs also pass the functions themselves: Dense(10, activation=activations.softmax)
+relu, sigmoid, tanh, softmax = nn.relu, nn.sigmoid, nn.tanh, nn.softmax
+
+
 def linear(x):
     """y = x."""
     return x
@@ -70,10 +74,10 @@ def exponential(x):
 
 
 _BY_NAME: dict[str, Callable] = {
-    "relu": nn.relu,
-    "softmax": nn.softmax,
-    "sigmoid": nn.sigmoid,
-    "tanh": nn.tanh,
+    "relu": relu,
+    "softmax": softmax,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
     "elu": elu,
     "selu": selu,
     "softplus": softplus,

@@ -171,6 +171,14 @@ def check_padding(padding, layer: str) -> str:
     return padding.upper()
 
 
+def check_data_format(kwargs: dict, layer: str) -> None:
+    """Takes data_format out of a 2-D layer's arguments: channels_last is the one layout here."""
+    data_format = kwargs.pop("data_format", None)
+    if data_format not in (None, "channels_last"):
+        raise NotImplementedError(f"{layer}: data_format={data_format!r} is not implemented; "
+                                  "only channels_last, images as (batch, height, width, channels)")
+
+
 def check_images(layer: Layer, input_shape) -> None:
     """2-D layers take channels_last images: (batch, height, width, channels)."""
     if input_shape is None or len(input_shape) != 4:
@@ -192,10 +200,7 @@ class Conv2D(Layer):
                  input_shape=None, name: str | None = None, **kwargs):
         if not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(f"Conv2D: filters must be a positive integer, got {filters!r}")
-        data_format = kwargs.pop("data_format", None)
-        if data_format not in (None, "channels_last"):
-            raise NotImplementedError(f"Conv2D: data_format={data_format!r} is not implemented; "
-                                      "only channels_last (batch, height, width, channels)")
+        check_data_format(kwargs, "Conv2D")
         super().__init__(name=name, input_shape=input_shape, **kwargs)
         self.filters = int(filters)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
@@ -233,8 +238,9 @@ class Pooling2D(Layer):
     pool = None  # mg.nn.max_pool or mg.nn.avg_pool
 
     def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", name: str | None = None, **kwargs):
-        super().__init__(name=name, **kwargs)
         kind = type(self).__name__
+        check_data_format(kwargs, kind)
+        super().__init__(name=name, **kwargs)
         self.pool_size = pair(pool_size, "pool_size", kind)
         self.strides = self.pool_size if strides is None else pair(strides, "strides", kind)
         self.padding = check_padding(padding, kind)
@@ -265,6 +271,10 @@ class AveragePooling2D(Pooling2D):
 
 class Flatten(Layer):
     """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...): images become feature rows for Dense."""
+
+    def __init__(self, name: str | None = None, **kwargs):
+        check_data_format(kwargs, "Flatten")
+        super().__init__(name=name, **kwargs)
 
     def build(self, input_shape):
         if input_shape is None or any(d is None for d in input_shape[1:]):
