@@ -262,9 +262,10 @@ def test_matmul_builds_tensorflows_ops(graph):
         assert ours.shape == tuple(theirs.shape.as_list())
         assert ours.op.type == theirs.op.type or (ours.op.type, theirs.op.type) == ("MatMul", "MatMul")
         np.testing.assert_array_equal(mg.Session().run(ours), expected)
-    # a rank-2 transpose is a Transpose node feeding MatMul (TF sets MatMul's transpose_a instead)
+    # a rank-2 transpose sets MatMul's own transpose_a, as TF does (no Transpose node)
     transposed = mg.matmul(mg.zeros((4, 2)), mg.zeros((4, 3)), transpose_a=True)
-    assert transposed.op.type == "MatMul" and transposed.op.inputs[0].op.type == "Transpose"
+    assert transposed.op.type == "MatMul" and transposed.op.inputs[0].op.type != "Transpose"
+    assert transposed.op.graph_def_attrs()["transpose_a"] is True and transposed.shape == (2, 3)
 
 
 def test_tf_newaxis_and_reverse_v2_are_tf1s_names(graph):
