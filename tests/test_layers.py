@@ -1,4 +1,4 @@
-"""The Keras layers of minigraph/keras/layers.py and the activations of activations.py,
+"""The Keras layers of minigraph/keras/layers/ and the activations of activations.py,
 each against real Keras 3 (channels_last, float32).
 
 Every layer is run twice on the same input with the same weights, once by minigraph
@@ -18,7 +18,7 @@ import pytest
 import tensorflow as tf
 
 import minigraph as mg
-from minigraph.keras import layers
+from minigraph.keras import activations, layers
 from minigraph.keras.layers import (
     Activation,
     AveragePooling2D,
@@ -107,7 +107,7 @@ def test_activation_gradients_match_tensorflow(name):
     graph = mg.Graph()
     with graph.as_default():
         inputs = mg.constant(x)
-        (gradient,) = mg.gradients(mg.reduce_sum(mg.multiply(layers.activations.get(name)(inputs), weights)),
+        (gradient,) = mg.gradients(mg.reduce_sum(mg.multiply(activations.get(name)(inputs), weights)),
                                    [inputs])
         ours = mg.Session(graph).run(gradient)
     inputs = tf.constant(x)
@@ -243,7 +243,7 @@ def test_bad_arguments_are_refused_with_their_value():
 
 
 def test_channels_last_and_the_activation_functions_are_taken_as_keras_2_writes_them():
-    ours = Conv2D(2, 1, data_format="channels_last", activation=layers.activations.softmax, input_shape=(3, 3, 2))
+    ours = Conv2D(2, 1, data_format="channels_last", activation=activations.softmax, input_shape=(3, 3, 2))
     theirs = keras.layers.Conv2D(2, 1, data_format="channels_last", activation=keras.activations.softmax)
     weights = [np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2), np.zeros(2, np.float32)]
     assert_same(ours, theirs, images((2, 3, 3, 2)), weights)
