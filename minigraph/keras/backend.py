@@ -5,6 +5,18 @@ In Keras 2 with TensorFlow 1.x, ``K`` was a thin layer of functions over TF's gr
 ``K.variable`` a ``tf.Variable``, ``K.dot`` a ``tf.matmul``, and ``K.get_session()``
 the one session Keras kept for the default graph. This module is that layer over
 minigraph, so the worksheet's first half runs with only its imports changed.
+
+**One graph, one session.** As in Keras 2 on TF1, every model and layer builds its
+nodes in ``K.get_graph()`` (minigraph's default graph) and runs them in
+``K.get_session()`` (one session per graph, kept by the backend). So what ``fit``
+trains is what ``K.get_value(model.layers[0].kernel)``, ``K.eval`` and ``K.function``
+read. ``K.clear_session()`` starts a fresh default graph (and layer names at 'dense').
+
+**The learning phase** is a graph input, ``K.learning_phase()``: a scalar bool that is
+False unless fed (a ``placeholder_with_default``). ``fit`` feeds it True, so Dropout
+drops and BatchNormalization uses the batch's statistics only while training;
+``K.in_train_phase(x, alt)`` picks between the two. ``K.set_learning_phase(1)`` fixes
+it instead, for every model built afterwards (the layers then choose once, when built).
 """
 
 from __future__ import annotations
@@ -14,12 +26,11 @@ import collections
 import numpy as np
 
 import minigraph as mg
-from minigraph.graph import Tensor, tensor_or_none
+from minigraph.graph import Graph, Tensor, tensor_or_none
 from minigraph.ops.array import Placeholder
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
-_session: mg.Session | None = None
 _uids: collections.Counter = collections.Counter()  # prefix -> names handed out
 
 
@@ -149,12 +160,17 @@ def clip(x, min_value: float, max_value: float) -> Tensor:
     return mg.clip_by_value(x, min_value, max_value)
 
 
-def relu(x) -> Tensor:
-    return mg.nn.relu(x)
+def relu(x, alpha: float = 0.0, max_value=None, threshold: float = 0.0) -> Tensor:
+    """max(x, 0); below `threshold`, alpha * (x - threshold); capped at `max_value`."""
+    if alpha == 0 and max_value is None and threshold == 0:
+        return mg.nn.relu(x)
+    x = mg.convert_to_tensor(x)
+    y = mg.where_v2(x > threshold, x, alpha * (x - threshold) if alpha else mg.zeros_like(x))
+    return y if max_value is None else mg.minimum(y, mg.cast(max_value, y.dtype))
 
 
-def softmax(x) -> Tensor:
-    return mg.nn.softmax(x)
+def softmax(x, axis: int = -1) -> Tensor:
+    return mg.nn.softmax(x, axis=axis)
 
 
 def sigmoid(x) -> Tensor:
@@ -173,26 +189,105 @@ def gradients(loss, variables) -> list:
     return mg.gradients(loss, variables)
 
 
-# --- the session Keras keeps -------------------------------------------------------
+# --- more math, under Keras's names --------------------------------------------------
+
+
+def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return mg.reduce_min(x, axis=axis, keepdims=keepdims)
+
+
+def prod(x, axis=None, keepdims: bool = False) -> Tensor:
+    return mg.reduce_prod(x, axis=axis, keepdims=keepdims)
+
+
+def abs(x) -> Tensor:  # noqa: A001
+    return mg.abs(x)
+
+
+def pow(x, a) -> Tensor:  # noqa: A001
+    return mg.pow(x, a)
+
+
+def maximum(x, y) -> Tensor:
+    return mg.maximum(x, y)
+
+
+def minimum(x, y) -> Tensor:
+    return mg.minimum(x, y)
+
+
+def concatenate(tensors, axis: int = -1) -> Tensor:
+    """Joins tensors along `axis` (the last by default, where TF's concat has no default)."""
+    tensors = list(tensors)
+    if axis < 0:
+        rank = ndim(tensors[0])
+        axis = axis % rank if rank else 0
+    return mg.concat(tensors, axis=axis)
+
+
+def expand_dims(x, axis: int = -1) -> Tensor:
+    return mg.expand_dims(x, axis)
+
+
+def squeeze(x, axis: int) -> Tensor:
+    return mg.squeeze(x, [axis])
+
+
+def shape(x) -> Tensor:
+    """The shape as a tensor, known when the graph runs (int_shape gives the static one)."""
+    return mg.shape(x)
+
+
+def l2_normalize(x, axis=None) -> Tensor:
+    """x / sqrt(max(sum(x^2, axis), 1e-12))."""
+    return mg.nn.l2_normalize(x, axis=axis)
+
+
+def image_data_format() -> str:
+    """'channels_last': images are (batch, rows, cols, channels), the only layout minigraph has."""
+    return "channels_last"
+
+
+def zeros_like(x, dtype=None) -> Tensor:
+    return mg.zeros_like(x, dtype=dtype)
+
+
+def ones_like(x, dtype=None) -> Tensor:
+    return mg.ones_like(x, dtype=dtype)
+
+
+# --- the graph and the session Keras keeps -------------------------------------------
+# The session (and the learning phase) of a graph are kept on the graph itself, so they
+# live exactly as long as it: a model built inside `with graph.as_default():` keeps
+# running in that graph's session after the block ends.
+
+
+def get_graph() -> Graph:
+    """The graph every layer and model builds in: minigraph's default graph."""
+    return mg.get_default_graph()
+
+
+def session_of(graph: Graph) -> mg.Session:
+    """Keras's session for `graph`, made on first use; variables not yet initialised in
+    it get their initial values first (as Keras 2 did), so ``K.eval(K.variable(...))``
+    just works."""
+    session = getattr(graph, "_keras_session", None)
+    if session is None or session.closed:
+        session = graph._keras_session = mg.Session(graph)
+    pending = [v.initializer for v in graph.variables if not session.is_initialized(v)]
+    if pending:
+        session.run(pending)
+    return session
 
 
 def get_session() -> mg.Session:
-    """The session of the default graph; variables not yet initialised in it get their
-    initial values (as Keras 2 did), so ``K.eval(K.variable(...))`` just works."""
-    global _session
-    graph = mg.get_default_graph()
-    if _session is None or _session.graph is not graph or _session.closed:
-        _session = mg.Session(graph)
-    pending = [v.initializer for v in graph.variables if not _session.is_initialized(v)]
-    if pending:
-        _session.run(pending)
-    return _session
+    """The session of the default graph (the one models train in)."""
+    return session_of(get_graph())
 
 
 def set_session(session: mg.Session) -> None:
-    """Makes `session` the one Keras uses (while its graph is the default graph)."""
-    global _session
-    _session = session
+    """Makes `session` the one Keras uses for its graph."""
+    session.graph._keras_session = session
 
 
 def get_uid(prefix: str = "") -> int:
@@ -207,30 +302,85 @@ def reset_uids() -> None:
 
 
 def clear_session() -> None:
-    """Forgets the session, starts a fresh default graph and restarts layer names at 'dense'."""
-    global _session
-    if _session is not None:
-        _session.close()
-    _session = None
+    """Closes the session, starts a fresh default graph and restarts layer names at 'dense'."""
+    session = getattr(get_graph(), "_keras_session", None)
+    if session is not None:
+        session.close()
     mg.reset_default_graph()
     reset_uids()
 
 
+# --- the learning phase ------------------------------------------------------------
+
+
+def learning_phase():
+    """The graph's learning phase: a bool tensor, False unless fed (fit feeds True);
+    or 0/1 if set_learning_phase fixed it."""
+    graph = get_graph()
+    fixed = getattr(graph, "_keras_fixed_learning_phase", None)
+    if fixed is not None:
+        return fixed
+    phase = getattr(graph, "_keras_learning_phase", None)
+    if phase is None:
+        with graph.as_default(), graph.name_scope(None):
+            phase = mg.placeholder_with_default(False, shape=(), name="keras_learning_phase")
+        graph._keras_learning_phase = phase
+    return phase
+
+
+def set_learning_phase(value: int) -> None:
+    """Fixes the learning phase to 0 (test) or 1 (train) for what is built from now on."""
+    if value not in (0, 1):
+        raise ValueError(f"Expected learning phase to be 0 or 1, got {value!r}")
+    get_graph()._keras_fixed_learning_phase = int(value)
+
+
+def learning_phase_placeholder(graph: Graph) -> Tensor | None:
+    """The learning phase tensor fit feeds True, None if nothing in `graph` reads it."""
+    return getattr(graph, "_keras_learning_phase", None)
+
+
+def in_train_phase(x, alt, training=None):
+    """`x` while training, `alt` otherwise; either may be a function that builds it.
+    With a fixed phase (a Python bool or 0/1) only the chosen one is built."""
+    if training is None:
+        training = learning_phase()
+    if not isinstance(training, Tensor):
+        chosen = x if training else alt
+        return chosen() if callable(chosen) else chosen
+    x, alt = (x() if callable(x) else x), (alt() if callable(alt) else alt)
+    return mg.where_v2(training, x, alt)
+
+
+def in_test_phase(x, alt, training=None):
+    return in_train_phase(alt, x, training=training)
+
+
+# --- values --------------------------------------------------------------------------
+
+
+def session_for(x) -> mg.Session:
+    """Keras's session for the graph `x` lives in (the default graph for anything else)."""
+    tensor = tensor_or_none(x)
+    return session_of(tensor.graph if tensor is not None else get_graph())
+
+
 def eval(x):  # noqa: A001
     """The value of a tensor or variable, computed in Keras's session."""
-    return get_session().run(x)
+    return session_for(x).run(x)
 
 
 def get_value(x) -> np.ndarray:
-    return get_session().run(x)
+    return session_for(x).run(x)
 
 
 def batch_get_value(xs) -> list:
-    return get_session().run(list(xs))
+    xs = list(xs)
+    return session_for(xs[0]).run(xs) if xs else []
 
 
 def set_value(x: mg.Variable, value) -> None:
-    get_session().set_variable_value(x, np.asarray(value))
+    session_for(x).set_variable_value(x, np.asarray(value, dtype=x.dtype))
 
 
 def batch_set_value(pairs) -> None:
@@ -240,20 +390,27 @@ def batch_set_value(pairs) -> None:
 
 
 class Function:
-    """``K.function(inputs, outputs)``: a callable that feeds `inputs` and returns `outputs`."""
+    """``K.function(inputs, outputs, updates)``: a callable that feeds `inputs`, runs the
+    `updates` and returns the values of `outputs`, in Keras's session. The run is
+    planned once (make_callable), so calling it in a loop adds nothing to the graph."""
 
-    def __init__(self, inputs, outputs, updates=None):
+    def __init__(self, inputs, outputs, updates=None, name: str | None = None):
         self.inputs = list(inputs)
         self.outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         self.updates = list(updates or [])
+        self.name = name
+        self._callable = None
 
     def __call__(self, values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
         if len(values) != len(self.inputs):
-            raise ValueError(f"This function takes {len(self.inputs)} inputs, got {len(values)} values")
-        results = get_session().run(self.outputs + self.updates, dict(zip(self.inputs, values)))
-        return results[: len(self.outputs)]
+            raise ValueError(f"This function takes {len(self.inputs)} inputs "
+                             f"({[getattr(t, 'name', t) for t in self.inputs]}), got {len(values)} values")
+        if self._callable is None:
+            graph = (self.outputs + self.inputs)[0].graph
+            self._callable = session_of(graph).make_callable(self.outputs + self.updates, self.inputs)
+        return self._callable(*values)[: len(self.outputs)]
 
 
-def function(inputs, outputs, updates=None) -> Function:
-    return Function(inputs, outputs, updates)
-
+def function(inputs, outputs, updates=None, name: str | None = None, **kwargs) -> Function:
+    return Function(inputs, outputs, updates, name=name)

@@ -31,6 +31,7 @@ from minigraph.keras import initializers, losses, optimizers, saving
 from minigraph.keras.callbacks import CallbackList, History, ProgbarLogger, format_logs
 from minigraph.keras.data_checks import as_array, check_x, check_xy, validation_pair
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
+from minigraph.keras.layers.base import history_of
 from minigraph.keras.training import TrainingGraph, batches, build_training_graph, check_batch_size
 from minigraph.shapes import format_shape
 
@@ -73,6 +74,8 @@ class Sequential:
     def add(self, layer: Layer) -> None:
         """Appends a layer (an Input first declares the input shape). A layer that cannot
         be added (its build fails on the current output) leaves the model as it was."""
+        if isinstance(layer, mg.Tensor) and isinstance(getattr(history_of(layer), "layer", None), InputLayer):
+            layer = history_of(layer).layer  # Input(shape=...) is its layer's placeholder
         if isinstance(layer, InputLayer):
             if self.layers or self.inputs is not None:
                 raise ValueError(f"Input {layer.name} must come first in Sequential model {self.name}")

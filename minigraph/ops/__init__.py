@@ -13,6 +13,7 @@ from minigraph.ops.array import (
     no_op,
     ones_like,
     placeholder,
+    placeholder_with_default,
     reshape,
     reshape_like,
     stop_gradient,

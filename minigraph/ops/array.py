@@ -41,6 +41,28 @@ def placeholder(dtype=dtypes.float32, shape=None, name: str | None = None) -> Te
     return Placeholder(name=name, dtype=dtypes.as_dtype(dtype), shape=shape).output
 
 
+class PlaceholderWithDefault(Operation):
+    """y = the fed value if one is fed, else the default input (Keras's learning phase)."""
+
+    type_name = "PlaceholderWithDefault"
+
+    def infer(self, default):
+        return self.attrs["shape"], default.dtype
+
+    def forward(self, default):
+        return default  # a fed value replaces the node's output before this runs
+
+    def graph_def_attrs(self):
+        return {"dtype": self.outputs[0].dtype, "shape": ShapeAttr(self.attrs["shape"])}
+
+
+def placeholder_with_default(input, shape, name: str | None = None) -> Tensor:  # noqa: A002 (TF's name)
+    """A placeholder that need not be fed: unfed, it is `input`."""
+    default = convert_to_tensor(input)
+    shape = normalize_shape(shape, what=f"placeholder_with_default {name or 'PlaceholderWithDefault'} shape")
+    return PlaceholderWithDefault(default, name=name, shape=shape).output
+
+
 class Const(Operation):
     """A value stored in the graph itself."""
 
