@@ -4,6 +4,13 @@ A GraphDef is a list of NodeDefs: name, op type, inputs (by name; ``^name`` for 
 control input) and attributes. ``str(graph_def)`` is protobuf text format, the
 exact layout ``print(tf_graph.as_graph_def())`` shows, so a student can hold
 minigraph's GraphDef next to TensorFlow's and compare them line by line.
+
+The same GraphDef travels as TF's binary ``.pb`` too: ``SerializeToString`` and
+``ParseFromString`` go through the protocol buffer classes the ``tensorboard``
+package ships (TF's own GraphDef message, without TensorFlow), so a file minigraph
+writes is one TF reads, and the other way round. ``from_proto`` turns any GraphDef
+message (TF's, tensorboard's) into minigraph's, its attributes back into numpy
+dtypes, shapes and arrays.
 """
 
 from __future__ import annotations
@@ -60,6 +67,94 @@ class GraphDef:
         return "\n".join(lines) + "\n"
 
     __repr__ = __str__
+
+    def to_proto(self):
+        """The GraphDef message of tensorboard's protobufs (TF's GraphDef, field for field)."""
+        from google.protobuf import text_format
+
+        return text_format.Parse(str(self), _graph_pb2().GraphDef())
+
+    def SerializeToString(self) -> bytes:  # noqa: N802  (protobuf's name, as on TF's GraphDef)
+        """The binary form TF writes to a `.pb` file."""
+        return self.to_proto().SerializeToString()
+
+    def ParseFromString(self, data: bytes) -> None:  # noqa: N802
+        """Reads a binary GraphDef (a `.pb` file's bytes) into this one, replacing its nodes."""
+        message = _graph_pb2().GraphDef()
+        message.ParseFromString(data)
+        self.node = from_proto(message).node
+
+
+def from_proto(message) -> GraphDef:
+    """minigraph's GraphDef of a GraphDef message (TF's or tensorboard's: the same fields)."""
+    nodes = [NodeDef(n.name, n.op, list(n.input), {key: _attr_value(value) for key, value in n.attr.items()})
+             for n in message.node]
+    return GraphDef(nodes, message.versions.producer or PRODUCER_VERSION)
+
+
+def parse_text(text: str) -> GraphDef:
+    """A GraphDef from its text format (what `str(graph_def)` and TF's `as_text=True` write)."""
+    from google.protobuf import text_format
+
+    return from_proto(text_format.Parse(text, _graph_pb2().GraphDef()))
+
+
+def _graph_pb2():
+    try:
+        from tensorboard.compat.proto import graph_pb2
+    except ImportError as error:  # the [tensorboard] extra
+        raise ImportError("Binary GraphDefs are read and written with the protobufs of the tensorboard "
+                          "package: pip install tensorboard (or minigraph[tensorboard])") from error
+    return graph_pb2
+
+
+_DTYPE_OF_ENUM = {dtypes.as_datatype_enum(d): d for d in (
+    dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64,
+    dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64, dtypes.bool, dtypes.string)}  # fmt: skip
+
+
+def _dtype(enum: int) -> np.dtype:
+    if enum not in _DTYPE_OF_ENUM:
+        raise TypeError(f"DataType enum {enum} is not a dtype minigraph has")
+    return _DTYPE_OF_ENUM[enum]
+
+
+def _shape(message) -> ShapeAttr:
+    if message.unknown_rank:
+        return ShapeAttr(None)
+    return ShapeAttr(tuple(None if d.size == -1 else d.size for d in message.dim))
+
+
+def _tensor(message) -> TensorAttr:
+    from tensorboard.util import tensor_util
+
+    array = tensor_util.make_ndarray(message)
+    if array.dtype.kind in "SU":  # string tensors: bytes in an object array, as minigraph keeps them
+        array = array.astype(object)
+    return TensorAttr(array)
+
+
+def _attr_value(value):
+    """An AttrValue message as minigraph keeps attributes: dtype, ShapeAttr, TensorAttr, or plain."""
+    kind = value.WhichOneof("value")
+    if kind == "type":
+        return _dtype(value.type)
+    if kind == "shape":
+        return _shape(value.shape)
+    if kind == "tensor":
+        return _tensor(value.tensor)
+    if kind == "s":
+        return value.s.decode()
+    if kind in ("i", "f", "b"):
+        return getattr(value, kind)
+    if kind == "list":
+        items = value.list
+        for field_name, convert in (("s", bytes.decode), ("i", int), ("f", float), ("b", bool), ("type", _dtype),
+                                    ("shape", _shape), ("tensor", _tensor)):
+            if len(getattr(items, field_name)):
+                return [convert(item) for item in getattr(items, field_name)]
+        return []
+    raise TypeError(f"No minigraph form for the attribute value {value}")
 
 
 def graph_def_of(graph) -> GraphDef:
