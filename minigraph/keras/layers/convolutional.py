@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 import minigraph as mg
-from minigraph.keras import activations
 from minigraph.keras.layers.base import Layer
+from minigraph.keras.layers.kernels import KernelLayer
 from minigraph.shapes import format_shape
 
 
@@ -46,7 +46,7 @@ def check_images(layer: Layer, input_shape) -> None:
         )
 
 
-class Conv2D(Layer):
+class Conv2D(KernelLayer):
     """outputs = activation(conv2d(inputs, kernel) + bias), on channels_last images.
 
     The kernel is (kernel_height, kernel_width, input_channels, filters): each filter
@@ -56,34 +56,31 @@ class Conv2D(Layer):
     def __init__(self, filters: int, kernel_size, strides=(1, 1), padding: str = "valid", activation=None,
                  use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  input_shape=None, name: str | None = None, **kwargs):
-        if not isinstance(filters, (int, np.integer)) or filters <= 0:
+        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(f"Conv2D: filters must be a positive integer, got {filters!r}")
         check_data_format(kwargs, "Conv2D")
-        super().__init__(name=name, input_shape=input_shape, **kwargs)
+        if pair(kwargs.pop("dilation_rate", 1), "dilation_rate", "Conv2D") != (1, 1):
+            raise NotImplementedError("Conv2D: dilation_rate other than 1 is not implemented in minigraph")
+        super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, name=name, input_shape=input_shape, **kwargs)
         self.filters = int(filters)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.strides = pair(strides, "strides", "Conv2D")
         self.padding = check_padding(padding, "Conv2D")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
 
     def build(self, input_shape):
         check_images(self, input_shape)
         if input_shape[-1] is None:
             raise ValueError(f"Conv2D layer {self.name} needs a known number of input channels to shape its "
                              f"kernel, got inputs of shape {format_shape(input_shape)}")
-        shape = self.kernel_size + (input_shape[-1], self.filters)
-        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+        self.build_weights(self.kernel_size + (input_shape[-1], self.filters), self.filters)
 
     def call(self, inputs):
         outputs = mg.nn.conv2d(inputs, self.kernel, strides=(1,) + self.strides + (1,), padding=self.padding)
         if self.use_bias:
             outputs = mg.nn.bias_add(outputs, self.bias, name="BiasAdd")
-        return self.activation(outputs)
+        return self.activate(outputs)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "padding": self.padding.lower(),
-                "activation": activations.name_of(self.activation), "use_bias": self.use_bias}
+                "strides": self.strides, "padding": self.padding.lower()}

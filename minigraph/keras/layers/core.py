@@ -1,11 +1,18 @@
-"""The core layers: Dense, Activation, Flatten, Reshape.
+"""The core layers: Dense, Activation, Flatten, Reshape, Lambda.
 
 Dense and Activation are the worksheet's two layers; Flatten and Reshape turn
 images into feature rows and back (a CNN needs them between its Conv2D and Dense
-layers).
+layers); Lambda wraps any function of tensors as a layer.
+
+Dense works on the last axis: inputs of shape (batch, features) give (batch, units),
+and inputs of shape (batch, steps, features) give (batch, steps, units), the same
+kernel applied at every step (one batched matrix product, as Keras 3 on TensorFlow).
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Callable
 
 import numpy as np
 
@@ -13,46 +20,42 @@ import minigraph as mg
 from minigraph.keras import activations
 from minigraph.keras.layers.base import Layer
 from minigraph.keras.layers.convolutional import check_data_format
+from minigraph.keras.layers.kernels import KernelLayer
 from minigraph.shapes import format_shape
 
 
-class Dense(Layer):
-    """outputs = activation(inputs @ kernel + bias)."""
+class Dense(KernelLayer):
+    """outputs = activation(inputs @ kernel + bias), on the last axis of the inputs."""
 
-    def __init__(self, units: int, activation=None, use_bias: bool = True, input_shape=None,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", name: str | None = None, **kwargs):
-        if not isinstance(units, int) or units <= 0:
+    def __init__(self, units: int, activation=None, use_bias: bool = True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", input_shape=None, name: str | None = None, **kwargs):
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         if "input_dim" in kwargs:
             input_shape = (kwargs.pop("input_dim"),)
-        super().__init__(name=name, input_shape=input_shape, **kwargs)
-        self.units = units
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, name=name, input_shape=input_shape, **kwargs)
+        self.units = int(units)
 
     def build(self, input_shape):
-        if input_shape is None or len(input_shape) != 2:
-            raise ValueError(
-                f"Dense layer {self.name} needs inputs of shape (batch, features), got {format_shape(input_shape)}"
-            )
+        if input_shape is None or len(input_shape) < 2:
+            raise ValueError(f"Dense layer {self.name} needs inputs of shape (batch, ..., features), "
+                             f"got {format_shape(input_shape)}")
         if input_shape[-1] is None:  # the kernel's shape depends on it, as in Keras
             raise ValueError(
                 f"Dense layer {self.name} needs a known number of input features to shape its kernel, "
                 f"got inputs of shape {format_shape(input_shape)}"
             )
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) if self.use_bias else None
+        self.build_weights((input_shape[-1], self.units), self.units)
 
     def call(self, inputs):
-        outputs = mg.matmul(inputs, self.kernel)
+        outputs = mg.matmul(inputs, self.kernel)  # a stack of rows (rank 3+) is a batched product
         if self.use_bias:
             outputs = mg.add(outputs, self.bias, name="BiasAdd")
-        return self.activation(outputs)
+        return self.activate(outputs)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": activations.name_of(self.activation), "use_bias": self.use_bias}
+        return {**super().get_config(), "units": self.units}
 
 
 class Activation(Layer):
@@ -113,3 +116,65 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Lambda(Layer):
+    """outputs = function(inputs, **arguments): any function of tensors, as a layer.
+
+    ``Lambda(lambda x: x ** 2)`` or ``Lambda(K.l2_normalize, arguments={'axis': 1})``.
+    The output's shape is whatever the function builds; ``output_shape`` (without the
+    batch dimension, or a function of the input shape giving the whole shape) states it
+    where the function's ops cannot know it, and is checked against what they know.
+
+    A saved model stores the function by its module and name, so only a function
+    defined at the top of a module can be saved; a ``lambda`` cannot (Keras saves its
+    bytecode, which only loads in the same Python version and runs arbitrary code)."""
+
+    def __init__(self, function: Callable, output_shape=None, arguments: dict | None = None,
+                 name: str | None = None, **kwargs):
+        if isinstance(function, dict):  # as get_config wrote it
+            function = import_function(function)
+        if not callable(function):
+            raise ValueError(f"Lambda: function must be callable, got {function!r}")
+        super().__init__(name=name, **kwargs)
+        self.function = function
+        self.output_shape_given = tuple(output_shape) if isinstance(output_shape, list) else output_shape
+        self.arguments = dict(arguments or {})
+
+    def call(self, inputs):
+        outputs = self.function(inputs, **self.arguments)
+        if self.output_shape_given is not None:
+            outputs = mg.identity(outputs)  # set_shape on a copy: the function may return its input
+            outputs.set_shape(self._stated_shape(inputs))
+        return outputs
+
+    def _stated_shape(self, inputs) -> tuple:
+        if callable(self.output_shape_given):
+            shapes = [x.shape for x in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape
+            return tuple(self.output_shape_given(shapes))
+        return (None,) + tuple(self.output_shape_given)
+
+    def get_config(self):
+        if callable(self.output_shape_given):
+            raise ValueError(f"Lambda layer {self.name}: an output_shape function cannot be saved; "
+                             "give output_shape as a tuple")
+        return {**super().get_config(), "function": function_reference(self.function, self.name),
+                "output_shape": self.output_shape_given, "arguments": self.arguments}
+
+
+def function_reference(function: Callable, layer: str) -> dict:
+    """{'module': 'numpy', 'function_name': 'tanh'}: how a saved Lambda finds its function again."""
+    module, qualified_name = getattr(function, "__module__", None), getattr(function, "__qualname__", "")
+    if module is None or "<" in qualified_name or module == "__main__":
+        raise ValueError(f"Lambda layer {layer}: its function {function!r} cannot be saved, since only a "
+                         "function defined at the top level of an importable module can be found again; "
+                         "define it with def in a module")
+    return {"module": module, "function_name": qualified_name}
+
+
+def import_function(reference: dict) -> Callable:
+    """The function a function_reference names."""
+    found = importlib.import_module(reference["module"])
+    for part in reference["function_name"].split("."):
+        found = getattr(found, part)
+    return found
