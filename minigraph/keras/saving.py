@@ -15,16 +15,44 @@ leaves either the old file or the new one, never half a file; a failed save remo
 its temporary file. Loading reads and checks every name and shape before it changes
 any weight, and a file that is not such an archive (truncated, empty, a pickle, a
 Keras ``.h5``) is refused with one error that names the file and what it holds.
+
+Whole models: ``model.save(path)`` and ``load_model(path)``
+-----------------------------------------------------------
+
+A saved model is everything needed to go on training where the program stopped, in
+one zip archive (Keras 3's ``.keras`` files are zip archives too), written atomically
+in the same way:
+
+- ``model.json``: what to build, as JSON. The architecture is the model's
+  ``get_config()`` (each layer's constructor arguments, and for a functional model
+  which layer is called on which), the compile arguments are the loss's and metrics'
+  names and the optimizer's ``serialize()``, and two lists name the arrays below in
+  the order they are restored;
+- ``weights/<path>.npy``: each weight, under the path ``save_weights`` uses;
+- ``optimizer/<index>.npy``: the optimizer's variables (its step count, learning
+  rate, and every slot such as Adam's moments), in the optimizer's own order.
+
+Loading builds the model from its config, compiles it as it was compiled (which
+creates the optimizer's slots), then checks every stored array's shape before it
+assigns any. The step count is restored too: Adam's bias correction and a decayed
+learning rate depend on it, so a loaded model's next step is the very step the saved
+model would have taken. Plain JSON and ``.npy`` arrays read with
+``allow_pickle=False``: nothing in the file can run code.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import json
 import os
 import zipfile
 import zlib
 
 import numpy as np
 
+from minigraph.keras import backend as K
+from minigraph.keras import optimizers
 from minigraph.keras.layers import snake_case
 from minigraph.shapes import format_shape
 from minigraph.train.saver import write_atomically
@@ -75,6 +103,11 @@ def save_weights(model, filepath: str) -> None:
 def load_weights(model, filepath: str) -> None:
     """Reads weights saved by save_weights into `model`; every name and shape is checked first."""
     stored = read_weights_file(filepath)
+    model.set_weights(checked_weights(model, stored, f"load_weights({filepath!r})"))
+
+
+def checked_weights(model, stored: dict[str, np.ndarray], where: str) -> list[np.ndarray]:
+    """The stored arrays in the model's weight order, once every name and shape fits."""
     expected = weight_keys(model)
     problems = []
     missing = [key for key, _ in expected if key not in stored]
@@ -89,8 +122,8 @@ def load_weights(model, filepath: str) -> None:
                 f"{key} has shape {stored[key].shape} in the file but {format_shape(variable.shape)} in the model"
             )
     if problems:
-        raise ValueError(f"load_weights({filepath!r}) does not fit model {model.name}: " + "; ".join(problems))
-    model.set_weights([stored[key] for key, _ in expected])
+        raise ValueError(f"{where} does not fit model {model.name}: " + "; ".join(problems))
+    return [stored[key] for key, _ in expected]
 
 
 def read_weights_file(filepath: str) -> dict[str, np.ndarray]:
@@ -133,3 +166,193 @@ def describe_non_archive(filepath: str) -> str:
         if head.startswith(signature):
             return f"it is {what}"
     return f"an .npz file is a zip archive, and this file starts with {head!r}"
+
+
+# --- whole models ------------------------------------------------------------------
+
+MODEL_FORMAT = "minigraph.keras model"
+MODEL_FORMAT_VERSION = 1
+MODEL_JSON = "model.json"
+
+
+def save_model(model, filepath: str) -> None:
+    """Writes the model's architecture, weights, compile arguments and optimizer state
+    to one zip archive at `filepath` (a temporary file, then a rename)."""
+    weights = dict(zip([key for key, _ in weight_keys(model)], model.get_weights()))
+    optimizer_values = K.batch_get_value(optimizer_state(model))
+    description = {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "model": {"class_name": type(model).__name__, "config": model.get_config()},
+        "compile": compile_config(model),
+        "weights": list(weights),
+        "optimizer_weights": [f"optimizer/{index}" for index in range(len(optimizer_values))],
+    }
+    text = json.dumps(description, indent=1)  # fails here, before any file is touched, if not JSON-able
+    arrays = {f"weights/{key}": value for key, value in weights.items()}
+    arrays.update(zip(description["optimizer_weights"], optimizer_values))
+
+    def write(file) -> None:
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(MODEL_JSON, text)
+            for name, value in arrays.items():
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asarray(value), allow_pickle=False)
+
+    try:
+        write_atomically(os.fspath(filepath), write)
+    except OSError as error:
+        reason = f"save() could not write the model file: {error.strerror or error}"
+        if error.errno is None:
+            raise OSError(f"{reason}: {os.fspath(filepath)!r}") from None
+        raise type(error)(error.errno, reason, os.fspath(filepath)) from None
+
+
+def optimizer_state(model) -> list:
+    """The compiled model's optimizer variables (step count, learning rate, slots), once
+    its training step exists; [] for a model that was never compiled."""
+    if getattr(model, "optimizer", None) is None:
+        return []
+    make_train_function = getattr(model, "_make_train_function", None)
+    if make_train_function is not None:  # the slots are made with the training step
+        make_train_function()
+    return list(model.optimizer.variables())
+
+
+def compile_config(model) -> dict | None:
+    """compile()'s arguments by name ({'loss': 'categorical_crossentropy', ...}), or None."""
+    if getattr(model, "optimizer", None) is None:
+        return None
+    return {
+        "loss": identifier_name(getattr(model, "loss", None), "loss"),
+        "metrics": [identifier_name(metric, "metric") for metric in compiled_metrics(model)],
+        "optimizer": optimizers.serialize(model.optimizer),
+    }
+
+
+def compiled_metrics(model) -> list:
+    """The metrics compile() was given, as the model keeps them."""
+    metrics = getattr(model, "compiled_metric_identifiers", None)
+    if metrics is None:
+        metric = getattr(model, "metric", None)
+        metrics = [] if metric is None else [metric]
+    return list(metrics)
+
+
+def identifier_name(identifier, what: str):
+    """A loss or metric as JSON: its name ('mse'), or a function's name; lists and dicts
+    (one per output) keep their shape."""
+    if identifier is None or isinstance(identifier, str):
+        return identifier
+    if isinstance(identifier, (list, tuple)):
+        return [identifier_name(item, what) for item in identifier]
+    if isinstance(identifier, dict):
+        return {key: identifier_name(item, what) for key, item in identifier.items()}
+    name = getattr(identifier, "__name__", None) or getattr(identifier, "name", None)
+    if not isinstance(name, str):
+        raise ValueError(f"save(): cannot store the {what} {identifier!r}: it has no name to find it by "
+                         "when the model is loaded")
+    return name
+
+
+def load_model(filepath: str, custom_objects: dict | None = None, compile: bool = True):  # noqa: A002
+    """The model saved at `filepath` by model.save(), compiled as it was (unless
+    compile=False), with its weights and its optimizer's state: training goes on as if
+    it had never stopped. `custom_objects` maps names to your own layers or losses."""
+    description, arrays = read_model_file(filepath)
+    where = f"load_model({os.fspath(filepath)!r})"
+    custom_objects = dict(custom_objects or {})
+    model_entry = description["model"]
+    model_class = find_class(model_entry.get("class_name"), custom_objects, where)
+    config = model_entry.get("config", {})
+    if "custom_objects" in inspect.signature(model_class.from_config).parameters:
+        model = model_class.from_config(config, custom_objects=custom_objects)
+    else:
+        model = model_class.from_config(config)
+    stored = {name[len("weights/"):]: arrays[name] for name in arrays if name.startswith("weights/")}
+    model.set_weights(checked_weights(model, stored, where))
+    settings = description.get("compile")
+    if compile and settings is not None:
+        model.compile(optimizer=optimizers.deserialize(settings["optimizer"]),
+                      loss=resolve(settings["loss"], custom_objects),
+                      metrics=resolve(settings["metrics"], custom_objects) or None)
+        restore_optimizer_state(model, [arrays[name] for name in description["optimizer_weights"]], where)
+    return model
+
+
+def find_class(class_name, custom_objects: dict, where: str):
+    """The model class a saved file names: one of minigraph.keras.models', or your own."""
+    if class_name in custom_objects:
+        return custom_objects[class_name]
+    models = importlib.import_module("minigraph.keras.models")  # models imports this module
+    model_class = getattr(models, str(class_name), None)
+    if not isinstance(model_class, type) or not hasattr(model_class, "from_config"):
+        raise ValueError(f"{where}: the file holds a model of class {class_name!r}, which minigraph.keras.models "
+                         "does not have; pass it in custom_objects={'" + str(class_name) + "': TheClass}")
+    return model_class
+
+
+def resolve(identifier, custom_objects: dict):
+    """A stored loss or metric name back to what compile() takes (your own by custom_objects)."""
+    if isinstance(identifier, list):
+        return [resolve(item, custom_objects) for item in identifier]
+    if isinstance(identifier, dict):
+        return {key: resolve(item, custom_objects) for key, item in identifier.items()}
+    return custom_objects.get(identifier, identifier)
+
+
+def restore_optimizer_state(model, values: list[np.ndarray], where: str) -> None:
+    """Gives the freshly compiled optimizer the saved values, every shape checked first."""
+    variables = optimizer_state(model)
+    if len(variables) != len(values):
+        raise ValueError(f"{where}: the file holds {len(values)} optimizer variables, but "
+                         f"{type(model.optimizer).__name__} on model {model.name} has {len(variables)}")
+    for index, (variable, value) in enumerate(zip(variables, values)):
+        if tuple(value.shape) != tuple(variable.shape):
+            raise ValueError(f"{where}: optimizer variable {index} ({variable.op.name}) has shape "
+                             f"{format_shape(variable.shape)} in the model but {value.shape} in the file")
+    K.batch_set_value(list(zip(variables, values)))
+
+
+def read_model_file(filepath: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """(the model.json description, {array name: array}) of a file written by save_model.
+    A missing file raises the usual OSError (it names the file); anything else that is
+    not such a file, a ValueError that names it and says what it holds."""
+    def refuse(what: str) -> ValueError:
+        return ValueError(f"load_model(): {os.fspath(filepath)!r} is not a model file written by model.save(): {what}")
+
+    if not zipfile.is_zipfile(filepath):  # raises FileNotFoundError, IsADirectoryError as they are
+        raise refuse(describe_non_archive(filepath))
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            names = archive.namelist()
+            if MODEL_JSON not in names:
+                if names and all(name.endswith(".npy") for name in names):
+                    raise refuse("it holds only weights (save_weights writes such files): "
+                                 "build the model, then call model.load_weights()")
+                raise refuse(f"it has no {MODEL_JSON} (it holds {names[:5]})")
+            description = json.loads(archive.read(MODEL_JSON).decode("utf-8"))
+            if not isinstance(description, dict) or description.get("format") != MODEL_FORMAT:
+                raise refuse(f"its {MODEL_JSON} is not a minigraph model description")
+            if description.get("format_version") != MODEL_FORMAT_VERSION:
+                raise refuse(f"format version {description.get('format_version')!r}, "
+                             f"this minigraph reads {MODEL_FORMAT_VERSION}")
+            arrays = {}
+            for name in description["weights"]:
+                arrays[f"weights/{name}"] = read_member_array(archive, f"weights/{name}.npy", refuse)
+            for name in description["optimizer_weights"]:
+                arrays[name] = read_member_array(archive, f"{name}.npy", refuse)
+    except (zipfile.BadZipFile, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError, KeyError) as error:
+        raise refuse(f"the archive is damaged ({type(error).__name__}: {error})") from None
+    return description, arrays
+
+
+def read_member_array(archive: zipfile.ZipFile, name: str, refuse) -> np.ndarray:
+    """One .npy member of the archive, read with allow_pickle=False."""
+    try:
+        with archive.open(name) as member:
+            return np.lib.format.read_array(member, allow_pickle=False)
+    except KeyError:
+        raise refuse(f"it lacks {name}, which its {MODEL_JSON} lists") from None
+    except ValueError as error:
+        raise refuse(f"{name} is not a plain numpy array ({error})") from None
