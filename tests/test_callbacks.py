@@ -30,7 +30,7 @@ class Recorder(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._note("epoch_end", epoch, logs=logs)
-        logs["scribbled"] = True  # must not reach the next callback
+        logs["scribbled"] = True  # reaches the callbacks after it, as in Keras 2
 
     def on_train_batch_end(self, batch, logs=None):
         self._note("batch_end", batch, logs=logs)
@@ -59,27 +59,27 @@ def test_fit_calls_every_hook_in_order_with_the_running_logs():
         ("train_end", None),
     ]  # fmt: skip
     assert recorder.model is model
-    assert recorder.params == {"epochs": 2, "steps": 2, "batch_size": 20, "samples": 40, "verbose": 0}
+    assert {"epochs": 2, "steps": 2, "verbose": 0}.items() <= recorder.params.items()
     batch_logs = [logs for hook, _, logs in calls if hook == "batch_end"]
     assert all(set(logs) == {"loss", "accuracy"} for logs in batch_logs)
     epoch_logs = [logs for hook, _, logs in calls if hook == "epoch_end"]
     # an epoch's logs are its last batch's running means, plus the validation numbers
     for epoch, logs in enumerate(epoch_logs):
         assert logs["loss"] == batch_logs[2 * epoch + 1]["loss"]
-        assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy"}  # copied before the scribble
         assert history.history["val_loss"][epoch] == logs["val_loss"]
-    assert "scribbled" not in history.history  # History, after the recorder, got clean logs
+    assert history.history["scribbled"] == [True, True]  # History, after the recorder, shares its logs
 
 
 def test_a_callback_list_calls_callbacks_in_the_order_given():
     calls = []
     first, second = Recorder(calls, "first."), Recorder(calls, "second.")
-    callbacks = CallbackList([first, second], model="the model", params={"epochs": 1})
+    callbacks = CallbackList([first, second], model="the model", epochs=1)
     callbacks.on_epoch_begin(0)
     callbacks.on_epoch_end(0, {"loss": 1.0})
     assert calls == [
-        ("first.epoch_begin", 0, None), ("second.epoch_begin", 0, None),
-        ("first.epoch_end", 0, {"loss": 1.0}), ("second.epoch_end", 0, {"loss": 1.0}),
+        ("first.epoch_begin", 0, {}), ("second.epoch_begin", 0, {}),
+        ("first.epoch_end", 0, {"loss": 1.0}), ("second.epoch_end", 0, {"loss": 1.0, "scribbled": True}),
     ]  # fmt: skip
     assert first.model == second.model == "the model" and first.params == {"epochs": 1}
 

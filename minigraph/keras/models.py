@@ -28,7 +28,7 @@ import numpy as np
 import minigraph as mg
 from minigraph.keras import backend as K
 from minigraph.keras import initializers, losses, optimizers, saving
-from minigraph.keras.callbacks import CallbackList, History, ProgbarLogger, format_logs
+from minigraph.keras.callbacks import CallbackList, History, format_logs
 from minigraph.keras.data_checks import as_array, check_x, check_xy, validation_pair
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
 from minigraph.keras.layers.base import history_of
@@ -271,8 +271,10 @@ class Sequential:
         self.history = History()
         params = {"epochs": epochs, "steps": math.ceil(len(x) / batch_size), "batch_size": batch_size,
                   "samples": len(x), "verbose": verbose}
-        progress = [ProgbarLogger(verbose)] if verbose else []
-        callbacks = CallbackList(progress + list(callbacks or []) + [self.history], self, params)
+        # as Keras 2: History, then the progress bar, after the program's callbacks (so the bar shows
+        # what they add to the logs, e.g. ReduceLROnPlateau's lr)
+        callbacks = CallbackList(list(callbacks or []) + [self.history], add_progbar=verbose != 0, model=self,
+                                 **params)
         if verbose:
             validate = f", validate on {len(validation[0])} samples" if validation is not None else ""
             print(f"Train on {len(x)} samples{validate}", flush=True)

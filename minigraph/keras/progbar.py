@@ -73,6 +73,11 @@ def format_value(value) -> str:
     return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
+def format_logs(logs: dict) -> str:
+    """' - loss: 0.4402 - accuracy: 0.8779': values as Keras prints them after a bar."""
+    return "".join(f" - {name}: {format_value(value)}" for name, value in logs.items())
+
+
 def terminal_columns(stream) -> int | None:
     """The width of the terminal `stream` writes to, or None if it is not a terminal."""
     try:
@@ -162,8 +167,9 @@ class Progbar:
 
     def _metrics(self) -> list[str]:
         """' - loss: 0.2041', one piece per value, in the order they first came."""
-        return [f" - {name}: {format_value(total / max(weight, 1) if not isinstance(total, str) else total)}"
-                for name, (total, weight) in self._sums.items()]
+        means = {name: total if isinstance(total, str) else total / max(weight, 1)
+                 for name, (total, weight) in self._sums.items()}
+        return [format_logs({name: mean}) for name, mean in means.items()]
 
     def _step_time(self, current: int, now: float) -> float:
         """Seconds per step, leaving out the first step (it includes one-off set-up work)."""
