@@ -34,9 +34,12 @@ def _negative_part_expm1(x):
     return mg.expm1(mg.minimum(x, mg.zeros_like(x)))
 
 
-def elu(x):
-    """y = x for x > 0, exp(x) - 1 otherwise (alpha = 1, as tf.nn.elu)."""
-    return mg.where(mg.greater(x, mg.zeros_like(x)), x, _negative_part_expm1(x))
+def elu(x, alpha: float = 1.0):
+    """y = x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    negative = _negative_part_expm1(x)
+    if alpha != 1:
+        negative = mg.multiply(negative, mg.constant(alpha, dtype=x.dtype))
+    return mg.where(mg.greater(x, mg.zeros_like(x)), x, negative)
 
 
 def selu(x):
@@ -73,6 +76,26 @@ def exponential(x):
     return mg.exp(x)
 
 
+def swish(x):
+    """y = x * sigmoid(x) (Keras 3 calls it silu)."""
+    return mg.multiply(x, nn.sigmoid(x))
+
+
+def mish(x):
+    """y = x * tanh(softplus(x))."""
+    return mg.multiply(x, nn.tanh(softplus(x)))
+
+
+def relu6(x):
+    """y = min(max(x, 0), 6)."""
+    return mg.minimum(nn.relu(x), mg.constant(6.0, dtype=x.dtype))
+
+
+def leaky_relu(x, negative_slope: float = 0.2):
+    """y = x for x > 0, negative_slope * x otherwise (Keras 3's default slope 0.2)."""
+    return mg.where(mg.greater(x, mg.zeros_like(x)), x, mg.multiply(x, mg.constant(negative_slope, dtype=x.dtype)))
+
+
 _BY_NAME: dict[str, Callable] = {
     "relu": relu,
     "softmax": softmax,
@@ -85,6 +108,11 @@ _BY_NAME: dict[str, Callable] = {
     "hard_sigmoid": hard_sigmoid,
     "exponential": exponential,
     "linear": linear,
+    "swish": swish,
+    "silu": swish,
+    "mish": mish,
+    "relu6": relu6,
+    "leaky_relu": leaky_relu,
 }
 
 
