@@ -14,6 +14,8 @@ gradients.py (the backward graph), session.py (running a graph).
 """
 
 from minigraph import app, errors, flags, gfile, initializers, logging, losses, nn, random, summary, train, viz  # noqa: A004  (TF1's program shell)
+from minigraph import graph_util as graph_util  # tf.graph_util: freezing a trained graph
+from minigraph import io as io  # tf.io: write_graph
 from minigraph import subset as _subset
 from minigraph.dtypes import (
     DType,
@@ -45,6 +47,8 @@ from minigraph.graph import (
     name_scope,
     reset_default_graph,
 )
+from minigraph.graph_def import GraphDef
+from minigraph.importer import import_graph_def
 from minigraph.initializers import Constant as constant_initializer  # TF1's long names of the initializers
 from minigraph.initializers import GlorotNormal as glorot_normal_initializer
 from minigraph.initializers import GlorotUniform as glorot_uniform_initializer

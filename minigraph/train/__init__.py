@@ -4,6 +4,7 @@ that counts those steps, and learning rates that decay with it. And the ``Saver`
 which writes a session's variables to a checkpoint and reads them back."""
 
 from minigraph import subset as _subset
+from minigraph.graph_io import write_graph  # noqa: F401  (tf.train.write_graph)
 from minigraph.train.global_step import create_global_step, get_global_step, get_or_create_global_step  # noqa: F401
 from minigraph.train.learning_rate import exponential_decay  # noqa: F401
 from minigraph.train.optimizer import (  # noqa: F401

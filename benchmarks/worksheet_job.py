@@ -1,0 +1,97 @@
+"""The worksheet's training job by five frameworks, taking turns: s/epoch and peak memory.
+
+    python -m benchmarks.worksheet_job [--rounds 5] [--threads 1] [--frameworks ...] [--quick]
+
+The job: 60,000 MNIST rows projected to 60 dimensions by PCA (as the worksheet does
+it), Dense(128) relu, Dense(10) softmax, Adam, batch 32, one epoch. The same arrays
+and initial weights go to
+
+- **minigraph**: the worksheet's own code, ``Sequential`` + ``compile`` + ``fit``, metrics on;
+- **keras**: Keras 3 on TensorFlow (CPU), the same code;
+- **torch**: PyTorch on the CPU, the eager loop of its tutorials;
+- **jax**: JAX with the whole step (gradient, Adam, metrics) under ``jax.jit``;
+- **numpy**: a loop written by hand: forward, backward, Adam in place, no metrics.
+
+Each framework runs in its own process (``python -m benchmarks.jobs``), once per
+round, the order rotated each round; each process warms up (50 untimed steps: Keras
+and JAX compile their step, minigraph plans its run), then times one epoch. The
+table gives each framework's median s/epoch and peak resident memory, and the
+ratios that matter, each the median over rounds of a ratio *within* one round.
+
+Every library gets one thread (``--threads 1``; 0 lets each use every core): on a
+2-core machine shared with other work, a second thread measures the neighbours more
+than the framework (OpenMP's threads spin while they wait for each other), and at
+batch 32 a matrix is too small to split usefully anyway.
+
+``--quick`` is a smoke run for the tests: 2,048 rows, one round, minigraph and the
+numpy loop, nothing written unless ``--json`` says where.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from benchmarks.harness import RESULTS, available, compare, machine, paired_ratio, save_json, write_data
+from benchmarks.jobs import FRAMEWORKS
+
+RATIOS = (  # (numerator, denominator, what the ratio says)
+    ("minigraph", "numpy", "minigraph / numpy loop (goal <= 1.0)"),
+    ("keras", "minigraph", "Keras / minigraph (goal >= 5)"),
+    ("torch", "minigraph", "PyTorch / minigraph (goal >= 3)"),
+    ("minigraph", "jax", "minigraph / JAX (how far from a compiled step)"),
+)
+
+
+def print_table(record: dict) -> None:
+    summary = record["summary"]
+    print(f"\n{record['machine']['cpu']}, {record['machine']['cores']} cores, {record['threads'] or 'all'} thread(s) "
+          f"per library, {record['rows']:,} rows, batch {record['batch_size']}, hidden {record['hidden']}, "
+          f"{record['rounds']} round(s)")
+    print(f"{'framework':<11}{'s/epoch':>9}{'fastest':>9}{'peak MB':>9}{'accuracy':>10}  version")
+    for framework, row in summary.items():
+        print(f"{framework:<11}{row['seconds_per_epoch']:>9.3f}{row['fastest']:>9.3f}{row['peak_rss_mb']:>9.0f}"
+              f"{row['final_accuracy']:>10.4f}  {row['version']}")
+    for name, value in record["ratios"].items():
+        print(f"{name:<50} {value:6.2f}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1, help="threads for each library (0: one per core)")
+    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=None)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2,048 rows, 1 round, minigraph and numpy")
+    parser.add_argument("--json", default=None, help="where to write the record (default: results/worksheet_job.json; "
+                                                     "--quick writes none unless asked)")
+    args = parser.parse_args(argv)
+    rows = 2048 if args.quick else None
+    rounds = 1 if args.quick else args.rounds
+    frameworks, missing = available(args.frameworks or (["minigraph", "numpy"] if args.quick else list(FRAMEWORKS)))
+    if missing:
+        print(f"left out, not installed: {', '.join(missing)} (pip install -e .[bench])")
+
+    from minigraph.examples.worksheet import load_pca_mnist
+
+    (x_train, y_train), _ = load_pca_mnist()
+    data_path = write_data(x_train, y_train, [128])
+    try:
+        record = compare(frameworks, rounds, args.threads, data_path, batch_size=32, hidden=128,
+                         warmup_steps=5 if args.quick else 50, rows=rows)
+    finally:
+        data_path.unlink()
+    record["machine"] = machine()
+    record["rows"] = rows or len(x_train)
+    ratios = {label: paired_ratio(record["runs"], numerator, denominator) for numerator, denominator, label in RATIOS}
+    record["ratios"] = {label: value for label, value in ratios.items() if value is not None}
+    summary = record["summary"]
+    if "keras" in summary and "minigraph" in summary:
+        record["ratios"]["peak memory, Keras / minigraph"] = (summary["keras"]["peak_rss_mb"]
+                                                              / summary["minigraph"]["peak_rss_mb"])
+    print_table(record)
+    path = args.json or (None if args.quick else RESULTS / "worksheet_job.json")
+    if path:
+        save_json(record, path)
+
+
+if __name__ == "__main__":
+    main()
