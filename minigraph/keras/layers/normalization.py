@@ -25,9 +25,10 @@ it is False, so running the updates outside training changes nothing.
 The normalisation is TensorFlow's ``tf.nn.batch_normalization``:
 ``inv = gamma / sqrt(variance + epsilon)``, ``y = x * inv + (beta - mean * inv)``.
 
-Keras 3 and Keras 2 on TF1 graphs average the biased batch variance. Keras 2 running
-eagerly on TF2 (tf_keras) uses a fused kernel for 4-D inputs and averages the
-unbiased one (times n / (n - 1)); minigraph keeps the graph-mode rule.
+minigraph follows Keras 3, which averages the biased batch variance. Keras 2 on
+images (4-D inputs, where tf_keras uses TF's fused kernel) averages the unbiased one,
+n / (n - 1) times larger for n values per channel: the outputs in training and the
+moving means are the same, the moving variances differ by that factor's share.
 """
 
 from __future__ import annotations
