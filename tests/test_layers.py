@@ -33,7 +33,7 @@ from minigraph.keras.models import Sequential
 from minigraph.keras.utils import set_random_seed
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "linear",
-               "hard_sigmoid", "exponential"]
+               "hard_sigmoid", "exponential", "swish", "silu", "mish", "relu6", "leaky_relu"]
 TOLERANCE = 1e-5
 
 

@@ -63,12 +63,14 @@ def softsign(x):
     return mg.divide(x, mg.add(mg.abs(x), mg.ones_like(x)))
 
 
+def relu6(x):
+    """y = min(max(x, 0), 6), flat at both ends as TF's: at 6 the tie goes to the constant."""
+    return mg.minimum(mg.constant(6.0, dtype=x.dtype), nn.relu(x))
+
+
 def hard_sigmoid(x):
     """y = relu6(x + 3) / 6 = clip(x / 6 + 1/2, 0, 1): Keras 3's formula (Keras 2 used 0.2 x + 0.5)."""
-    # relu6 as TF has it, flat at both ends: relu passes no gradient at 0, and at 6 the
-    # tie goes to minimum's first input, the constant
-    relu6 = mg.minimum(mg.constant(6.0, dtype=x.dtype), nn.relu(mg.add(x, 3.0)))
-    return mg.divide(relu6, 6.0)
+    return mg.divide(relu6(mg.add(x, 3.0)), 6.0)
 
 
 def exponential(x):
@@ -84,11 +86,6 @@ def swish(x):
 def mish(x):
     """y = x * tanh(softplus(x))."""
     return mg.multiply(x, nn.tanh(softplus(x)))
-
-
-def relu6(x):
-    """y = min(max(x, 0), 6)."""
-    return mg.minimum(nn.relu(x), mg.constant(6.0, dtype=x.dtype))
 
 
 def leaky_relu(x, negative_slope: float = 0.2):
