@@ -13,7 +13,7 @@ Where to read next: graph.py (nodes and the Graph), ops/ (one class per op),
 gradients.py (the backward graph), session.py (running a graph).
 """
 
-from minigraph import app, errors, flags, gfile, initializers, logging, losses, nn, random, summary, train, viz  # noqa: A004  (TF1's program shell)
+from minigraph import app, errors, flags, gfile, initializers, logging, losses, nn, passes, random, summary, train, viz  # noqa: A004,E501  (TF1's program shell)
 from minigraph import graph_util as graph_util  # tf.graph_util: freezing a trained graph
 from minigraph import io as io  # tf.io: write_graph
 from minigraph import subset as _subset
@@ -62,6 +62,7 @@ from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, 
 from minigraph.ops import Variable
 from minigraph.ops.conversion import to_double, to_float, to_int32, to_int64
 from minigraph.ops.creation import eye, fill, lin_space, linspace, ones, range, zeros  # noqa: A004
+from minigraph.passes import ConfigProto, GraphOptions  # the session's config: which compiler passes run
 from minigraph.session import InteractiveSession, Session
 from minigraph.variable_scope import (
     AUTO_REUSE,

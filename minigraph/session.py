@@ -37,20 +37,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from minigraph import dtypes, nest
+from minigraph import nest
 from minigraph.errors import InvalidArgumentError, OpError
-from minigraph.graph import (
-    Graph,
-    Operation,
-    Tensor,
-    default_session,
-    get_default_graph,
-    run_dependencies,
-    tensor_or_none,
-    walk,
-)
-from minigraph.ops.array import Placeholder
+from minigraph.graph import Graph, Operation, Tensor, default_session, get_default_graph, tensor_or_none
 from minigraph.ops.state import Variable
+from minigraph.passes import ConfigProto, compile_program, default_config
+from minigraph.passes.program import Constant, Node, OpState, Program, VariableHandle, build_program
 from minigraph.shapes import fits, format_shape
 from minigraph.variable_store import VariableStore
 
@@ -63,44 +55,62 @@ BAD_VALUE_ERRORS = (ValueError, IndexError, ArithmeticError)
 
 @dataclass(frozen=True)
 class Step:
-    """One op of a plan: call `kernel` on the values at `arguments`, store at `result`,
-    then drop the values at `frees` (this step was the last to need them)."""
+    """One step of a plan: call `kernel` on the values at `arguments`, store at `result`,
+    then drop the values at `frees` (this step was the last to need them). `node` is
+    the compiled program's node: the graph op (or ops, when fused) it runs."""
 
-    op: Operation
     kernel: Callable
     arguments: tuple[int, ...]  # positions in the run's value list, one per input
     result: int | None  # where the output goes; None for ops without output
-    frees: tuple[int, ...] = ()
+    frees: tuple[int, ...]
+    node: Node
+
+    @property
+    def op(self) -> Operation:
+        return self.node.op
 
 
 class Plan:
     """What one kind of run does: the steps in order, where the feeds go, where the
     fetches come from. Positions index one list of values, made afresh for each run
-    from `initial_values` (which holds what stateful ops get: VariableRefs, a random op's generator)."""
+    from `initial_values` (which holds what is known before the run: constants,
+    VariableRefs, a random op's generator)."""
 
-    def __init__(self, steps: list[Step], feed_positions: dict, fetch_positions: list, initial_values: list):
+    def __init__(self, program: Program, steps: list[Step], feed_positions: tuple, fetch_positions: list,
+                 initial_values: list):
+        self.program = program  # what the passes made of the graph (mg.passes.explain prints it)
         self.steps = steps
-        self.feed_positions = feed_positions  # fed tensor -> position
+        self.feed_positions = feed_positions  # one per fed tensor, in program.fed order
         self.fetch_positions = fetch_positions  # one per fetch; None for an op
         self.initial_values = initial_values
-        self.writes_variables = any(step.op.writes_variables for step in steps)
+        self.writes_variables = any(op.writes_variables for step in steps for op in step.node.ops)
+        # the loop's own form of each step: plain tuples unpack faster than attributes
+        self._loop = [(step.kernel, step.arguments, step.result, step.frees) for step in steps]
 
-    def execute(self, feeds: dict) -> list:
-        values: list[Any] = list(self.initial_values)
-        for tensor, position in self.feed_positions.items():
-            values[position] = feeds[tensor]
-        for step in self.steps:
-            arguments = [values[i] for i in step.arguments]
-            try:
-                result = step.kernel(*arguments)
-            except OpError:
-                raise
-            except BAD_VALUE_ERRORS as error:
-                raise _failed(step.op, arguments, error) from error
-            if step.result is not None:
-                values[step.result] = result
-            for position in step.frees:
-                values[position] = None
+    def execute(self, fed_values) -> list:
+        """Runs the steps on `fed_values` (one per fed tensor, in program.fed order)."""
+        values: list[Any] = self.initial_values.copy()
+        for position, value in zip(self.feed_positions, fed_values):
+            values[position] = value
+        index = 0
+        try:
+            for kernel, arguments, result, frees in self._loop:
+                if len(arguments) == 1:
+                    output = kernel(values[arguments[0]])
+                elif len(arguments) == 2:
+                    output = kernel(values[arguments[0]], values[arguments[1]])
+                else:
+                    output = kernel(*[values[i] for i in arguments])
+                if result is not None:
+                    values[result] = output
+                for position in frees:
+                    values[position] = None
+                index += 1
+        except OpError:
+            raise
+        except BAD_VALUE_ERRORS as error:
+            step = self.steps[index]
+            raise _failed(step.op, [values[i] for i in step.arguments], error) from error
         return [None if position is None else values[position] for position in self.fetch_positions]
 
 
@@ -110,10 +120,14 @@ def _failed(op: Operation, arguments: list, error: Exception) -> InvalidArgument
 
 
 class Session:
-    """Runs a graph; owns the values of its variables."""
+    """Runs a graph; owns the values of its variables. `config` chooses the compiler's
+    passes (``mg.ConfigProto``; see ``minigraph/passes``); by default all of them run."""
 
-    def __init__(self, graph: Graph | None = None):
+    def __init__(self, graph: Graph | None = None, config: ConfigProto | None = None):
         self.graph = graph or get_default_graph()
+        self.config = config if config is not None else default_config()
+        if not isinstance(self.config, ConfigProto):
+            raise TypeError(f"config must be a mg.ConfigProto, got {config!r}")
         self._store = VariableStore()
         self._plans: dict[tuple, Plan] = {}
         self._closed = False
@@ -125,15 +139,18 @@ class Session:
         """Computes `fetches` (a tensor, an op, or a nested list/tuple/dict of them)."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
+        single = type(fetches) is Tensor and fetches.graph is self.graph  # the common case, made short
+        flat = [fetches] if single else [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
         feeds = self._check_feeds(feed_dict)
-        return nest.pack_sequence_as(fetches, self._execute(self._plan_for(flat, feeds), feeds))
+        plan = self._plan_for(flat, feeds)
+        values = self._execute(plan, [feeds[feed.tensor] for feed in plan.program.fed])
+        return values[0] if single else nest.pack_sequence_as(fetches, values)
 
     def make_callable(self, fetches, feed_list=()):
         """TF1's ``sess.make_callable``: a function that runs `fetches`, fed the values it is
-        called with, one per tensor of `feed_list`. Fetches, feed tensors and the plan are
-        resolved once, so each call only checks its values and runs the plan: a training
-        loop's step with no dictionary to build or look up."""
+        called with, one per tensor of `feed_list`. Fetches, feed tensors, the plan and each
+        feed's check are resolved once, so a call checks its values and runs the plan: a
+        training loop's step with no dictionary to build or look up."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
@@ -141,37 +158,49 @@ class Session:
         if len(set(fed)) != len(fed):
             raise ValueError(f"make_callable(): feed_list names a tensor twice: {[t.name for t in fed]}")
         plan = self._plan_for(flat, dict.fromkeys(fed))
+        # the plan takes its feeds in its own order; the caller gives them in feed_list's
+        order = [fed.index(feed.tensor) for feed in plan.program.fed]
+        checks = [self._feed_check(fed[i]) for i in order]
+        pack = _packer(fetches)
+        execute = self._execute
 
         def run_plan(*values):
             if len(values) != len(fed):
                 raise TypeError(f"this callable takes {len(fed)} values, one for each of "
                                 f"{[t.name for t in fed]}, got {len(values)}")
-            feeds = {tensor: self._check_feed(tensor, value) for tensor, value in zip(fed, values)}
-            return nest.pack_sequence_as(fetches, self._execute(plan, feeds))
+            return pack(execute(plan, [check(values[i]) for check, i in zip(checks, order)]))
 
         return run_plan
+
+    def describe_plan(self, fetches, feed_list=()) -> str:
+        """The steps a run of `fetches` takes in this session, after its passes: one per line."""
+        flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
+        fed = [self._resolve_feed_key(key) for key in feed_list]
+        return self._plan_for(flat, dict.fromkeys(fed)).program.listing()
 
     def _plan_for(self, fetches: list, feeds: dict) -> Plan:
         """The cached plan for these fetches and fed tensors (made on first use)."""
         key = (tuple(fetches), frozenset(feeds))  # the order of the feeds doesn't matter
-        with self._lock:
-            plan = self._plans.get(key)
-            if plan is None:
-                plan = self._plans[key] = self._make_plan(fetches, feeds)
+        plan = self._plans.get(key)
+        if plan is None:
+            with self._lock:
+                plan = self._plans.get(key)
+                if plan is None:
+                    plan = self._plans[key] = self._make_plan(fetches, feeds)
         return plan
 
-    def _execute(self, plan: Plan, feeds: dict) -> list:
+    def _execute(self, plan: Plan, fed_values: list) -> list:
         """Runs `plan` under the session's lock, all or nothing; returns the caller's copies."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         with self._lock:
             if plan.writes_variables:
                 with self._store.transaction():
-                    values = plan.execute(feeds)
+                    values = plan.execute(fed_values)
             else:
-                values = plan.execute(feeds)
+                values = plan.execute(fed_values)
         # the caller owns what run returns: never a variable's stored array or a constant
-        return [np.array(v) if isinstance(v, np.ndarray) else v for v in values]
+        return [np.array(v) if type(v) is np.ndarray else v for v in values]
 
     @property
     def closed(self) -> bool:
@@ -251,6 +280,28 @@ class Session:
             )
         return _as_dtype_or_raise(array, tensor.dtype, tensor)
 
+    def _feed_check(self, tensor: Tensor) -> Callable:
+        """`_check_feed` for one tensor, made once: an array of the right dtype and rank
+        whose known dimensions match passes with a few comparisons; anything else takes
+        the full check (conversion, casting, the error message)."""
+        dtype, shape = tensor.dtype, tensor.shape
+        if shape is None:
+            return lambda value: self._check_feed(tensor, value)
+        known = [(axis, size) for axis, size in enumerate(shape) if size is not None]
+        rank = len(shape)
+
+        def check(value):
+            if type(value) is np.ndarray and value.dtype == dtype and value.ndim == rank:
+                value_shape = value.shape
+                for axis, size in known:
+                    if value_shape[axis] != size:
+                        break
+                else:
+                    return value
+            return self._check_feed(tensor, value)
+
+        return check
+
     def _resolve_feed_key(self, key) -> Tensor:
         if not isinstance(key, str) and tensor_or_none(key) is None:
             raise TypeError(
@@ -265,61 +316,64 @@ class Session:
             ) from None
 
     def _make_plan(self, fetches: list, feeds: dict) -> Plan:
-        """Orders the ops the fetches need, stopping at fed tensors."""
-        fed = frozenset(feeds)
-        start = [f if isinstance(f, Operation) else f.op for f in fetches if f not in fed]
-        needed = walk(start, lambda op: run_dependencies(op, fed))
-        for op in needed:
-            if isinstance(op, Placeholder):
-                raise _unfed_placeholder(op)
+        """The compiled plan: the ops the fetches need, stopping at fed tensors
+        (``build_program``), rewritten by the config's passes, then laid out in one
+        list of values: each source gets a position, each node a step."""
+        program = compile_program(build_program(fetches, list(feeds)), self.config)
+        positions: dict[Any, int] = {}
+        initial_values: list[Any] = []
 
-        positions: dict[Tensor, int] = {tensor: i for i, tensor in enumerate(feeds)}
-        initial_values: list[Any] = [None] * len(feeds)
-        ordered = sorted(needed, key=lambda op: op.index)
-        wiring = []  # (op, argument positions, result position) per step
-        for op in ordered:
-            arguments = []
-            if op.keeps_state:  # its own state in this session comes first (a random op's generator)
-                arguments.append(len(initial_values))
-                initial_values.append(self._store.op_state(op))
-            for i, tensor in enumerate(op.inputs):
-                if i in op.ref_inputs:  # the kernel gets a handle on the variable
-                    arguments.append(len(initial_values))
-                    initial_values.append(self._store.ref(tensor.op))
-                else:
-                    arguments.append(positions[tensor])
-            result = None
-            if op.outputs:
-                result = positions[op.outputs[0]] = len(initial_values)
-                initial_values.append(None)
-            wiring.append((op, tuple(arguments), result))
-        fetch_positions = [positions[f] if isinstance(f, Tensor) else None for f in fetches]
+        def position_of(source) -> int:
+            if source not in positions:
+                positions[source] = len(initial_values)
+                initial_values.append(self._initial_value(source))
+            return positions[source]
 
-        # a value is dropped after the last step that reads it; a fetched one is kept
+        feed_positions = tuple(position_of(feed) for feed in program.fed)
+        wiring = []  # (node, argument positions, result position) per step
+        for node in program.nodes:
+            arguments = tuple(position_of(source) for source in node.arguments)
+            result = position_of(node) if node.has_output else None
+            wiring.append((node, arguments, result))
+        fetch_positions = [None if source is None else position_of(source) for source in program.fetches]
+
+        # a value is dropped after the last step that reads it; a fetched one is kept,
+        # and so is one known before the run (a constant, a VariableRef)
         last_reader = {}
         for index, (_, arguments, result) in enumerate(wiring):
             if result is not None:
                 last_reader[result] = index  # nobody reads it: drop it at once
             for position in arguments:
-                last_reader[position] = index
+                if initial_values[position] is None:
+                    last_reader[position] = index
         for position in fetch_positions:
             last_reader.pop(position, None)
         frees: list[list[int]] = [[] for _ in wiring]
         for position, index in last_reader.items():
             frees[index].append(position)
-        steps = [Step(op, op.forward, arguments, result, tuple(frees[index]))
-                 for index, (op, arguments, result) in enumerate(wiring)]
-        return Plan(steps, {tensor: positions[tensor] for tensor in feeds}, fetch_positions, initial_values)
+        steps = [Step(node.kernel, arguments, result, tuple(frees[index]), node)
+                 for index, (node, arguments, result) in enumerate(wiring)]
+        return Plan(program, steps, feed_positions, fetch_positions, initial_values)
+
+    def _initial_value(self, source):
+        """What a position holds before a run: a constant's value, a VariableRef, an op's
+        state; None for what the run computes or is fed."""
+        if isinstance(source, Constant):
+            return source.value
+        if isinstance(source, VariableHandle):
+            return self._store.ref(source.storage)
+        if isinstance(source, OpState):
+            return self._store.op_state(source.op)
+        return None
 
 
-def _unfed_placeholder(op: Placeholder) -> InvalidArgumentError:
-    shape = op.attrs["shape"]
-    shape_text = "" if shape is None else " and shape [" + ",".join("?" if d is None else str(d) for d in shape) + "]"
-    return InvalidArgumentError(
-        f"You must feed a value for placeholder tensor '{op.name}' with dtype "
-        f"{dtypes.tf_name(op.attrs['dtype'])}{shape_text}",
-        op=op,
-    )
+def _packer(fetches) -> Callable:
+    """How make_callable's flat values take the shape of `fetches`, decided once."""
+    if not nest.is_nested(fetches):
+        return lambda values: values[0]
+    if type(fetches) is list and not any(nest.is_nested(f) for f in fetches):
+        return lambda values: values
+    return lambda values: nest.pack_sequence_as(fetches, values)
 
 
 def _as_array(value, tensor: Tensor) -> np.ndarray:

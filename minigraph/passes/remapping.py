@@ -1,0 +1,105 @@
+"""Remapping: several small steps replaced by one fused kernel that does their work.
+
+A numpy call costs a few microseconds before it touches a number. A step that
+updates a (128,)-vector with Adam is a dozen such calls, nearly all overhead, and the
+worksheet's step runs four of them, one per variable. The same dozen calls on one
+flat buffer that holds all four variables cost little more than one update: that is
+a *multi-tensor* kernel (PyTorch's ``foreach``/fused Adam, Apex's multi_tensor_apply).
+TensorFlow's Grappler swaps in fused kernels in its "remapper".
+
+This pass knows no optimizer. An op type registers how its nodes fuse
+(``register_multi_tensor_kernel``; ``minigraph/train/fused.py`` does it for Adam):
+
+    group_key(node)      nodes with equal keys may run as one (same hyper-parameters,
+                         same learning rate...), None for a node that must stay alone
+    make_kernel(nodes)   -> (kernel, arguments): one step for all of them
+
+Nodes fuse only when nothing reads their values (an update's output is rarely read:
+the training op waits for it) and no step between the first and the last of them
+touches their variables, so running them all at the place of the last changes
+nothing anyone can see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from minigraph.passes.program import Node, Program, VariableHandle
+
+
+@dataclass(frozen=True)
+class MultiTensorKernel:
+    group_key: Callable
+    make_kernel: Callable
+    type_name: str
+
+
+MULTI_TENSOR_KERNELS: dict[type, MultiTensorKernel] = {}
+
+
+def register_multi_tensor_kernel(op_type: type, group_key: Callable, make_kernel: Callable, type_name: str) -> None:
+    """Lets nodes of `op_type` with equal `group_key` run as one `type_name` step."""
+    MULTI_TENSOR_KERNELS[op_type] = MultiTensorKernel(group_key, make_kernel, type_name)
+
+
+def remapping(program: Program) -> Program:
+    read = {a for node in program.nodes for a in node.arguments if isinstance(a, Node)}
+    read |= {s for s in program.fetches if isinstance(s, Node)}
+    groups: dict = {}
+    for position, node in enumerate(program.nodes):
+        fusion = MULTI_TENSOR_KERNELS.get(type(node.op))
+        if fusion is None or node.fused or node in read:
+            continue
+        key = fusion.group_key(node)
+        if key is not None:
+            groups.setdefault((type(node.op), key), []).append(position)
+
+    nodes = list(program.nodes)
+    replacements, log = {}, []
+    for (op_type, _), positions in groups.items():
+        if len(positions) < 2:
+            continue
+        members = [nodes[p] for p in positions]
+        blocker = _blocker(nodes, positions)
+        if blocker is not None:
+            log.append(f"not fused: {len(members)} {op_type.type_name} nodes, as {blocker.name} runs "
+                       "between them and touches their variables")
+            continue
+        fusion = MULTI_TENSOR_KERNELS[op_type]
+        kernel, arguments = fusion.make_kernel(members)
+        after = tuple(dict.fromkeys(n for m in members for n in m.after if n not in members))
+        fused = Node(members[-1].op, kernel, tuple(arguments), after, fusion.type_name,
+                     fused=tuple(m.op for m in members), note=f"{len(members)} {op_type.type_name} in one kernel")
+        for p in positions[:-1]:
+            nodes[p] = None
+        nodes[positions[-1]] = fused
+        for member in members:
+            replacements[member] = fused
+        log.append(f"fused {len(members)} {op_type.type_name} nodes ({', '.join(m.name for m in members)}) "
+                   f"into one {fusion.type_name} step")
+    if not replacements:
+        return program.rewritten(program.nodes, log=log)
+    rewired = []
+    for node in nodes:
+        if node is None:
+            continue
+        if any(n in replacements for n in node.after):
+            after = tuple(dict.fromkeys(replacements.get(n, n) for n in node.after))
+            node = Node(node.op, node.kernel, node.arguments, after, node.type_name, node.fused, node.note)
+        rewired.append(node)
+    roots = list(dict.fromkeys(replacements.get(r, r) for r in program.roots))
+    return program.rewritten(rewired, roots=roots, log=log)
+
+
+def _blocker(nodes: list, positions: list[int]) -> Node | None:
+    """A node between the members that reads, waits for or touches what they write."""
+    members = {nodes[p] for p in positions}
+    touched = {a.storage for p in positions for a in nodes[p].arguments if isinstance(a, VariableHandle)}
+    for node in nodes[positions[0]:positions[-1]]:
+        if node is None or node in members:
+            continue
+        if any(n in members for n in node.after) or any(
+                isinstance(a, VariableHandle) and a.storage in touched for a in node.arguments):
+            return node
+    return None
