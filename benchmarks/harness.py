@@ -130,7 +130,8 @@ def take_turns(frameworks: list[str], rounds: int, run_one) -> dict[str, list[di
             result["round"] = round_number
             results[framework].append(result)
             print(f"  round {round_number + 1}/{rounds} {framework:<10} {result['seconds_per_epoch']:8.3f} s/epoch"
-                  f"  peak {result['peak_rss_mb']:7.1f} MB  load {result['load_before']:.2f}", flush=True)
+                  f" (CPU {result['cpu_seconds_per_epoch']:.3f})  peak {result['peak_rss_mb']:7.1f} MB"
+                  f"  load {result['load_before']:.2f}", flush=True)
     return results
 
 
@@ -138,12 +139,14 @@ def median(values: list[float]) -> float:
     return float(statistics.median(values))
 
 
-def paired_ratio(results: dict[str, list[dict]], numerator: str, denominator: str) -> float | None:
-    """The median over rounds of numerator's s/epoch over denominator's in the same round."""
+def paired_ratio(results: dict[str, list[dict]], numerator: str, denominator: str,
+                 key: str = "seconds_per_epoch") -> float | None:
+    """The median over rounds of numerator's s/epoch over denominator's in the same round
+    (`key` "cpu_seconds_per_epoch": the same with CPU times)."""
     if numerator not in results or denominator not in results:
         return None
     pairs = zip(results[numerator], results[denominator])
-    return median([a["seconds_per_epoch"] / b["seconds_per_epoch"] for a, b in pairs])
+    return median([a[key] / b[key] for a, b in pairs])
 
 
 def write_data(x: np.ndarray, y: np.ndarray, hidden_widths: list[int], seed: int = 0) -> Path:
@@ -172,7 +175,8 @@ def initial_weights(inputs: int, hidden: int, classes: int, seed: int) -> list[n
     return [kernel_1, np.zeros(hidden, np.float32), kernel_2, np.zeros(classes, np.float32)]
 
 
-def save_json(record: dict, path: Path) -> None:
+def save_json(record: dict, path: str | Path) -> None:
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {path}")
@@ -201,6 +205,7 @@ def compare(frameworks: list[str], rounds: int, threads: int, data_path: Path, b
         summary[framework] = {
             "version": results[0]["version"],
             "seconds_per_epoch": median([r["seconds_per_epoch"] for r in results]),
+            "cpu_seconds_per_epoch": median([r["cpu_seconds_per_epoch"] for r in results]),
             "fastest": min(r["seconds_per_epoch"] for r in results),
             "slowest": max(r["seconds_per_epoch"] for r in results),
             "peak_rss_mb": median([r["peak_rss_mb"] for r in results]),

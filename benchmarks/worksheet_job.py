@@ -47,9 +47,10 @@ def print_table(record: dict) -> None:
     print(f"\n{record['machine']['cpu']}, {record['machine']['cores']} cores, {record['threads'] or 'all'} thread(s) "
           f"per library, {record['rows']:,} rows, batch {record['batch_size']}, hidden {record['hidden']}, "
           f"{record['rounds']} round(s)")
-    print(f"{'framework':<11}{'s/epoch':>9}{'fastest':>9}{'peak MB':>9}{'accuracy':>10}  version")
+    print(f"{'framework':<11}{'s/epoch':>9}{'fastest':>9}{'CPU s':>9}{'peak MB':>9}{'accuracy':>10}  version")
     for framework, row in summary.items():
-        print(f"{framework:<11}{row['seconds_per_epoch']:>9.3f}{row['fastest']:>9.3f}{row['peak_rss_mb']:>9.0f}"
+        print(f"{framework:<11}{row['seconds_per_epoch']:>9.3f}{row['fastest']:>9.3f}"
+              f"{row['cpu_seconds_per_epoch']:>9.3f}{row['peak_rss_mb']:>9.0f}"
               f"{row['final_accuracy']:>10.4f}  {row['version']}")
     for name, value in record["ratios"].items():
         print(f"{name:<50} {value:6.2f}")
@@ -82,6 +83,8 @@ def main(argv=None) -> None:
     record["machine"] = machine()
     record["rows"] = rows or len(x_train)
     ratios = {label: paired_ratio(record["runs"], numerator, denominator) for numerator, denominator, label in RATIOS}
+    cpu = paired_ratio(record["runs"], "minigraph", "numpy", key="cpu_seconds_per_epoch")
+    ratios["minigraph / numpy loop, CPU time"] = cpu
     record["ratios"] = {label: value for label, value in ratios.items() if value is not None}
     summary = record["summary"]
     if "keras" in summary and "minigraph" in summary:

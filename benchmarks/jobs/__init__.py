@@ -10,7 +10,8 @@ shuffle of the rows per epoch. Each starts from the initial weights in the data 
 Each module has ``version()`` and ``train(data, batch_size, hidden, epochs,
 warmup_steps)``, which first runs `warmup_steps` steps untimed (Keras and JAX trace
 and compile their step then; minigraph plans its run) and then returns the seconds of
-each of `epochs` timed epochs and the final weights, in Keras's layout.
+each of `epochs` timed epochs (an ``EpochClock``: wall clock and CPU time) and the
+final weights, in Keras's layout.
 
 ``python -m benchmarks.jobs FRAMEWORK ...`` (``__main__.py``) runs one of them in its
 own process and prints its result as one line of JSON; ``benchmarks/harness.py``

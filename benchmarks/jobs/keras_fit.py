@@ -6,13 +6,13 @@ The warm-up fit traces Keras's train step into a tf.function; the timed fit reus
 from __future__ import annotations
 
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from benchmarks.jobs.clock import EpochClock
 from benchmarks.jobs.data import Data  # noqa: E402
 
 
@@ -28,17 +28,17 @@ def limit_threads(threads: int) -> None:
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall-clock seconds of each epoch."""
+    """Times each epoch, from on_epoch_begin to on_epoch_end."""
 
     def __init__(self):
         super().__init__()
-        self.seconds: list[float] = []
+        self.clock = EpochClock()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
+        self.clock.start()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
+        self.clock.stop()
 
 
 def train(data: Data, batch_size: int, hidden: int, epochs: int, warmup_steps: int):
@@ -52,4 +52,4 @@ def train(data: Data, batch_size: int, hidden: int, epochs: int, warmup_steps: i
         model.fit(data.x[:rows], data.y[:rows], batch_size=batch_size, epochs=1, verbose=0)
     timer = EpochTimer()
     model.fit(data.x, data.y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer])
-    return timer.seconds, model.get_weights()
+    return timer.clock, model.get_weights()
