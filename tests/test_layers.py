@@ -19,6 +19,7 @@ import tensorflow as tf
 
 import minigraph as mg
 from minigraph.keras import activations, layers
+from minigraph.keras import backend as K
 from minigraph.keras.layers import (
     Activation,
     AveragePooling2D,
@@ -26,6 +27,7 @@ from minigraph.keras.layers import (
     Dense,
     Flatten,
     Input,
+    Lambda,
     MaxPooling2D,
     Reshape,
 )
@@ -303,7 +305,7 @@ def test_summary_counts_and_shapes_are_keras_s():
     lines = []
     model.summary(print_fn=lines.append)
     # Keras 2's columns: the name and type cut at 28 characters, the shape, the count
-    rows = [(line[:29].strip(), line[29:55].strip(), line[55:].strip()) for line in lines if line.startswith(
+    rows = [(line[:29].strip(), line[29:55].strip(), line[55:].strip()) for line in lines if line[1:].startswith(
         tuple(layer.name for layer in model.layers))]
     assert len(rows) == len(reference.layers) == 6
     for (name, shape, count), layer, ours in zip(rows, reference.layers, model.layers):
@@ -312,5 +314,67 @@ def test_summary_counts_and_shapes_are_keras_s():
         assert int(count) == layer.count_params()
     assert [int(count) for _, _, count in rows] == [320, 18496, 0, 0, 1179776, 1290]  # Keras 2's mnist_cnn
     assert rows[3][1] == "(None, 9216)"
-    assert "Total params: 1,199,882" in lines
+    assert "Total params: 1199882 (4.58 MB)" in lines  # as tf-keras (Keras 2) prints it
     assert model.count_params() == reference.count_params() == 1_199_882
+
+
+# --- Dense on sequences, and Lambda ------------------------------------------------------------
+
+
+def test_dense_on_a_stack_of_rows_applies_the_kernel_on_the_last_axis_as_keras(record_property):
+    """(batch, steps, features) -> (batch, steps, units), and the kernel's gradient, against Keras 3."""
+    x = np.random.default_rng(6).normal(size=(3, 5, 4)).astype(np.float32)
+    kernel = np.random.default_rng(7).normal(size=(4, 6)).astype(np.float32)
+    bias = np.linspace(-1, 1, 6, dtype=np.float32)
+    assert_same(Dense(6, activation="tanh"), keras.layers.Dense(6, activation="tanh"), x, [kernel, bias],
+                record=record_property)
+    graph = mg.Graph()
+    with graph.as_default():
+        inputs = mg.constant(x)
+        layer = Dense(6, activation="tanh")
+        total = mg.reduce_sum(mg.multiply(layer(inputs), x[..., :1]))
+        gradients = mg.gradients(total, [layer.kernel, layer.bias])
+        K.set_value(layer.kernel, kernel)
+        ours = K.get_session().run(gradients)
+    reference = keras.layers.Dense(6, activation="tanh")
+    reference.build((None, 5, 4))
+    reference.set_weights([kernel, np.zeros(6, np.float32)])
+    with tf.GradientTape() as tape:
+        their_total = tf.reduce_sum(reference(x) * x[..., :1])
+    theirs = tape.gradient(their_total, [reference.kernel, reference.bias])
+    for mine, expected in zip(ours, theirs):
+        assert difference(mine, expected.numpy()) <= TOLERANCE
+
+
+def test_lambda_matches_keras_on_one_tensor_and_on_a_list():
+    x = images((2, 3, 4, 5))
+    assert_same(Lambda(lambda t: K.square(t) - t), keras.layers.Lambda(lambda t: t * t - t), x)
+    assert_same(Lambda(K.l2_normalize, arguments={"axis": 1}),
+                keras.layers.Lambda(tf.math.l2_normalize, arguments={"axis": 1}), x)
+    graph = mg.Graph()
+    with graph.as_default():
+        a, b = K.placeholder(shape=(None, 3)), K.placeholder(shape=(None, 3))
+        difference_of = Lambda(lambda pair: pair[0] - pair[1])([a, b])
+        value = K.get_session().run(difference_of, {a: np.ones((2, 3)), b: np.full((2, 3), 3.0)})
+    np.testing.assert_array_equal(value, np.full((2, 3), -2.0))
+
+
+def test_lambda_output_shape_is_stated_and_checked():
+    graph = mg.Graph()
+    with graph.as_default():
+        x = K.placeholder(shape=(None, 3))
+        unknown = K.placeholder(shape=None)
+        assert Lambda(lambda t: unknown, output_shape=(3,))(x).shape == (None, 3)
+        assert Lambda(lambda t: unknown, output_shape=lambda shape: shape[:1] + (7,))(x).shape == (None, 7)
+        with pytest.raises(ValueError, match=r"\(None, 4\)"):
+            Lambda(lambda t: t, output_shape=(4,))(x)
+
+
+def test_a_lambda_function_that_cannot_be_found_again_is_refused_when_saved():
+    saved = Lambda(K.square, name="squares").get_config()
+    assert saved["function"] == {"module": "minigraph.keras.backend", "function_name": "square"}
+    assert Lambda.from_config(saved).function is K.square
+    with pytest.raises(ValueError, match=r"Lambda layer anonymous: its function <function .*<lambda>.* cannot be "
+                                         r"saved, since only a function defined at the top level of an importable "
+                                         r"module can be found again"):
+        Lambda(lambda t: t, name="anonymous").get_config()
