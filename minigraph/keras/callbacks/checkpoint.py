@@ -75,8 +75,10 @@ class ModelCheckpoint(Callback):
         try:
             return self.filepath.format(**fields)
         except (KeyError, IndexError, ValueError) as error:
-            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {error!r}; '
-                           f"the names it can use are {sorted(fields)}") from error
+            # a KeyError, as Keras 2 raises; its message is args[0] (str() of a KeyError adds quotes)
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: '
+                           f"{type(error).__name__}: {error}; the names it can use are "
+                           f"{', '.join(sorted(fields))}") from error
 
     def _save(self, epoch: int, batch: int | None, logs) -> None:
         self.epochs_since_last_save = 0
