@@ -130,6 +130,7 @@ class Session:
             raise TypeError(f"config must be a mg.ConfigProto, got {config!r}")
         self._store = VariableStore()
         self._plans: dict[tuple, Plan] = {}
+        self._feed_checks: dict[Tensor, Callable] = {}  # fed tensor -> its check (_feed_check), made once
         self._closed = False
         self._contexts = contextlib.ExitStack()
         self._lock = threading.Lock()  # one run at a time (see the module docstring)
@@ -265,9 +266,15 @@ class Session:
         if feed_dict is not None and not isinstance(feed_dict, dict):
             raise TypeError(f"feed_dict must be a dict from tensors to values, got {type(feed_dict).__name__}")
         feeds: dict[Tensor, np.ndarray] = {}
+        checks = self._feed_checks
         for key, value in (feed_dict or {}).items():
-            tensor = self._resolve_feed_key(key)
-            feeds[tensor] = self._check_feed(tensor, value)
+            check = checks.get(key) if type(key) is Tensor else None  # a tensor fed before: its check is made
+            if check is None:
+                tensor = self._resolve_feed_key(key)
+                check = checks[tensor] = self._feed_check(tensor)
+            else:
+                tensor = key
+            feeds[tensor] = check(value)
         return feeds
 
     def _check_feed(self, tensor: Tensor, value) -> np.ndarray:
@@ -298,6 +305,8 @@ class Session:
                         break
                 else:
                     return value
+            elif not rank and isinstance(value, np.generic) and value.dtype == dtype:
+                return np.asarray(value)  # a numpy scalar for a scalar placeholder
             return self._check_feed(tensor, value)
 
         return check
