@@ -40,6 +40,7 @@ from minigraph import dtypes
 from minigraph.graph import FORWARD, Graph, Operation, Tensor, every_producer, walk
 from minigraph.ops.array import Const, Placeholder
 from minigraph.ops.state import VariableOp
+from minigraph.passes.program import Node
 from minigraph.session import Session
 from minigraph.shapes import format_shape
 
@@ -257,4 +258,81 @@ def save(target, path: str, **draw_options) -> graphviz.Digraph:
         raise ValueError(f"Cannot tell a picture format from the path {path!r}: use .svg, .png, .pdf or .dot")
     with open(path, "wb") as file:
         file.write(data)
+    return digraph
+
+
+# --- drawing a compiled plan --------------------------------------------------------
+
+FUSED_FILL = "#f9cb9c"  # a step that runs several graph ops in one kernel
+REWRITTEN_FILL = "#fff2cc"  # a step whose op a pass changed (a MatMul with a folded transpose)
+REMOVED_CLUSTER = {"label": "removed by the passes", "style": "dashed,rounded", "color": "#999999",
+                   "fontcolor": "#666666"}
+
+
+def removed_ops(explanation) -> dict[Operation, str]:
+    """{graph op: the pass that removed it} over the stages of an ``mg.passes.explain``
+    (a folded op became a constant, a merged or fused one lives on in another step)."""
+    def ops_of(program) -> set:
+        return {op for node in program.nodes for op in node.ops}
+
+    removed, present = {}, ops_of(explanation.before)
+    for name, program in explanation.stages:
+        now = ops_of(program)
+        for op in present - now:
+            removed[op] = name
+        present = now
+    return removed
+
+
+def draw_plan(explanation, rankdir: str = "TB") -> graphviz.Digraph:
+    """The plan a session runs after its passes (``mg.passes.explain(fetches, feeds)``):
+    one numbered box per step, in order; orange for a fused step, yellow for one a pass
+    rewrote; ellipses for fed values, grey boxes for constants (folded ones say so),
+    cylinders for variables; dashed arrows for "run after". The ops the passes removed
+    sit apart, each with the pass that removed it. Pass a Program to draw it alone."""
+    program = getattr(explanation, "after", explanation)
+    digraph = graphviz.Digraph(name="plan", graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+                               node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                               edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    names: dict = {}  # a step or a source -> its node id in the drawing
+
+    def source_id(source) -> str:
+        if source not in names:
+            names[source] = f"source{len(names)}"
+            kind = type(source).__name__
+            label = html.escape(source.describe())
+            if kind == "Feed":
+                digraph.node(names[source], f"<{label}>", shape="ellipse", style="filled",
+                             fillcolor=NODE_LOOKS["placeholder"][2])
+            elif kind == "VariableHandle":
+                digraph.node(names[source], f"<{html.escape(source.storage.name)}>", shape="cylinder",
+                             style="filled", fillcolor=NODE_LOOKS["variable"][2])
+            else:
+                digraph.node(names[source], f"<{label}<br/>{html.escape(format_value(source.value))}>",
+                             shape="box", style="filled", fillcolor=NODE_LOOKS["constant"][2])
+        return names[source]
+
+    for number, node in enumerate(program.nodes, 1):
+        names[node] = f"step{number}"
+        fill = FUSED_FILL if node.fused else REWRITTEN_FILL if node.note else NODE_LOOKS["op"][2]
+        rows = [f"<b>{number}. {html.escape(node.type_name)}</b>", html.escape(node.name)]
+        if node.note:
+            rows.append(f'<font point-size="9">{html.escape(node.note)}</font>')
+        digraph.node(names[node], "<" + "<br/>".join(rows) + ">", shape="box", style="filled,rounded",
+                     fillcolor=fill)
+    for node in program.nodes:
+        for source in node.arguments:
+            digraph.edge(names[source] if isinstance(source, Node) else source_id(source), names[node])
+        for waited in node.after:
+            if waited in names:
+                digraph.edge(names[waited], names[node], **CONTROL_EDGE)
+
+    if hasattr(explanation, "stages"):
+        removed = graphviz.Digraph(name="cluster_removed", graph_attr=REMOVED_CLUSTER)
+        for op, by in sorted(removed_ops(explanation).items(), key=lambda item: item[0].index):
+            removed.node(f"removed_{op.name}", f"<{html.escape(op.name)}<br/>"
+                         f'<font point-size="9">{html.escape(op.type_name)}: {html.escape(by)}</font>>',
+                         shape="box", style="dashed,rounded", color="#999999", fontcolor="#666666")
+        if removed.body:
+            digraph.subgraph(removed)
     return digraph

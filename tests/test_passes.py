@@ -289,3 +289,18 @@ def test_the_environment_switch_turns_every_pass_off(graph, monkeypatch):
     assert mg.Session().describe_plan(y, [x]).count("Softmax ") == 2
     monkeypatch.setenv(ENVIRONMENT_SWITCH, "on")
     assert mg.Session().describe_plan(y, [x]).count("Softmax ") == 1
+
+
+def test_draw_plan_marks_fused_rewritten_and_removed_steps(graph):
+    a = mg.placeholder(mg.float32, (3, 2), name="a")
+    product = mg.matmul(mg.transpose(a), a) * (mg.constant(2.0) + 1.0)
+    source = mg.viz.draw_plan(mg.passes.explain(product, [a])).source
+    assert "<b>1. MatMul</b>" in source and mg.viz.REWRITTEN_FILL in source  # the MatMul took the transpose
+    assert "const add" in source  # the folded constant, named after the op it replaced
+    assert "Transpose: pruning" in source and "Const: constant_folding" in source
+    assert "cluster_removed" in source
+    w = mg.Variable(np.ones(2, np.float32))
+    b = mg.Variable(np.ones(2, np.float32))
+    train = mg.train.AdamOptimizer().minimize(mg.reduce_sum(w * b))
+    fused = mg.viz.draw_plan(mg.passes.explain(train)).source
+    assert "MultiTensorAdam" in fused and mg.viz.FUSED_FILL in fused and "2 ApplyAdam in one kernel" in fused
