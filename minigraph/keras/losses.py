@@ -69,7 +69,8 @@ def _same_rank(y_true: Tensor, y_pred: Tensor, loss: str) -> tuple[Tensor, Tenso
     return y_true, y_pred
 
 
-def _inputs(y_true, y_pred, loss: str) -> tuple[Tensor, Tensor]:
+def aligned(y_true, y_pred, loss: str) -> tuple[Tensor, Tensor]:
+    """y_true and y_pred as tensors of one dtype and one shape (`loss` names them in errors)."""
     return _same_rank(*_as_tensors(y_true, y_pred), loss)
 
 
@@ -85,26 +86,26 @@ def _logits_of(y_pred: Tensor, from_logits: bool, activation: type) -> tuple[Ten
 
 def mean_squared_error(y_true, y_pred) -> Tensor:
     """mean((y_true - y_pred)^2) over the last axis."""
-    y_true, y_pred = _inputs(y_true, y_pred, "mean_squared_error")
+    y_true, y_pred = aligned(y_true, y_pred, "mean_squared_error")
     return mg.reduce_mean(mg.square(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred) -> Tensor:
     """mean(|y_true - y_pred|) over the last axis."""
-    y_true, y_pred = _inputs(y_true, y_pred, "mean_absolute_error")
+    y_true, y_pred = aligned(y_true, y_pred, "mean_absolute_error")
     return mg.reduce_mean(mg.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred) -> Tensor:
     """100 * mean(|(y_true - y_pred) / max(|y_true|, epsilon)|) over the last axis."""
-    y_true, y_pred = _inputs(y_true, y_pred, "mean_absolute_percentage_error")
+    y_true, y_pred = aligned(y_true, y_pred, "mean_absolute_percentage_error")
     ratio = mg.abs((y_true - y_pred) / mg.maximum(mg.abs(y_true), K.epsilon()))
     return 100.0 * mg.reduce_mean(ratio, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
     """mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))^2) over the last axis."""
-    y_true, y_pred = _inputs(y_true, y_pred, "mean_squared_logarithmic_error")
+    y_true, y_pred = aligned(y_true, y_pred, "mean_squared_logarithmic_error")
     first = mg.log(mg.maximum(y_pred, K.epsilon()) + 1.0)
     second = mg.log(mg.maximum(y_true, K.epsilon()) + 1.0)
     return mg.reduce_mean(mg.square(first - second), axis=-1)
@@ -112,14 +113,14 @@ def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
 
 def log_cosh(y_true, y_pred) -> Tensor:
     """mean(log(cosh(y_pred - y_true))), as x + softplus(-2x) - log 2 (cosh overflows)."""
-    y_true, y_pred = _inputs(y_true, y_pred, "log_cosh")
+    y_true, y_pred = aligned(y_true, y_pred, "log_cosh")
     error = y_pred - y_true
     return mg.reduce_mean(error + softplus(error * -2.0) - math.log(2.0), axis=-1)
 
 
 def huber(y_true, y_pred, delta: float = 1.0) -> Tensor:
     """mean of e^2 / 2 where |e| <= delta, delta |e| - delta^2 / 2 elsewhere (e = y_pred - y_true)."""
-    y_true, y_pred = _inputs(y_true, y_pred, "huber")
+    y_true, y_pred = aligned(y_true, y_pred, "huber")
     error = y_pred - y_true
     size = mg.abs(error)
     quadratic = 0.5 * mg.square(error)
@@ -129,13 +130,13 @@ def huber(y_true, y_pred, delta: float = 1.0) -> Tensor:
 
 def poisson(y_true, y_pred) -> Tensor:
     """mean(y_pred - y_true * log(y_pred + epsilon)) over the last axis."""
-    y_true, y_pred = _inputs(y_true, y_pred, "poisson")
+    y_true, y_pred = aligned(y_true, y_pred, "poisson")
     return mg.reduce_mean(y_pred - y_true * mg.log(y_pred + K.epsilon()), axis=-1)
 
 
 def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
     """-sum(normalize(y_true) * normalize(y_pred)): -1 when they point the same way."""
-    y_true, y_pred = _inputs(y_true, y_pred, "cosine_similarity")
+    y_true, y_pred = aligned(y_true, y_pred, "cosine_similarity")
     return -mg.reduce_sum(_normalize(y_true, axis) * _normalize(y_pred, axis), axis=axis)
 
 
@@ -150,7 +151,7 @@ def _normalize(x: Tensor, axis: int) -> Tensor:
 
 def kl_divergence(y_true, y_pred) -> Tensor:
     """sum(y_true * log(y_true / y_pred)), both clipped to [epsilon, 1]."""
-    y_true, y_pred = _inputs(y_true, y_pred, "kl_divergence")
+    y_true, y_pred = aligned(y_true, y_pred, "kl_divergence")
     y_true = mg.clip_by_value(y_true, K.epsilon(), 1.0)
     y_pred = mg.clip_by_value(y_pred, K.epsilon(), 1.0)
     return mg.reduce_sum(y_true * mg.log(y_true / y_pred), axis=-1)
@@ -194,7 +195,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False) -
 
 def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0) -> Tensor:
     """mean(-y log p - (1 - y) log(1 - p)) over the last axis; through the logits when p is a sigmoid."""
-    y_true, y_pred = _inputs(y_true, y_pred, "binary_crossentropy")
+    y_true, y_pred = aligned(y_true, y_pred, "binary_crossentropy")
     if label_smoothing:  # y := y (1 - s) + s / 2
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     y_pred, from_logits = _logits_of(y_pred, from_logits, Sigmoid)
@@ -216,19 +217,19 @@ def _hinge_labels(y_true: Tensor) -> Tensor:
 
 def hinge(y_true, y_pred) -> Tensor:
     """mean(max(1 - y_true * y_pred, 0)), labels -1 or 1."""
-    y_true, y_pred = _inputs(y_true, y_pred, "hinge")
+    y_true, y_pred = aligned(y_true, y_pred, "hinge")
     return mg.reduce_mean(mg.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred) -> Tensor:
     """mean(max(1 - y_true * y_pred, 0)^2), labels -1 or 1."""
-    y_true, y_pred = _inputs(y_true, y_pred, "squared_hinge")
+    y_true, y_pred = aligned(y_true, y_pred, "squared_hinge")
     return mg.reduce_mean(mg.square(mg.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0)), axis=-1)
 
 
 def categorical_hinge(y_true, y_pred) -> Tensor:
     """max(max_wrong - right + 1, 0): right = sum(y_true * y_pred), max_wrong = max((1 - y_true) * y_pred)."""
-    y_true, y_pred = _inputs(y_true, y_pred, "categorical_hinge")
+    y_true, y_pred = aligned(y_true, y_pred, "categorical_hinge")
     right = mg.reduce_sum(y_true * y_pred, axis=-1)
     max_wrong = mg.reduce_max((1.0 - y_true) * y_pred, axis=-1)
     return mg.maximum(max_wrong - right + 1.0, 0.0)
