@@ -1,11 +1,12 @@
-"""Callbacks (minigraph/keras/callbacks.py): what fit tells them, in which order, with
-which logs; a CallbackList passes each hook to every callback in turn."""
+"""Callbacks (minigraph/keras/callbacks/): what fit, evaluate and predict tell them, in
+which order, with which logs; a CallbackList passes each hook to every callback in
+turn; History, LambdaCallback and CSVLogger (the others have a test file each)."""
 
 import numpy as np
 import pytest
 
 from minigraph.examples.worksheet import build_model
-from minigraph.keras.callbacks import Callback, CallbackList, History
+from minigraph.keras.callbacks import Callback, CallbackList, CSVLogger, History, LambdaCallback
 from minigraph.keras.utils import to_categorical
 
 
@@ -99,3 +100,123 @@ def test_history_collects_each_epochs_logs():
     history.on_epoch_end(1, {"loss": 1.0, "accuracy": 0.75})
     assert history.epoch == [0, 1]
     assert history.history == {"loss": [2.0, 1.0], "accuracy": [0.5, 0.75]}
+
+
+def test_the_older_batch_hook_names_still_hear_training_batches():
+    class Counter(Callback):  # overrides on_batch_end, Keras 2's older name
+        def __init__(self):
+            super().__init__()
+            self.batches = []
+
+        def on_batch_end(self, batch, logs=None):
+            self.batches.append(batch)
+
+    model, x, y = small_model_and_data(rows=50)
+    counter = Counter()
+    model.fit(x, y, batch_size=20, epochs=2, verbose=0, callbacks=[counter])
+    assert counter.batches == [0, 1, 2, 0, 1, 2]
+    CallbackList([counter]).on_batch_end(7)  # a CallbackList's on_batch_end is the training batch hook
+    assert counter.batches[-1] == 7
+
+
+def test_evaluate_and_predict_call_their_hooks():
+    model, x, y = small_model_and_data(rows=50)
+    calls = []
+
+    class TestAndPredict(Callback):
+        def on_test_begin(self, logs=None):
+            calls.append("test_begin")
+
+        def on_test_batch_end(self, batch, logs=None):
+            calls.append(("test_batch", batch, sorted(logs)))
+
+        def on_test_end(self, logs=None):
+            calls.append(("test_end", sorted(logs)))
+
+        def on_predict_begin(self, logs=None):
+            calls.append("predict_begin")
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("predict_batch", batch))
+
+        def on_predict_end(self, logs=None):
+            calls.append("predict_end")
+
+    model.evaluate(x, y, batch_size=25, verbose=0, callbacks=[TestAndPredict()])
+    model.predict(x, batch_size=25, verbose=0, callbacks=[TestAndPredict()])
+    assert calls == ["test_begin", ("test_batch", 0, ["accuracy", "loss"]), ("test_batch", 1, ["accuracy", "loss"]),
+                     ("test_end", ["accuracy", "loss"]),
+                     "predict_begin", ("predict_batch", 0), ("predict_batch", 1), "predict_end"]
+
+
+def test_history_is_the_models_and_a_second_fit_counts_its_epochs_again():
+    model, x, y = small_model_and_data(rows=20)
+    first = model.fit(x, y, epochs=2, verbose=0)
+    assert model.history is first and first.epoch == [0, 1]
+    second = model.fit(x, y, epochs=1, verbose=0)
+    assert model.history is second and second.epoch == [0] and len(second.history["loss"]) == 1
+
+
+# --- LambdaCallback --------------------------------------------------------------------
+def test_lambda_callback_calls_each_function_at_its_hook():
+    model, x, y = small_model_and_data(rows=50)
+    calls = []
+    callback = LambdaCallback(
+        on_train_begin=lambda logs: calls.append("train_begin"),
+        on_epoch_begin=lambda epoch, logs: calls.append(("epoch_begin", epoch)),
+        on_batch_begin=lambda batch, logs: calls.append(("batch_begin", batch)),
+        on_batch_end=lambda batch, logs: calls.append(("batch_end", batch, round(logs["loss"], 6) > 0)),
+        on_epoch_end=lambda epoch, logs: calls.append(("epoch_end", epoch, sorted(logs))),
+        on_train_end=lambda logs: calls.append("train_end"),
+        on_test_begin=lambda logs: calls.append("test_begin"),  # any hook, by name, as Keras 2 allows
+    )
+    model.fit(x, y, batch_size=25, epochs=1, validation_split=0.2, verbose=0, callbacks=[callback])
+    assert calls == ["train_begin", ("epoch_begin", 0),
+                     ("batch_begin", 0), ("batch_end", 0, True), ("batch_begin", 1), ("batch_end", 1, True),
+                     "test_begin", ("epoch_end", 0, ["accuracy", "loss", "val_accuracy", "val_loss"]),
+                     "train_end"]
+
+
+def test_lambda_callback_refuses_what_is_not_a_hook():
+    with pytest.raises(ValueError, match=r"LambdaCallback: 'on_epoch_finish' is not a callback hook"):
+        LambdaCallback(on_epoch_finish=print)
+    with pytest.raises(TypeError, match=r"LambdaCallback: on_epoch_end must be a function, got 3"):
+        LambdaCallback(on_epoch_end=3)
+
+
+# --- CSVLogger --------------------------------------------------------------------------
+SCRIPTED_LOGS = [{"loss": 0.5, "accuracy": 0.25}, {"loss": 0.25, "accuracy": 0.75, "val_loss": 0.125},
+                 {"loss": 0.125, "accuracy": np.float32(1.0), "lr": np.array([0.1, 0.2])}]
+
+
+def run_csv_logger(logger, model) -> None:
+    logger.set_model(model)
+    logger.on_train_begin({})
+    for epoch, logs in enumerate(SCRIPTED_LOGS):
+        logger.on_epoch_end(epoch, dict(logs))
+    logger.on_train_end({})
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_csv_logger_writes_the_file_keras_2_writes(tmp_path, separator):
+    from tf_keras.callbacks import CSVLogger as Keras2CSVLogger
+
+    for name, logger in (("keras.csv", Keras2CSVLogger), ("ours.csv", CSVLogger)):
+        for append in (False, True):  # a second run appends its rows, without a second header
+            run_csv_logger(logger(str(tmp_path / name), separator=separator, append=append), model="a model")
+    ours = (tmp_path / "ours.csv").read_text()
+    assert ours == (tmp_path / "keras.csv").read_text()
+    # the first epoch's names, sorted, with a val_ twin each (the first epoch had no validation)
+    assert ours.splitlines()[0] == separator.join(["epoch", "accuracy", "loss", "val_accuracy", "val_loss"])
+    assert ours.splitlines()[1] == separator.join(["0", "0.25", "0.5", "NA", "NA"])
+    assert len(ours.splitlines()) == 7
+
+
+def test_csv_logger_in_a_real_fit(tmp_path):
+    model, x, y = small_model_and_data(rows=50)
+    path = tmp_path / "log.csv"
+    history = model.fit(x, y, epochs=3, validation_split=0.2, verbose=0, callbacks=[CSVLogger(str(path))])
+    rows = [line.split(",") for line in path.read_text().splitlines()]
+    assert rows[0] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
+    assert [int(row[0]) for row in rows[1:]] == [0, 1, 2]
+    assert [float(row[4]) for row in rows[1:]] == history.history["val_loss"]
