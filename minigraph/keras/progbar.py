@@ -116,7 +116,10 @@ class Progbar:
         self._start = self._epoch_start = time.time()
         self._last_update = 0.0
         self._time_after_first_step = None
-        self._rows_drawn = 0  # rows of the status on screen now, which the next redraw overwrites
+        # what the status takes on screen now, for the next redraw to overwrite: rows in a
+        # terminal, characters in Jupyter (one line, blanked with spaces)
+        self._rows_drawn = 0
+        self._chars_drawn = 0
 
     # --- the public API: Keras 2's -------------------------------------------------
     def update(self, current: int, values=None, finalize: bool | None = None) -> None:
@@ -207,8 +210,8 @@ class Progbar:
             return
         rows = self.layout(head, lambda width: self._bar(current, width), pieces, columns)
         if columns is None:  # Jupyter: back to the line's start, and blank what the old status had more
-            text = "\r" + rows[0].ljust(self._rows_drawn)
-            self._rows_drawn = len(rows[0])
+            text = "\r" + rows[0].ljust(self._chars_drawn)
+            self._chars_drawn = len(rows[0])
         else:
             up = f"\x1b[{self._rows_drawn - 1}A" if self._rows_drawn > 1 else ""
             text = "\r" + up + "\n".join(row + CLEAR_TO_END for row in rows)
@@ -216,7 +219,7 @@ class Progbar:
             self._rows_drawn = sum(max(1, math.ceil(len(row) / columns)) for row in rows)
         if finalize:
             text += "\n"
-            self._rows_drawn = 0
+            self._rows_drawn = self._chars_drawn = 0
         self._write(text)
 
     def layout(self, head: str, bar, pieces: list[str], columns: int | None) -> list[str]:
