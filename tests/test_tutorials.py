@@ -121,11 +121,19 @@ def check_minigraph_next_to_keras(text: str) -> None:
     assert difference < 1e-3  # the weights themselves moved by about 0.1
 
 
+def check_what_a_graph_compiler_does(text: str) -> None:
+    assert text.count("identical: True") == 2  # passes on and off: the same weights, bit for bit
+    assert "merged Softmax gradients/softmax_cross_entropy_with_logits_sg_grad/Softmax into output" in text
+    assert "into one MultiTensorAdam step" in text
+    assert "folded Transpose transpose into MatMul gram's transpose_a=True" in text
+
+
 CHECKS = {
     "01_computation_graphs": check_computation_graphs,
     "02_mnist_dense_network": check_mnist_dense_network,
     "03_how_gradients_are_built": check_how_gradients_are_built,
     "04_minigraph_next_to_keras": check_minigraph_next_to_keras,
+    "06_what_a_graph_compiler_does": check_what_a_graph_compiler_does,
 }
 
 
