@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from minigraph.examples.worksheet import build_model
-from minigraph.keras.callbacks import Callback, CallbackList, CSVLogger, History, LambdaCallback
+from minigraph.keras.callbacks import BaseLogger, Callback, CallbackList, CSVLogger, History, LambdaCallback
 from minigraph.keras.utils import to_categorical
 
 
@@ -220,3 +220,18 @@ def test_csv_logger_in_a_real_fit(tmp_path):
     assert rows[0] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
     assert [int(row[0]) for row in rows[1:]] == [0, 1, 2]
     assert [float(row[4]) for row in rows[1:]] == history.history["val_loss"]
+
+
+def test_base_logger_averages_batches_by_their_size_as_keras_2():
+    from tf_keras.callbacks import BaseLogger as Keras2BaseLogger
+
+    results = []
+    for logger in (BaseLogger(stateful_metrics=["lr"]), Keras2BaseLogger(stateful_metrics=["lr"])):
+        logger.set_params({"metrics": ["loss", "acc", "lr"]})
+        logger.on_epoch_begin(0)
+        logger.on_batch_end(0, {"size": 32, "loss": 2.0, "acc": 0.5, "lr": 0.1})
+        logger.on_batch_end(1, {"size": 8, "loss": 1.0, "acc": 1.0, "lr": 0.05})
+        logs = {}
+        logger.on_epoch_end(0, logs)
+        results.append(logs)
+    assert results[0] == results[1] == {"loss": 1.8, "acc": 0.6, "lr": 0.05}  # (32*2 + 8*1) / 40; lr as given
