@@ -16,10 +16,10 @@ import textwrap
 from fcntl import ioctl
 from termios import TIOCSWINSZ
 
-import numpy as np
 import pytest
 
 from minigraph.keras.progbar import Progbar, format_duration, format_eta, format_value
+from support.callbacks import small_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMES = re.compile(r"\d+s \d+(?:us|ms|s)/step|\d+(?:us|ms|s)/(?:epoch|step)|- \d+s")
@@ -176,42 +176,25 @@ def test_fit_in_an_80_column_terminal_shows_the_validation_numbers():
 
 
 # --- fit, evaluate and predict into a pipe ------------------------------------------------
-def small_model():
-    from minigraph.keras.layers import Dense
-    from minigraph.keras.models import Sequential
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(100, 8)).astype(np.float32)
-    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 100)]
-    model = Sequential([Dense(8, activation="relu", input_shape=(8,)), Dense(3, activation="softmax")])
-    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
-    return model, x, y
-
-
 STATUS = r" - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}"
 STEP_TIME = r"\d+(?:us|ms|s)/step"
+# each epoch's line: verbose=1 the finished bar, verbose=2 Keras 2's one-line summary
+EPOCH_LINE = {1: rf"3/3 \[={{30}}\] - \d+s {STEP_TIME}{STATUS}",
+              2: rf"3/3 - \d+s{STATUS} - \d+(?:us|ms|s)/epoch - {STEP_TIME}"}
 
 
-def test_fit_verbose_1_into_a_pipe_writes_each_epochs_finished_line(capsys):
-    model, x, y = small_model()
-    model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2, verbose=1)
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_fit_into_a_pipe_writes_one_line_per_epoch(verbose, capsys):
+    model, x, y = small_model(rows=100)
+    model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2, verbose=verbose)
     lines = capsys.readouterr().out.splitlines()
     assert lines[1::2] == ["Epoch 1/2", "Epoch 2/2"]
     for line in lines[2::2]:
-        assert re.fullmatch(rf"3/3 \[={{30}}\] - \d+s {STEP_TIME}{STATUS}", line), line
-
-
-def test_fit_verbose_2_writes_one_line_per_epoch(capsys):
-    model, x, y = small_model()
-    model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2, verbose=2)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[1::2] == ["Epoch 1/2", "Epoch 2/2"]
-    for line in lines[2::2]:
-        assert re.fullmatch(rf"3/3 - \d+s{STATUS} - \d+(?:us|ms|s)/epoch - {STEP_TIME}", line), line
+        assert re.fullmatch(EPOCH_LINE[verbose], line), line
 
 
 def test_one_epoch_prints_no_epoch_line_as_keras_2(capsys):
-    model, x, y = small_model()
+    model, x, y = small_model(rows=100)
     model.fit(x, y, epochs=1, batch_size=50, verbose=1)
     out = capsys.readouterr().out
     assert "Epoch" not in out
@@ -219,7 +202,7 @@ def test_one_epoch_prints_no_epoch_line_as_keras_2(capsys):
 
 
 def test_evaluate_and_predict_show_bars(capsys):
-    model, x, y = small_model()
+    model, x, y = small_model(rows=100)
     model.evaluate(x, y, batch_size=25, verbose=1)
     model.predict(x, batch_size=25, verbose=1)
     lines = capsys.readouterr().out.splitlines()
