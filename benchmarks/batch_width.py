@@ -17,51 +17,32 @@ median s/epoch over rounds, one thread per library unless ``--threads`` says oth
 
 from __future__ import annotations
 
-import argparse
-
-from benchmarks.harness import RESULTS, available, compare, machine, paired_ratio, save_json, write_data
-from benchmarks.jobs import FRAMEWORKS
+from benchmarks import harness
 
 SETTINGS = [(32, 128), (256, 128), (2048, 128), (32, 1024), (32, 4096)]  # (batch size, hidden units)
 QUICK_SETTINGS = [(32, 128), (256, 1024)]
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="threads for each library (0: one per core)")
-    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=None)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 2,048 rows, 1 round, minigraph and numpy")
-    parser.add_argument("--json", default=None, help="where to write the record (default: results/batch_width.json; "
-                                                     "--quick writes none unless asked)")
-    args = parser.parse_args(argv)
+    args = harness.comparison_options(__doc__.splitlines()[0], rounds=3, record="batch_width").parse_args(argv)
+    frameworks, rows, rounds = harness.comparison_plan(args)
     settings = QUICK_SETTINGS if args.quick else SETTINGS
-    rows = 2048 if args.quick else None
-    rounds = 1 if args.quick else args.rounds
-    default = ["minigraph", "numpy"] if args.quick else ["minigraph", "keras", "torch", "jax", "numpy"]
-    frameworks, missing = available(args.frameworks or default)
-    if missing:
-        print(f"left out, not installed: {', '.join(missing)} (pip install -e .[bench])")
-
-    from minigraph.examples.worksheet import load_pca_mnist
-
-    (x_train, y_train), _ = load_pca_mnist()
-    data_path = write_data(x_train, y_train, sorted({hidden for _, hidden in settings}))
+    data_path, all_rows = harness.worksheet_data(sorted({hidden for _, hidden in settings}))
     comparisons = []
     try:
         for batch_size, hidden in settings:
             print(f"batch {batch_size}, hidden {hidden}:", flush=True)
-            comparison = compare(frameworks, rounds, args.threads, data_path, batch_size, hidden,
+            comparison = harness.compare(frameworks, rounds, args.threads, data_path, batch_size, hidden,
                                  warmup_steps=5 if args.quick else 20, rows=rows)
             comparison["ratios_to_minigraph"] = {
-                framework: paired_ratio(comparison["runs"], framework, "minigraph")
+                framework: harness.paired_ratio(comparison["runs"], framework, "minigraph")
                 for framework in frameworks if framework != "minigraph"}
             comparisons.append(comparison)
     finally:
         data_path.unlink()
 
     print(f"\ns/epoch (median of {rounds} round(s)), {args.threads or 'all'} thread(s) per library, "
-          f"{rows or len(x_train):,} rows; in brackets: that framework's time / minigraph's, paired by round")
+          f"{rows or all_rows:,} rows; in brackets: that framework's time / minigraph's, paired by round")
     print(f"{'batch':>6}{'hidden':>7}" + "".join(f"{framework:>18}" for framework in frameworks))
     for comparison in comparisons:
         cells = []
@@ -70,11 +51,11 @@ def main(argv=None) -> None:
             ratio = comparison["ratios_to_minigraph"].get(framework)
             cells.append(f"{seconds:.3f}" + (f" ({ratio:.2f})" if ratio is not None else ""))
         print(f"{comparison['batch_size']:>6}{comparison['hidden']:>7}" + "".join(f"{cell:>18}" for cell in cells))
-    record = {"machine": machine(), "rows": rows or len(x_train), "threads": args.threads, "rounds": rounds,
+    record = {"machine": harness.machine(), "rows": rows or all_rows, "threads": args.threads, "rounds": rounds,
               "frameworks": frameworks, "comparisons": comparisons}
-    path = args.json or (None if args.quick else RESULTS / "batch_width.json")
+    path = args.json or (None if args.quick else harness.RESULTS / "batch_width.json")
     if path:
-        save_json(record, path)
+        harness.save_json(record, path)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ the parent's size over a fork, which VmHWM never does.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -215,3 +216,38 @@ def compare(frameworks: list[str], rounds: int, threads: int, data_path: Path, b
         }
     return {"batch_size": batch_size, "hidden": hidden, "rounds": rounds, "threads": threads, "runs": runs,
             "summary": summary}
+
+
+QUICK_ROWS = 2048  # --quick trains on this many rows, one round, minigraph and the numpy loop
+
+
+def comparison_options(description: str, rounds: int, record: str) -> argparse.ArgumentParser:
+    """The options every framework comparison takes."""
+    from benchmarks.jobs import FRAMEWORKS
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--threads", type=int, default=1, help="threads for each library (0: one per core)")
+    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=None)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2,048 rows, 1 round, minigraph and numpy")
+    parser.add_argument("--json", default=None, help=f"where to write the record (default: results/{record}.json; "
+                                                     "--quick writes none unless asked)")
+    return parser
+
+
+def comparison_plan(args: argparse.Namespace) -> tuple[list[str], int | None, int]:
+    """(frameworks installed among those asked for, rows or None for all, rounds); says which are left out."""
+    from benchmarks.jobs import FRAMEWORKS
+
+    frameworks, missing = available(args.frameworks or (["minigraph", "numpy"] if args.quick else list(FRAMEWORKS)))
+    if missing:
+        print(f"left out, not installed: {', '.join(missing)} (pip install -e .[bench])")
+    return frameworks, QUICK_ROWS if args.quick else None, 1 if args.quick else args.rounds
+
+
+def worksheet_data(hidden_widths: list[int]) -> tuple[Path, int]:
+    """The worksheet's 60,000 PCA rows and initial weights in a temporary file: (its path, the rows)."""
+    from minigraph.examples.worksheet import load_pca_mnist
+
+    (x_train, y_train), _ = load_pca_mnist()
+    return write_data(x_train, y_train, hidden_widths), len(x_train)

@@ -29,10 +29,16 @@ numpy loop, nothing written unless ``--json`` says where.
 
 from __future__ import annotations
 
-import argparse
-
-from benchmarks.harness import RESULTS, available, compare, machine, paired_ratio, save_json, write_data
-from benchmarks.jobs import FRAMEWORKS
+from benchmarks.harness import (
+    RESULTS,
+    compare,
+    comparison_options,
+    comparison_plan,
+    machine,
+    paired_ratio,
+    save_json,
+    worksheet_data,
+)
 
 RATIOS = (  # numerator, denominator, and issue 11's goal for numerator / denominator (None: no goal)
     ("minigraph", "numpy", "<= 1.0"),
@@ -85,31 +91,16 @@ def print_table(record: dict) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1, help="threads for each library (0: one per core)")
-    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=None)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 2,048 rows, 1 round, minigraph and numpy")
-    parser.add_argument("--json", default=None, help="where to write the record (default: results/worksheet_job.json; "
-                                                     "--quick writes none unless asked)")
-    args = parser.parse_args(argv)
-    rows = 2048 if args.quick else None
-    rounds = 1 if args.quick else args.rounds
-    frameworks, missing = available(args.frameworks or (["minigraph", "numpy"] if args.quick else list(FRAMEWORKS)))
-    if missing:
-        print(f"left out, not installed: {', '.join(missing)} (pip install -e .[bench])")
-
-    from minigraph.examples.worksheet import load_pca_mnist
-
-    (x_train, y_train), _ = load_pca_mnist()
-    data_path = write_data(x_train, y_train, [128])
+    args = comparison_options(__doc__.splitlines()[0], rounds=5, record="worksheet_job").parse_args(argv)
+    frameworks, rows, rounds = comparison_plan(args)
+    data_path, all_rows = worksheet_data([128])
     try:
         record = compare(frameworks, rounds, args.threads, data_path, batch_size=32, hidden=128,
                          warmup_steps=5 if args.quick else 50, rows=rows)
     finally:
         data_path.unlink()
     record["machine"] = machine()
-    record["rows"] = rows or len(x_train)
+    record["rows"] = rows or all_rows
     record["ratios"] = ratios(record)
     print_table(record)
     path = args.json or (None if args.quick else RESULTS / "worksheet_job.json")

@@ -26,3 +26,14 @@ class EpochClock:
     def stop(self) -> None:
         self.wall_seconds.append(time.perf_counter() - self._wall)
         self.cpu_seconds.append(time.process_time() - self._cpu)
+
+
+class TimesEpochs:
+    """Mixed into a Keras-style callback (minigraph's or Keras's): times each epoch, from
+    on_epoch_begin to on_epoch_end, on the callback's `clock`."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.clock.start()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.clock.stop()
