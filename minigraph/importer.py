@@ -236,8 +236,8 @@ def _batch_matmul(node):
 
 
 def _arg(function: Callable):
-    return lambda node: function(node.input(0), axis=node.axis(1), output_type=node.attr.get("output_type", dtypes.int64),
-                                 name=node.name)
+    return lambda node: function(node.input(0), axis=node.axis(1),
+                                 output_type=node.attr.get("output_type", dtypes.int64), name=node.name)
 
 
 def _conv2d(node):
@@ -347,6 +347,10 @@ RULES: dict[str, Callable] = {
     "OneHot": _one_hot,
     "Shape": lambda node: ops.shape(node.input(0), out_type=node.attr.get("out_type", dtypes.int32), name=node.name),
     "Size": lambda node: ops.size(node.input(0), out_type=node.attr.get("out_type", dtypes.int32), name=node.name),
+    "Where": lambda node: ops.where(node.input(0), name=node.name),
+    "CheckNumerics": lambda node: ops.check_numerics(node.input(0), node.attr["message"], name=node.name),
+    "InTopKV2": lambda node: nn.in_top_k(node.input(0), node.input(1), int(node.value(2)), name=node.name),
+    "LinSpace": lambda node: creation.linspace(node.input(0), node.input(1), node.input(2), name=node.name),
     "Rank": lambda node: ops.rank(node.input(0), name=node.name),
     "Fill": lambda node: creation.fill(node.input(0), node.input(1), name=node.name),
     "Range": lambda node: creation.range(node.input(0), node.input(1), node.input(2), name=node.name),

@@ -44,7 +44,7 @@ from minigraph.graph_def import GraphDef, NodeDef, TensorAttr
 # minigraph's helper ops, built by gradients and optimizers: TF has no op of these names
 MINIGRAPH_ONLY = {
     "BroadcastLike", "ReshapeLike", "SumLike", "ProductOfOthers", "ProductOfOthersGrad", "ReducedSize",
-    "Grad", "ClipByValueGrad", "TileGrad", "GatherGrad", "ApplyKerasAdam", "ApplyKerasRMSProp",
+    "Grad", "ClipByValueGrad", "TileGrad", "GatherGrad",
 }  # fmt: skip
 
 _REDUCTIONS = {"Sum", "Mean", "Max", "Min", "Prod", "Any", "All"}
@@ -243,6 +243,7 @@ _RULES: dict[str, Callable] = {
     "Slice": _extra_attrs(Index=lambda op: op.inputs[1].dtype),
     "Select": _extra_attrs(T=lambda op: op.inputs[1].dtype),
     "SelectV2": _extra_attrs(T=lambda op: op.inputs[1].dtype),
+    "InTopKV2": _extra_attrs(T=lambda op: op.inputs[1].dtype),
     "SparseSoftmaxCrossEntropyWithLogits": _sparse_softmax_cross_entropy,
     "Cast": _extra_attrs(Truncate=lambda op: False),
     "RealDiv": _real_div,
