@@ -1,15 +1,21 @@
-"""``Sequential``: a stack of layers, and the training loop around it.
+"""``Model`` and ``Sequential``: a graph of layers, and the training loop around it.
 
-A model owns a graph and a session. Adding layers builds the forward graph
-(input placeholder -> dense/MatMul -> ... -> the output). ``compile`` chooses the
-optimizer, loss and metric; the training graph (labels placeholder, mean loss,
-correct count, the optimizer's updates: see training.py) is added once, as soon as
-there is an output to train. ``fit`` is then a plain loop::
+A functional ``Model(inputs, outputs)`` is the layers between Input placeholders and
+output tensors (functional.py finds them). A ``Sequential`` model is the same thing
+built for you: its first layer's input shape makes an Input, each added layer is
+called on the last output. Both live in Keras's one graph and session (backend.py),
+so ``K.get_value(model.layers[0].kernel)`` reads what ``fit`` trained.
+
+``compile`` chooses the optimizer, a loss per output and the metrics; the training
+graph (labels and sample-weight placeholders, the weighted loss, the metrics' sums, the
+optimizer's updates: see training.py) is added once, as soon as the model is built.
+``fit`` is then a plain loop::
 
     for each epoch:
         shuffle the training rows
-        for each batch:  step(x, y)    # step = session.make_callable([train_op, loss, correct],
-                                       #                              [inputs, targets])
+        for each batch:  step(x, y, w, True)   # step = session.make_callable(
+                                               #   [train_op, loss, metric sums...],
+                                               #   [inputs, targets, sample weights, learning phase])
         measure the validation rows
 
 with the callbacks (progress bar, History, yours) told of each batch and epoch.
@@ -20,7 +26,6 @@ by saving.py.
 from __future__ import annotations
 
 import math
-import time
 import warnings
 
 import numpy as np
@@ -28,11 +33,20 @@ import numpy as np
 import minigraph as mg
 from minigraph.keras import backend as K
 from minigraph.keras import initializers, losses, optimizers, saving
-from minigraph.keras.callbacks import CallbackList, History, format_logs
-from minigraph.keras.data_checks import as_array, check_x, check_xy, validation_pair
+from minigraph.keras.callbacks import CallbackList, History
+from minigraph.keras.data_checks import as_array, check_sample_weight, check_x, check_xy, validation_triple
+from minigraph.keras.functional import LayerGraph, functional_config, rebuild, trace
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
-from minigraph.keras.layers.base import history_of
-from minigraph.keras.training import TrainingGraph, batches, build_training_graph, check_batch_size
+from minigraph.keras.layers.base import as_list, history_of, unpack
+from minigraph.keras.model_summary import print_summary
+from minigraph.keras.training import (
+    TrainingGraph,
+    batches,
+    build_training_graph,
+    check_batch_size,
+    class_weights_of,
+    target_shape,
+)
 from minigraph.shapes import format_shape
 
 METRICS = ("accuracy", "acc", "categorical_accuracy")  # the names compile() accepts
@@ -53,308 +67,478 @@ def check_metrics(metrics) -> str | None:
     return metrics[0] if metrics else None
 
 
-class Sequential:
-    """Layers applied one after the other: Sequential([Dense(128), Activation('relu'), ...])."""
+def per_output(value, names: list[str], what: str) -> list:
+    """compile()'s loss, metrics or loss_weights as one entry per output: the same for
+    all, a list in output order, or a dict by output layer name."""
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"compile(): {what} names {unknown}, which are not outputs of the model ({names})")
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)) and len(names) > 1 and what != "metrics":
+        if len(value) != len(names):
+            raise ValueError(f"compile(): the model has {len(names)} outputs {names}, but {what} has "
+                             f"{len(value)} entries")
+        return list(value)
+    return [value] * len(names)
 
-    def __init__(self, layers=None, name: str | None = None):
-        self.name = name or unique_layer_name("sequential")
-        self.layers: list[Layer] = []
-        self.graph = mg.Graph()
-        self.session = mg.Session(self.graph)
-        self.inputs: mg.Tensor | None = None  # the input placeholder, once built
-        self.outputs: mg.Tensor | None = None
+
+class Model:
+    """A graph of layers from Input tensors to output tensors: Model(inputs, outputs)."""
+
+    def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
+        if inputs is None and "input" in kwargs:  # Keras 1's spelling, still in old examples
+            inputs, outputs = kwargs.pop("input"), kwargs.pop("output", outputs)
+        if kwargs:
+            raise TypeError(f"Model() got unexpected keyword arguments {sorted(kwargs)}")
+        self.name = name or unique_layer_name("sequential" if isinstance(self, Sequential) else "model")
+        self.inputs: list | None = None
+        self.outputs: list | None = None
+        self._layer_graph: LayerGraph | None = None
+        self._layers: list[Layer] = []
         self.optimizer = None
-        self.loss = None  # the loss function: None until compile()
-        self.metric: str | None = None  # 'accuracy' as compile() was given it, or None
+        self.loss = None  # the loss function(s): None until compile()
+        self.stop_training = False
+        self._compiled: dict | None = None  # compile()'s choices, per output
         self._training_graph: TrainingGraph | None = None  # built once compiled and built
-        for layer in layers or []:
-            self.add(layer)
+        self._steps: dict = {}  # the session callables fit/evaluate/predict run, made once
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model(inputs, outputs) needs both the Input tensors and the output tensors")
+            self._connect_graph(inputs, outputs)
+        elif not isinstance(self, Sequential):
+            raise NotImplementedError("Subclassed models (a Model with its own call()) are not implemented in "
+                                      "minigraph; build the model with Model(inputs, outputs) or Sequential")
 
-    # --- building -------------------------------------------------------------------
-    def add(self, layer: Layer) -> None:
-        """Appends a layer (an Input first declares the input shape). A layer that cannot
-        be added (its build fails on the current output) leaves the model as it was."""
-        if isinstance(layer, mg.Tensor) and isinstance(getattr(history_of(layer), "layer", None), InputLayer):
-            layer = history_of(layer).layer  # Input(shape=...) is its layer's placeholder
-        if isinstance(layer, InputLayer):
-            if self.layers or self.inputs is not None:
-                raise ValueError(f"Input {layer.name} must come first in Sequential model {self.name}")
-            self.build((None,) + layer.declared_input_shape)
-            return
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add() takes a Layer, got {layer!r}")
-        if layer.built or layer in self.layers:
-            raise ValueError(f"Layer {layer.name} is already part of a model; make a new layer")
-        self.layers.append(layer)
-        try:
-            if self.outputs is not None:
-                self._connect(layer)
-            elif len(self.layers) == 1 and layer.declared_input_shape is not None:
-                self.build((None,) + layer.declared_input_shape)
-        except Exception:
-            self.layers.pop()
-            layer.reset()
-            raise
-        self._training_graph = None  # the loss must be rebuilt on the new output
-        if self.loss is not None and self.outputs is not None:
-            self._build_training_graph()
+    def _connect_graph(self, inputs, outputs) -> None:
+        """Finds the layers between `inputs` and `outputs` (functional.trace) and keeps them."""
+        self._nest_inputs, self._nest_outputs = isinstance(inputs, (list, tuple)), isinstance(outputs, (list, tuple))
+        inputs, outputs = as_list(inputs), as_list(outputs)
+        self._layer_graph = trace(inputs, outputs)
+        self.inputs, self.outputs = inputs, outputs
+        self._layers = self._layer_graph.layers
+        self._steps = {}
+        self._initialize(self.weights)
 
-    def build(self, input_shape) -> None:
-        """Creates the input placeholder and every layer's weights for `input_shape`.
-
-        All or nothing: if a layer cannot be built on that shape, the model is left
-        unbuilt (in a fresh graph, with every layer unbuilt), so a later call with the
-        right shape builds it, rather than finding a model with no weights."""
-        if self.inputs is not None:
-            raise ValueError(f"Model {self.name} is already built with input shape {format_shape(self.input_shape)}")
-        input_shape = tuple(input_shape)
-        # the inputs take the first layer's dtype (floatx when it was made), as in Keras
-        dtype = self.layers[0].dtype if self.layers else K.floatx()
-        try:
-            with self.graph.as_default():
-                first = self.layers[0].name if self.layers else self.name
-                self.inputs = mg.placeholder(dtype, shape=input_shape, name=f"{first}_input")
-            self.outputs = self.inputs
-            for layer in self.layers:
-                self._connect(layer)
-        except Exception:
-            self._unbuild()
-            raise
-
-    def _unbuild(self) -> None:
-        """Back to the state before build(): no placeholder, no weights, an empty graph."""
-        for layer in self.layers:
-            layer.reset()
-        self.inputs = self.outputs = None
-        self._training_graph = None
-        self.session.close()
-        self.graph = mg.Graph()
-        self.session = mg.Session(self.graph)
-
-    def _connect(self, layer: Layer) -> None:
-        """Calls `layer` on the current output and initialises its new weights."""
-        self.outputs = layer(self.outputs)
-        self._initialize(layer.weights)
-
-    def _initialize(self, variables: list) -> None:
-        """Gives the variables not yet initialised in the model's session their first values."""
-        fresh = [v.initializer for v in variables if not self.session.is_initialized(v)]
-        if fresh:
-            self.session.run(fresh)
-
-    def _require_built(self, where: str, x=None) -> None:
-        if self.inputs is None and x is not None and self.layers:
-            shape = (None,) + np.shape(x)[1:]
-            try:
-                self.build(shape)
-            except ValueError as error:
-                raise ValueError(
-                    f"{where}: model {self.name} cannot be built for x of shape {np.shape(x)}: {error}"
-                ) from error
-        if self.inputs is None:
-            raise ValueError(
-                f"{where}: model {self.name} has not been built yet. Give the first layer an input_shape, "
-                "start with Input(shape=...), or call build((None, features))"
-            )
+    # --- what the model is made of -------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
 
     @property
-    def input_shape(self) -> tuple | None:
-        return None if self.inputs is None else self.inputs.shape
+    def built(self) -> bool:
+        return self.inputs is not None
 
     @property
-    def output_shape(self) -> tuple | None:
-        return None if self.outputs is None else self.outputs.shape
+    def input(self):
+        """The Input tensor (a list of them for a model with several)."""
+        self._require_built("input")
+        return self.inputs if self._nest_inputs else self.inputs[0]
 
     @property
-    def weights(self) -> list[mg.Variable]:
-        return [w for layer in self.layers for w in layer.weights]
+    def output(self):
+        self._require_built("output")
+        return self.outputs if self._nest_outputs else self.outputs[0]
+
+    @property
+    def input_names(self) -> list[str]:
+        return [history_of(t).layer.name for t in self.inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [history_of(t).layer.name for t in self.outputs]
+
+    @property
+    def input_shape(self):
+        return None if self.inputs is None else unpack([t.shape for t in self.inputs])
+
+    @property
+    def output_shape(self):
+        return None if self.outputs is None else unpack([t.shape for t in self.outputs])
+
+    @property
+    def graph(self) -> mg.Graph:
+        """The graph the model's nodes are in: Keras's graph when it was built."""
+        return self.inputs[0].graph if self.inputs else K.get_graph()
+
+    @property
+    def session(self) -> mg.Session:
+        """Keras's session of the model's graph (K.get_session() while that graph is the default)."""
+        return K.session_of(self.graph)
+
+    def _unique(self, items) -> list:
+        seen, unique = set(), []
+        for item in items:
+            if id(item) not in seen:
+                seen.add(id(item))
+                unique.append(item)
+        return unique
 
     @property
     def trainable_weights(self) -> list[mg.Variable]:
-        return [w for layer in self.layers for w in layer.trainable_weights]
+        return self._unique(w for layer in self._layers for w in layer.trainable_weights)
+
+    @property
+    def non_trainable_weights(self) -> list[mg.Variable]:
+        return self._unique(w for layer in self._layers for w in layer.non_trainable_weights)
+
+    @property
+    def weights(self) -> list[mg.Variable]:
+        """Every weight, layer by layer (kernel, then bias), each once."""
+        return self._unique(w for layer in self._layers for w in layer.weights)
+
+    @property
+    def losses(self) -> list:
+        """The layers' own losses (regularizers), added to the loss fit minimises."""
+        return [loss for layer in self._layers for loss in layer.losses]
+
+    @property
+    def updates(self) -> list:
+        """The layers' updates (moving averages), run with each training step."""
+        return [update for layer in self._layers for update in layer.updates]
 
     def count_params(self) -> int:
-        return sum(layer.count_params() for layer in self.layers)
+        return sum(int(np.prod(w.shape)) for w in self.weights)
 
-    # --- summary --------------------------------------------------------------------
-    def summary(self, line_length: int = 65, print_fn=None) -> None:
-        """Prints the layer table as Keras 2 does, ending with 'Total params: 9,098'."""
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by its name or by its index in model.layers."""
+        if index is not None:
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(f"get_layer(): model {self.name} has {len(self._layers)} layers, "
+                                 f"so there is no layer at index {index}")
+            return self._layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"get_layer(): model {self.name} has no layer named {name!r}; "
+                         f"its layers are {[layer.name for layer in self._layers]}")
+
+    def _initialize(self, variables: list) -> None:
+        """Gives the variables not yet initialised in Keras's session their first values."""
+        session = self.session
+        fresh = [v.initializer for v in variables if not session.is_initialized(v)]
+        if fresh:
+            session.run(fresh)
+
+    def _require_built(self, where: str, x=None) -> None:
+        if self.inputs is None:
+            raise ValueError(f"{where}: model {self.name} has not been built yet. Give the first layer an "
+                             "input_shape, start with Input(shape=...), or call build((None, features))")
+
+    # --- summary, drawing, config ----------------------------------------------------
+    def summary(self, line_length: int | None = None, positions=None, print_fn=None) -> None:
+        """Prints the layer table as Keras 2 (tf-keras) does: see model_summary.py."""
         self._require_built("summary()")
-        print_fn = print_fn or print
-        stops = [int(line_length * p) for p in (0.45, 0.85, 1.0)]
+        print_summary(self, line_length, positions, print_fn)
 
-        def row(cells):
-            line = ""
-            for cell, stop in zip(cells, stops):
-                line = (line + str(cell))[: stop - 1].ljust(stop)
-            return line.rstrip()
+    def get_config(self) -> dict:
+        """The architecture as JSON-able data: each layer's config and its connections."""
+        self._require_built("get_config()")
+        return functional_config(self.name, self._layer_graph, self.inputs, self.outputs)
 
-        print_fn(f'Model: "{self.name}"')
-        print_fn("_" * line_length)
-        print_fn(row(["Layer (type)", "Output Shape", "Param #"]))
-        print_fn("=" * line_length)
-        for i, layer in enumerate(self.layers):
-            print_fn(row([f"{layer.name} ({type(layer).__name__})", format_shape(layer.output_shape),
-                          layer.count_params()]))
-            print_fn(("=" if i == len(self.layers) - 1 else "_") * line_length)
-        trainable = sum(int(np.prod(w.shape)) for w in self.trainable_weights)
-        print_fn(f"Total params: {self.count_params():,}")
-        print_fn(f"Trainable params: {trainable:,}")
-        print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
-        print_fn("_" * line_length)
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
+        """The model get_config described, with new weights, in Keras's graph."""
+        inputs, outputs, _ = rebuild(config, custom_objects)
+        return cls(unpack(inputs) if len(inputs) == 1 else inputs,
+                   unpack(outputs) if len(outputs) == 1 else outputs, name=config.get("name"))
+
+    def to_json(self, **kwargs) -> str:
+        import json
+
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
 
     # --- compile ------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=None) -> None:
-        """Chooses the optimizer, loss and metrics; the training graph is built once."""
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, **kwargs) -> None:
+        """Chooses the optimizer, the loss of each output and the metrics; the training
+        graph is built once. `loss`, `metrics` and `loss_weights` may be one for all
+        outputs, a list in output order or a dict by output name."""
+        unknown = sorted(set(kwargs) - {"run_eagerly", "steps_per_execution", "jit_compile", "sample_weight_mode"})
+        if unknown:
+            raise TypeError(f"compile() got unexpected keyword arguments {unknown}")
+        if loss is None:
+            raise ValueError("compile(): give a loss, e.g. loss='categorical_crossentropy'")
         # every argument is checked before any is kept: a refused compile changes nothing
-        metric, optimizer, loss = check_metrics(metrics), optimizers.get(optimizer), losses.get(loss)
-        self.optimizer, self.loss, self.metric = optimizer, loss, metric
+        check_metrics(metrics if metrics is None or isinstance(metrics, (str, list, tuple)) else None)
+        optimizer = optimizers.get(optimizer)
+        loss_items = loss.values() if isinstance(loss, dict) else loss if isinstance(loss, (list, tuple)) else [loss]
+        loss_fns = [losses.get(item) for item in loss_items]
+        self._compiled = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                          "weighted_metrics": weighted_metrics}
+        self.optimizer = optimizer
+        self.loss = loss_fns[0] if len(loss_fns) == 1 and not isinstance(loss, (list, dict)) else loss
         self._training_graph = None
+        self._steps = {}
         if self.outputs is not None:
             self._build_training_graph()
 
+    def _heads(self) -> list:
+        """(name, output, loss_fn, [(log name, metric_fn, weighted)]) per output."""
+        names = self.output_names
+        compiled = self._compiled
+        loss_fns = [losses.get(item) for item in per_output(compiled["loss"], names, "loss")]
+        heads = []
+        for i, (name, output, loss_fn) in enumerate(zip(names, self.outputs, loss_fns)):
+            metrics = []
+            for identifiers, weighted in ((compiled["metrics"], False), (compiled["weighted_metrics"], True)):
+                for identifier in as_list(per_output(identifiers, names, "metrics")[i] or []):
+                    log_name, fn = metric_for(identifier, loss_fn)
+                    prefix = "weighted_" if weighted else ""
+                    metrics.append((f"{name}_{prefix}{log_name}" if len(names) > 1 else f"{prefix}{log_name}",
+                                    fn, weighted))
+            heads.append((name, output, loss_fn, metrics))
+        return heads
+
+    def _label_specs(self) -> list:
+        """(output, loss_fn, labels' shape) per output, for checking y."""
+        return [(output, loss_fn, target_shape(output, loss_fn)) for _, output, loss_fn, _ in self._heads()]
+
     def _build_training_graph(self) -> None:
+        names = self.output_names
+        weights = per_output(self._compiled["loss_weights"], names, "loss_weights")
         self._training_graph = build_training_graph(
-            self.outputs, self.loss, self.optimizer, self.trainable_weights, name=self.layers[-1].name
-        )
+            self._heads(), [1.0 if w is None else float(w) for w in weights], self.losses, self.updates,
+            self.optimizer, self.trainable_weights, self.graph)
+        self._steps = {}
         self._initialize(self.optimizer.variables())
 
     def _require_compiled(self, where: str, x) -> TrainingGraph:
-        if self.loss is None:
+        if self._compiled is None:
             raise RuntimeError(f"{where}: you must compile() model {self.name} before using it")
         self._require_built(where, x)
         if self._training_graph is None:
             self._build_training_graph()
         return self._training_graph
 
+    @property
+    def metrics_names(self) -> list[str]:
+        """'loss', each output's loss (with several outputs), then each metric, as evaluate returns them."""
+        if self._training_graph is None:
+            return []
+        return [name for name, _, _ in self._log_fetches()]
+
+    def _log_fetches(self) -> list:
+        """(log name, numerator, denominator) of each number fit logs: a loss is averaged
+        over rows (denominator None: the batch size), a metric over its weights."""
+        training = self._training_graph
+        fetches = [("loss", training.loss, None)]
+        if len(training.heads) > 1:
+            fetches += [(f"{head.name}_loss", head.loss, None) for head in training.heads]
+        fetches += [(m.name, m.weighted_sum, m.weight_sum) for head in training.heads for m in head.metrics]
+        return fetches
+
+    # --- the callables fit, evaluate and predict run ---------------------------------
+    def _step(self, kind: str):
+        """The session callable for 'train' or 'test' batches, made once per training graph:
+        it takes x, y and sample weights (one array each per input/output)."""
+        if kind not in self._steps:
+            training = self._training_graph
+            feeds = (self.inputs + [head.target for head in training.heads]
+                     + [head.sample_weight for head in training.heads])
+            fetches = [tensor for _, numerator, denominator in self._log_fetches()
+                       for tensor in (numerator, denominator) if tensor is not None]
+            phase = K.learning_phase_placeholder(self.graph)
+            if kind == "train":
+                fetches = [training.train_op] + fetches
+                if phase is not None:  # Dropout drops, BatchNormalization uses the batch's statistics
+                    feeds = feeds + [phase]
+            run = self.session.make_callable(fetches, feeds)
+            train = kind == "train"
+            with_phase = train and phase is not None
+
+            def step(xs, ys, ws):
+                values = run(*xs, *ys, *ws, *([np.True_] if with_phase else []))
+                return values[1:] if train else values
+            self._steps[kind] = step
+        return self._steps[kind]
+
+    def _running_means(self, xs, ys, ws, batch_size: int, train: bool = False, callbacks=None, hooks: str = "test"):
+        """Runs the batches (each after an optimizer step, when `train`); yields the logs
+        so far: the loss averaged over rows, each metric over its weights (Keras's Mean).
+        The callbacks hear of each batch (on_train_batch_end or on_test_batch_end)."""
+        step = self._step("train" if train else "test")
+        fetches = self._log_fetches()
+        numerators, denominators = np.zeros(len(fetches)), np.zeros(len(fetches))
+        for index, batch in enumerate(batches(batch_size, *xs, *ys, *ws)):
+            if callbacks is not None:
+                getattr(callbacks, f"on_{hooks}_batch_begin")(index)
+            x_batch = batch[:len(xs)]
+            y_batch = batch[len(xs):len(xs) + len(ys)]
+            w_batch = batch[len(xs) + len(ys):]
+            values = iter(step(x_batch, y_batch, w_batch))
+            rows = len(x_batch[0])
+            for i, (_, _, denominator) in enumerate(fetches):
+                value = float(next(values))
+                if denominator is None:
+                    numerators[i] += value * rows
+                    denominators[i] += rows
+                else:
+                    numerators[i] += value
+                    denominators[i] += float(next(values))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = numerators / denominators
+            logs = {name: float(mean) for (name, _, _), mean in zip(fetches, means)}
+            if callbacks is not None:
+                getattr(callbacks, f"on_{hooks}_batch_end")(index, dict(logs))
+            yield logs
+
+    def _measure(self, xs, ys, ws, batch_size: int, callbacks=None) -> dict:
+        """The logs over all of (x, y), which holds at least one row (the test hooks told)."""
+        if callbacks is not None:
+            callbacks.on_test_begin()
+        for logs in self._running_means(xs, ys, ws, batch_size, callbacks=callbacks):
+            pass
+        if callbacks is not None:
+            callbacks.on_test_end(dict(logs))
+        return logs
+
+    def _sample_weights(self, ys: list, sample_weight, class_weight, where: str) -> list[np.ndarray]:
+        """One weight per row for each output: sample_weight times the class's weight."""
+        weights = check_sample_weight(sample_weight, len(ys[0]), self.output_names, where)
+        if class_weight is not None:
+            if len(ys) > 1:
+                raise ValueError(f"{where}: class_weight is only supported for models with a single output; "
+                                 f"model {self.name} has {len(ys)}")
+            by_class = class_weights_of(ys[0], class_weight)
+            weights = [by_class if weights[0] is None else weights[0] * by_class]
+        return [np.ones(len(y), dtype=y.dtype) if w is None else w.astype(y.dtype) for w, y in zip(weights, ys)]
+
     # --- the validation rows ------------------------------------------------------
-    def _hold_out(self, x, y, validation_split: float, validation_data):
-        """The rows to train on, and the (x, y) to validate on (or None): validation_data,
-        or the last `validation_split` of the rows, taken before any shuffling."""
+    def _hold_out(self, data, validation_split: float, validation_data):
+        """The rows to train on (x, y, w lists), and the (x, y, w) to validate on (or None):
+        validation_data, or the last `validation_split` of the rows, taken before any shuffling."""
+        xs, ys, ws = data
         validation = None
         if validation_data is not None:
-            validation = check_xy(self, *validation_pair(validation_data), "fit() validation_data")
-            if len(validation[0]) == 0:
+            x_val, y_val, w_val = validation_triple(validation_data)
+            x_val, y_val = check_xy(self, x_val, y_val, "fit() validation_data")
+            if len(x_val[0]) == 0:
                 raise ValueError("fit(): validation_data is empty (0 samples); "
                                  "give it at least one sample, or leave validation_data out")
+            validation = (x_val, y_val, self._sample_weights(y_val, w_val, None, "fit() validation_data"))
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"fit(): validation_split must be in [0, 1), got {validation_split!r}")
-            split_at = int(len(x) * (1 - validation_split))
+            rows = len(xs[0])
+            split_at = int(rows * (1 - validation_split))
             if split_at == 0:
-                raise ValueError(f"fit(): validation_split={validation_split!r} holds out all {len(x)} samples; "
+                raise ValueError(f"fit(): validation_split={validation_split!r} holds out all {rows} samples; "
                                  "none are left to train on")
-            x, y, validation = x[:split_at], y[:split_at], (x[split_at:], y[split_at:])
-        return x, y, validation
+            validation = tuple([a[split_at:] for a in arrays] for arrays in (xs, ys, ws))
+            xs, ys, ws = ([a[:split_at] for a in arrays] for arrays in (xs, ys, ws))
+        return (xs, ys, ws), validation
 
     # --- fit / evaluate / predict ----------------------------------------------------
-    def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose=1, callbacks=None,
-            validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            initial_epoch: int = 0) -> History:
+    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto", callbacks=None,
+            validation_split: float = 0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch: int = 0, steps_per_epoch=None, **kwargs) -> History:
         """Trains for `epochs` passes over (x, y) in batches; returns the History.
 
         The validation rows are held out first. Each epoch then shuffles the training
         rows (unless shuffle=False), takes one optimizer step per batch, and measures
         the validation rows; the callbacks hear of every batch and every epoch.
         """
-        x = as_array(x, "x", "fit()")
+        if steps_per_epoch is not None:
+            raise NotImplementedError("fit(steps_per_epoch=...) is not implemented in minigraph: fit takes arrays "
+                                      "and runs ceil(samples / batch_size) steps an epoch")
+        self._require_built_from(x, "fit()")
         self._require_compiled("fit()", x)
-        x, y = check_xy(self, x, y, "fit()")
-        if len(x) == 0:
+        xs, ys = check_xy(self, x, y, "fit()")
+        if len(xs[0]) == 0:
             raise ValueError("fit(): x and y are empty (0 samples); there is nothing to train on")
-        batch_size = check_batch_size(batch_size)
+        batch_size = check_batch_size(32 if batch_size is None else batch_size)
         verbose = 1 if verbose == "auto" else verbose
-        x, y, validation = self._hold_out(x, y, validation_split, validation_data)
+        ws = self._sample_weights(ys, sample_weight, class_weight, "fit()")
+        (xs, ys, ws), validation = self._hold_out((xs, ys, ws), validation_split, validation_data)
         if not self.trainable_weights:
             warnings.warn(f"fit(): model {self.name} has no trainable weights; "
                           "fit measures the loss but changes nothing", stacklevel=2)
-        self.history = History()
-        params = {"epochs": epochs, "steps": math.ceil(len(x) / batch_size), "batch_size": batch_size,
-                  "samples": len(x), "verbose": verbose}
-        # as Keras 2: History, then the progress bar, after the program's callbacks (so the bar shows
-        # what they add to the logs, e.g. ReduceLROnPlateau's lr)
-        callbacks = CallbackList(list(callbacks or []) + [self.history], add_progbar=verbose != 0, model=self,
-                                 **params)
+        rows = len(xs[0])
+        self.stop_training = False
+        # as Keras 2: History, then the progress bar, after the program's callbacks (so the bar
+        # shows what they add to the logs, e.g. ReduceLROnPlateau's lr)
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self, epochs=epochs,
+                                 steps=math.ceil(rows / batch_size), batch_size=batch_size, samples=rows,
+                                 verbose=verbose)
         if verbose:
-            validate = f", validate on {len(validation[0])} samples" if validation is not None else ""
-            print(f"Train on {len(x)} samples{validate}", flush=True)
+            validate = f", validate on {len(validation[0][0])} samples" if validation is not None else ""
+            print(f"Train on {rows} samples{validate}", flush=True)
 
         callbacks.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
-            rows = initializers.generator().permutation(len(x)) if shuffle else slice(None)
-            for step, (loss, accuracy) in enumerate(self._running_means(x[rows], y[rows], batch_size, train=True)):
-                logs = self._logs(loss, accuracy)
-                callbacks.on_train_batch_end(step, logs)
+            order = initializers.generator().permutation(rows) if shuffle else slice(None)
+            shuffled = [[a[order] for a in arrays] for arrays in (xs, ys, ws)]
+            for logs in self._running_means(*shuffled, batch_size, train=True, callbacks=callbacks, hooks="train"):
+                if self.stop_training:  # the callbacks hear of each batch; TerminateOnNaN stops mid-epoch
+                    break
+            epoch_logs = dict(logs)
             if validation is not None:
-                logs.update(self._logs(*self._measure(*validation, batch_size), prefix="val_"))
-            callbacks.on_epoch_end(epoch, logs)
+                val_logs = self._measure(*validation, batch_size, callbacks)
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
         callbacks.on_train_end()
         return self.history
 
-    def _running_means(self, x: np.ndarray, y: np.ndarray, batch_size: int, train: bool = False):
-        """Runs the loss (after an optimizer step, when `train`) batch by batch; yields the
-        mean loss and accuracy over the rows seen so far (batches weighted by size)."""
-        training = self._training_graph
-        fetches = ([training.train_op] if train else []) + [training.loss, training.correct]
-        run_batch = self.session.make_callable(fetches, [self.inputs, training.targets])  # resolved once
-        loss_sum = correct_sum = 0.0
-        seen = 0
-        for x_batch, y_batch in batches(batch_size, x, y):
-            *_, loss, correct = run_batch(x_batch, y_batch)
-            seen += len(x_batch)
-            loss_sum += float(loss) * len(x_batch)
-            correct_sum += float(correct)
-            yield loss_sum / seen, correct_sum / seen
+    def _require_built_from(self, x, where: str) -> None:
+        """A Sequential model without an input shape is built from the first x it gets."""
 
-    def _measure(self, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
-        """Mean loss and accuracy over all of (x, y), which holds at least one row."""
-        for means in self._running_means(x, y, batch_size):
-            pass
-        return means
-
-    def _logs(self, loss: float, accuracy: float, prefix: str = "") -> dict:
-        """{'loss': ..., 'accuracy': ...} as the callbacks see them (no accuracy without a metric)."""
-        logs = {f"{prefix}loss": loss}
-        if self.metric:
-            logs[f"{prefix}{self.metric}"] = accuracy
-        return logs
-
-    def evaluate(self, x=None, y=None, batch_size: int = 32, verbose=1):
-        """[loss, accuracy] on (x, y) (just the loss when compiled without metrics)."""
-        x = as_array(x, "x", "evaluate()")
+    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict: bool = False, **kwargs):
+        """The loss and metrics on (x, y): a number when there is only the loss, else a
+        list in the order of model.metrics_names (a dict with return_dict=True)."""
+        self._require_built_from(x, "evaluate()")
         self._require_compiled("evaluate()", x)
-        x, y = check_xy(self, x, y, "evaluate()")
-        if len(x) == 0:
+        xs, ys = check_xy(self, x, y, "evaluate()")
+        if len(xs[0]) == 0:
             raise ValueError("evaluate(): x and y are empty (0 samples); a loss over no samples has no value")
-        batch_size = check_batch_size(batch_size)
-        started = time.perf_counter()
-        loss, accuracy = self._measure(x, y, batch_size)
-        if verbose:
-            steps = math.ceil(len(x) / batch_size)
-            logs = self._logs(loss, accuracy)
-            print(f"{steps}/{steps} - {time.perf_counter() - started:.0f}s{format_logs(logs)}", flush=True)
-        return [loss, accuracy] if self.metric else loss
+        batch_size = check_batch_size(32 if batch_size is None else batch_size)
+        verbose = 1 if verbose == "auto" else verbose
+        ws = self._sample_weights(ys, sample_weight, None, "evaluate()")
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                                 steps=math.ceil(len(xs[0]) / batch_size))
+        logs = self._measure(xs, ys, ws, batch_size, callbacks)
+        if return_dict:
+            return logs
+        return list(logs.values()) if len(logs) > 1 else logs["loss"]
 
-    def predict(self, x, batch_size: int = 32, verbose=0) -> np.ndarray:
-        """The model's outputs for x, computed batch by batch.
+    def predict(self, x, batch_size: int | None = None, verbose=0, steps=None, callbacks=None, **kwargs):
+        """The model's outputs for x, computed batch by batch (a list of arrays for a model
+        with several outputs).
 
-        Each batch's outputs are copied into one array made for all of them, so memory
-        holds that array and one batch's values, not a list of every batch's."""
-        x = as_array(x, "x", "predict()")
+        Each batch's outputs are copied into arrays made for all of them, so memory holds
+        those arrays and one batch's values, not a list of every batch's."""
+        self._require_built_from(x, "predict()")
         self._require_built("predict()", x)
-        x = check_x(self, x, "predict()")
-        batch_size = check_batch_size(batch_size)
-        outputs = None
-        predict_batch = self.session.make_callable(self.outputs, [self.inputs])
+        xs = check_x(self, x, "predict()")
+        batch_size = check_batch_size(32 if batch_size is None else batch_size)
+        verbose = 1 if verbose == "auto" else verbose
+        rows = len(xs[0])
+        if "predict" not in self._steps:
+            self._steps["predict"] = self.session.make_callable(self.outputs, self.inputs)
+        predict_batch = self._steps["predict"]
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0 and rows > 0, model=self, verbose=verbose,
+                                 steps=math.ceil(rows / batch_size))
+        callbacks.on_predict_begin()
+        results = None
         # an empty x runs once too: its (0, ...) output has the shape the graph gives it
-        for start in range(0, len(x), batch_size) or [0]:
-            x_batch = x[start:start + batch_size].astype(self.inputs.dtype, copy=False)
-            batch = predict_batch(x_batch)
-            if outputs is None:  # a None dim of the output shape is known once a batch has run
-                outputs = np.empty((len(x),) + batch.shape[1:], dtype=batch.dtype)
-            outputs[start:start + len(batch)] = batch
-        return outputs
+        for step, start in enumerate(range(0, rows, batch_size) or [0]):
+            callbacks.on_predict_batch_begin(step)
+            outputs = predict_batch(*[array[start:start + batch_size].astype(tensor.dtype, copy=False)
+                                      for array, tensor in zip(xs, self.inputs)])
+            if results is None:  # a None dim of an output shape is known once a batch has run
+                results = [np.empty((rows,) + out.shape[1:], dtype=out.dtype) for out in outputs]
+            for result, out in zip(results, outputs):
+                result[start:start + len(out)] = out
+            callbacks.on_predict_batch_end(step, {"outputs": outputs})
+        callbacks.on_predict_end()
+        return results if self._nest_outputs else results[0]
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=max(len(as_list(x)[0]), 1))
 
     # --- weights --------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
@@ -373,8 +557,9 @@ class Sequential:
                     f"set_weights(): weight {variable.op.name} has shape {format_shape(variable.shape)}, "
                     f"got an array of shape {np.shape(value)}"
                 )
+        session = self.session
         for variable, value in zip(own, weights):
-            self.session.set_variable_value(variable, np.asarray(value, dtype=variable.dtype))
+            session.set_variable_value(variable, np.asarray(value, dtype=variable.dtype))
 
     def save_weights(self, filepath: str) -> None:
         """Writes every weight to an .npz file (see saving.py)."""
@@ -386,5 +571,144 @@ class Sequential:
         self._require_built("load_weights()")  # the weights must exist before a file fills them
         saving.load_weights(self, filepath)
 
+    def save(self, filepath: str, **kwargs) -> None:
+        """Saves the architecture, the weights and the optimizer's state (see saving.py)."""
+        self._require_built("save()")
+        saving.save_model(self, filepath, **kwargs)
+
     def __repr__(self) -> str:
-        return f"<Sequential name={self.name}, {len(self.layers)} layers>"
+        return f"<{type(self).__name__} name={self.name}, {len(self.layers)} layers>"
+
+
+def metric_for(identifier, loss_fn) -> tuple:
+    """(log name, per-example function) of a metric, resolved by the loss as Keras 2
+    resolves 'accuracy' (metrics.py)."""
+    try:
+        from minigraph.keras import metrics
+    except ImportError:  # until metrics.py lands: categorical accuracy
+        return "accuracy", interim_accuracy
+    return metrics.get(identifier, loss_fn)
+
+
+def interim_accuracy(targets, outputs):
+    if outputs.shape[-1] == 1:  # one unit: right when both sides agree on > 0.5
+        return mg.reshape(mg.equal(mg.greater(outputs, 0.5), mg.greater(targets, 0.5)), (-1,))
+    return mg.equal(mg.argmax(outputs, axis=-1), mg.argmax(targets, axis=-1))
+
+
+class Sequential(Model):
+    """Layers applied one after the other: Sequential([Dense(128), Activation('relu'), ...]).
+
+    Built on the same machinery as a functional model: once the input shape is known
+    (the first layer's input_shape, an Input, or the first x given to fit), an
+    InputLayer named '{first layer}_input' makes the placeholder and each layer is
+    called on the output of the one before. ``model.layers`` leaves the InputLayer
+    out, as in Keras."""
+
+    def __init__(self, layers=None, name: str | None = None):
+        super().__init__(name=name)
+        self._nest_inputs = self._nest_outputs = False
+        self._input_layer: InputLayer | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return [layer for layer in self._layers if layer is not self._input_layer]
+
+    # --- building -------------------------------------------------------------------
+    def add(self, layer: Layer) -> None:
+        """Appends a layer (an Input first declares the input shape). A layer that cannot
+        be added (its build fails on the current output) leaves the model as it was."""
+        if isinstance(layer, mg.Tensor) and isinstance(getattr(history_of(layer), "layer", None), InputLayer):
+            layer = history_of(layer).layer  # Input(shape=...) is its layer's placeholder
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError(f"Input {layer.name} must come first in Sequential model {self.name}")
+            self._input_layer = layer
+            self._layers = [layer]
+            self._connect_graph([layer.output], [layer.output])
+            self._nest_inputs = self._nest_outputs = False
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add() takes a Layer, got {layer!r}")
+        if layer.built or any(layer is other for other in self._layers):
+            raise ValueError(f"Layer {layer.name} is already part of a model; make a new layer")
+        self._layers.append(layer)
+        try:
+            if self.outputs is not None:
+                self._call_layers(self.inputs, self.outputs[0], [layer])
+            elif len(self._layers) == 1 and layer.declared_input_shape is not None:
+                self.build((layer.declared_batch_size,) + layer.declared_input_shape)
+        except Exception:
+            self._layers.pop()
+            layer.reset()
+            raise
+        self._training_graph = None  # the loss must be rebuilt on the new output
+        if self._compiled is not None and self.outputs is not None:
+            self._build_training_graph()
+
+    def build(self, input_shape) -> None:
+        """Makes the Input for `input_shape` and calls every layer in turn.
+
+        All or nothing: if a layer cannot be built on that shape, the model is left
+        unbuilt, with every layer unbuilt, so a later call with the right shape builds
+        it, rather than finding a model with no weights."""
+        if self.inputs is not None:
+            raise ValueError(f"Model {self.name} is already built with input shape {format_shape(self.input_shape)}")
+        input_shape = tuple(input_shape)
+        # the inputs take the first layer's dtype (floatx when it was made), as in Keras
+        dtype = self._layers[0].dtype if self._layers else K.floatx()
+        first = self._layers[0].name if self._layers else self.name
+        self._input_layer = InputLayer(batch_input_shape=input_shape, dtype=dtype, name=f"{first}_input")
+        layers = list(self._layers)
+        self._layers = [self._input_layer] + layers
+        try:
+            self._call_layers([self._input_layer.output], self._input_layer.output, layers)
+        except Exception:
+            for layer in layers:
+                layer.reset()
+            self._layers, self._input_layer = layers, None
+            self.inputs = self.outputs = None
+            raise
+
+    def _call_layers(self, inputs: list, output, layers: list) -> None:
+        """Calls `layers` one after the other from `output`, then traces the new graph."""
+        for layer in layers:
+            output = layer(output)
+        self._connect_graph(inputs, [output])
+        self._nest_inputs = self._nest_outputs = False
+
+    def _connect_graph(self, inputs, outputs) -> None:
+        super()._connect_graph(inputs, outputs)
+        # the traced order is the order added (a chain); keep the user's list as it is
+        self._layers = [self._input_layer] + [layer for layer in self._layer_graph.layers
+                                              if layer is not self._input_layer]
+
+    def _require_built_from(self, x, where: str) -> None:
+        if self.inputs is None and x is not None and self._layers:
+            x = as_array(x, "x", where)
+            try:
+                self.build((None,) + x.shape[1:])
+            except ValueError as error:
+                raise ValueError(f"{where}: model {self.name} cannot be built for x of shape {x.shape}: "
+                                 f"{error}") from error
+
+    def get_config(self) -> dict:
+        """{'name': ..., 'layers': [InputLayer's config, then each layer's]} as Keras 2 writes it."""
+        layers = ([{"class_name": "InputLayer", "config": self._input_layer.get_config()}]
+                  if self._input_layer is not None else [])
+        from minigraph.keras.functional import jsonable
+
+        layers += [{"class_name": type(layer).__name__, "config": jsonable(layer.get_config())}
+                   for layer in self.layers]
+        return {"name": self.name, "layers": jsonable(layers)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
+        from minigraph.keras.functional import layer_from_config
+
+        model = cls(name=config.get("name"))
+        for entry in config["layers"]:
+            model.add(layer_from_config(entry, custom_objects))
+        return model

@@ -1,15 +1,29 @@
 """The training graph ``compile`` adds to a model, and the batches ``fit`` feeds it.
 
-Once a compiled model has an output, ``build_training_graph`` adds these nodes to
-its graph, once, and returns them together as a ``TrainingGraph``::
+Once a compiled model is built, ``build_training_graph`` adds these nodes to its
+graph, once, and returns them together as a ``TrainingGraph``. For each output
+(a ``Head``)::
 
-    targets    a placeholder for the labels, shaped like the output
-    loss       the loss, averaged over the batch          (name scope "loss")
-    correct    how many rows of the batch are right       (name scope "metrics")
-    train_op   the optimizer's gradient and update nodes
+    target          a placeholder for the labels, '{layer}_target'
+    sample_weight   a placeholder, one weight per row, '{layer}_sample_weights'
+    loss            mean(loss_fn(target, output) * sample_weight)    (name scope "loss")
+    metrics         sum(metric_fn(target, output) * weight), sum(weight)   ("metrics")
 
-``fit`` runs ``[train_op, loss, correct]`` once per batch; ``evaluate`` runs
-``[loss, correct]``. Neither adds a node, so training a second time continues with
+and for the model::
+
+    loss        sum over outputs of loss_weight * output loss, plus the layers' losses
+                (a regularizer's penalty)
+    train_op    the optimizer's gradient and update nodes, run together with the
+                layers' updates (BatchNormalization's moving averages)
+
+The loss functions give one value per example (losses.py); here they are weighted
+and averaged, as Keras 2 does: ``sum(loss * w) / batch size``. A metric is kept as a
+weighted sum and a sum of weights, so ``fit`` can add them up over an epoch and divide
+once (Keras's Mean). Plain ``metrics`` weigh every row 1, ``weighted_metrics`` take
+the sample weights, as in Keras 2.
+
+``fit`` runs ``[train_op, loss, ...]`` once per batch; ``evaluate`` runs the same
+without the train_op. Neither adds a node, so training a second time continues with
 the same weights and optimizer state.
 
 ``batches`` cuts arrays into the consecutive slices that feed those runs: every batch
@@ -28,36 +42,85 @@ from minigraph.graph import Operation, Tensor
 
 
 @dataclass(frozen=True)
+class Metric:
+    """One metric of one output: its log name and the two sums fit adds up."""
+
+    name: str
+    weighted_sum: Tensor
+    weight_sum: Tensor
+
+
+@dataclass(frozen=True)
+class Head:
+    """What one output of the model is trained and measured with."""
+
+    name: str  # the output layer's name: 'dense_1_loss' in the logs of a model with several outputs
+    output: Tensor
+    target: Tensor
+    sample_weight: Tensor
+    loss: Tensor
+    metrics: list[Metric]
+
+
+@dataclass(frozen=True)
 class TrainingGraph:
     """The nodes compile() adds to a model's graph (see the module docstring)."""
 
-    targets: Tensor
+    heads: list[Head]
     loss: Tensor
-    correct: Tensor
     train_op: Operation
 
 
-def build_training_graph(outputs: Tensor, loss: Callable, optimizer, variables: list, name: str) -> TrainingGraph:
-    """Adds the labels placeholder `{name}_target`, the mean loss, the correct count and
-    the optimizer's update of `variables` to the graph of `outputs`."""
-    with outputs.graph.as_default():
-        targets = mg.placeholder(outputs.dtype, shape=outputs.shape, name=f"{name}_target")
+def is_sparse(loss: Callable) -> bool:
+    """Sparse losses take class indices, one per row, where the output has a column per class."""
+    return "sparse" in getattr(loss, "__name__", type(loss).__name__).lower()
+
+
+def target_shape(output: Tensor, loss: Callable) -> tuple:
+    """The labels' shape: the output's, or (batch, ..., 1) for a sparse loss."""
+    shape = tuple(output.shape)
+    return shape[:-1] + (1,) if is_sparse(loss) else shape
+
+
+def build_head(name: str, output: Tensor, loss: Callable, metrics: list[tuple[str, Callable, bool]]) -> Head:
+    """The target and sample-weight placeholders, the weighted loss and the metrics of one output."""
+    target = mg.placeholder(output.dtype, shape=target_shape(output, loss), name=f"{name}_target")
+    sample_weight = mg.placeholder(output.dtype, shape=(None,), name=f"{name}_sample_weights")
+    with mg.name_scope("loss"):
+        per_example = per_row(loss(target, output))
+        mean_loss = mg.reduce_mean(per_example * sample_weight, name=f"{name}_loss")
+    built = []
+    with mg.name_scope("metrics"):
+        for log_name, fn, weighted in metrics:
+            values = per_row(mg.cast(fn(target, output), output.dtype))
+            weights = sample_weight if weighted else mg.ones_like(values)
+            built.append(Metric(log_name, mg.reduce_sum(values * weights), mg.reduce_sum(weights)))
+    return Head(name, output, target, sample_weight, mean_loss, built)
+
+
+def per_row(values: Tensor) -> Tensor:
+    """One value per example: the mean over any axes after the batch (a loss of a sequence)."""
+    rank = len(values.shape) if values.shape is not None else 1
+    return mg.reduce_mean(values, axis=list(range(1, rank))) if rank > 1 else values
+
+
+def build_training_graph(heads_spec: list, loss_weights: list[float], extra_losses: list, updates: list,
+                         optimizer, variables: list, graph) -> TrainingGraph:
+    """Adds every head, the total loss and the train op to `graph`.
+
+    `heads_spec` holds (name, output, loss_fn, [(log name, metric_fn, weighted)]) per output."""
+    with graph.as_default():
+        heads = [build_head(*spec) for spec in heads_spec]
         with mg.name_scope("loss"):
-            mean_loss = mg.reduce_mean(loss(targets, outputs), name="mean")
-        with mg.name_scope("metrics"):
-            correct = correct_count(targets, outputs)
+            total = mg.add_n([head.loss * weight if weight != 1 else head.loss
+                              for head, weight in zip(heads, loss_weights)])
+            if extra_losses:  # the layers' own losses: regularizers
+                total = mg.add(total, mg.add_n([mg.cast(loss, total.dtype) for loss in extra_losses]),
+                               name="total_loss")
         # a model with no trainable weights still measures its loss (Keras warns in fit)
-        train_op = optimizer.minimize(mean_loss, var_list=variables) if variables else mg.no_op(name="train")
-    return TrainingGraph(targets, mean_loss, correct, train_op)
-
-
-def correct_count(targets: Tensor, outputs: Tensor) -> Tensor:
-    """How many rows of the batch are classified right (categorical accuracy)."""
-    if outputs.shape[-1] == 1:  # one unit: right when both sides agree on > 0.5
-        hits = mg.equal(mg.greater(outputs, 0.5), mg.greater(targets, 0.5))
-    else:
-        hits = mg.equal(mg.argmax(outputs, axis=-1), mg.argmax(targets, axis=-1))
-    return mg.reduce_sum(mg.cast(hits, outputs.dtype), name="correct")
+        step = optimizer.minimize(total, var_list=variables) if variables else mg.no_op(name="train")
+        train_op = mg.group(step, *updates, name="train_step") if updates else step
+    return TrainingGraph(heads, total, train_op)
 
 
 def batches(batch_size: int, *arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
@@ -70,3 +133,18 @@ def check_batch_size(batch_size) -> int:
     if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
+
+
+def class_weights_of(y: np.ndarray, class_weight: dict) -> np.ndarray:
+    """One weight per row from {class: weight}, the class read from the label as Keras 2
+    reads it: the argmax of a one-hot row, else the label itself (rounded)."""
+    if y.ndim >= 2 and y.shape[-1] > 1:
+        classes = np.argmax(y.reshape(len(y), -1), axis=-1)
+    else:
+        classes = np.round(y.reshape(len(y))).astype(np.int64)
+    unknown = sorted(set(np.unique(classes).tolist()) - set(int(k) for k in class_weight))
+    if unknown:
+        raise ValueError(f"class_weight has no weight for class {unknown[0]} (it gives weights for classes "
+                         f"{sorted(int(k) for k in class_weight)}); give every class in y a weight")
+    table = {int(key): float(value) for key, value in class_weight.items()}
+    return np.array([table[int(c)] for c in classes])
