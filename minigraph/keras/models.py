@@ -33,6 +33,7 @@ import numpy as np
 import minigraph as mg
 from minigraph.keras import backend as K
 from minigraph.keras import initializers, losses, optimizers, saving
+from minigraph.keras import metrics as keras_metrics
 from minigraph.keras.callbacks import CallbackList, History
 from minigraph.keras.data_checks import as_array, check_sample_weight, check_x, check_xy, validation_triple
 from minigraph.keras.functional import LayerGraph, functional_config, rebuild, trace
@@ -49,22 +50,15 @@ from minigraph.keras.training import (
 )
 from minigraph.shapes import format_shape
 
-METRICS = ("accuracy", "acc", "categorical_accuracy")  # the names compile() accepts
 
-
-def check_metrics(metrics) -> str | None:
-    """The metric compile() was given ('accuracy'), or None; anything else is refused."""
-    if metrics is None:
-        return None
-    if isinstance(metrics, str):  # list('accuracy') would be 'a', 'c', 'c', ...
+def check_metrics(metrics) -> None:
+    """Refuses metrics that are not a list (or a dict by output): a string would be read
+    letter by letter, list('accuracy') being 'a', 'c', 'c', ..."""
+    if metrics is None or isinstance(metrics, (list, tuple, dict)):
+        return
+    if isinstance(metrics, str):
         raise ValueError(f"compile(): metrics must be a list, e.g. metrics=[{metrics!r}], got the string {metrics!r}")
-    if not isinstance(metrics, (list, tuple)):
-        raise ValueError(f"compile(): metrics must be a list such as ['accuracy'], got {metrics!r}")
-    for metric in metrics:
-        if metric not in METRICS:
-            known = ", ".join(repr(name) for name in METRICS)
-            raise ValueError(f"compile(): unknown metric {metric!r}; the metrics minigraph knows are {known}")
-    return metrics[0] if metrics else None
+    raise ValueError(f"compile(): metrics must be a list such as ['accuracy'], got {metrics!r}")
 
 
 def per_output(value, names: list[str], what: str) -> list:
@@ -260,7 +254,10 @@ class Model:
         if loss is None:
             raise ValueError("compile(): give a loss, e.g. loss='categorical_crossentropy'")
         # every argument is checked before any is kept: a refused compile changes nothing
-        check_metrics(metrics if metrics is None or isinstance(metrics, (str, list, tuple)) else None)
+        check_metrics(metrics)
+        check_metrics(weighted_metrics)
+        for identifier in flat_metrics(metrics) + flat_metrics(weighted_metrics):
+            keras_metrics.get(identifier)  # an unknown name is refused now, not when the model is built
         optimizer = optimizers.get(optimizer)
         loss_items = loss.values() if isinstance(loss, dict) else loss if isinstance(loss, (list, tuple)) else [loss]
         loss_fns = [losses.get(item) for item in loss_items]
@@ -283,7 +280,8 @@ class Model:
             metrics = []
             for identifiers, weighted in ((compiled["metrics"], False), (compiled["weighted_metrics"], True)):
                 for identifier in as_list(per_output(identifiers, names, "metrics")[i] or []):
-                    log_name, fn = metric_for(identifier, loss_fn)
+                    log_name, fn = keras_metrics.get(identifier, loss_fn, target_shape(output, loss_fn),
+                                                     tuple(output.shape))
                     prefix = "weighted_" if weighted else ""
                     metrics.append((f"{name}_{prefix}{log_name}" if len(names) > 1 else f"{prefix}{log_name}",
                                     fn, weighted))
@@ -580,20 +578,10 @@ class Model:
         return f"<{type(self).__name__} name={self.name}, {len(self.layers)} layers>"
 
 
-def metric_for(identifier, loss_fn) -> tuple:
-    """(log name, per-example function) of a metric, resolved by the loss as Keras 2
-    resolves 'accuracy' (metrics.py)."""
-    try:
-        from minigraph.keras import metrics
-    except ImportError:  # until metrics.py lands: categorical accuracy
-        return "accuracy", interim_accuracy
-    return metrics.get(identifier, loss_fn)
-
-
-def interim_accuracy(targets, outputs):
-    if outputs.shape[-1] == 1:  # one unit: right when both sides agree on > 0.5
-        return mg.reshape(mg.equal(mg.greater(outputs, 0.5), mg.greater(targets, 0.5)), (-1,))
-    return mg.equal(mg.argmax(outputs, axis=-1), mg.argmax(targets, axis=-1))
+def flat_metrics(metrics) -> list:
+    """Every metric identifier compile() was given, from a list, a dict or a list of lists."""
+    items = metrics.values() if isinstance(metrics, dict) else metrics or []
+    return [m for item in items for m in (item if isinstance(item, (list, tuple)) else [item])]
 
 
 class Sequential(Model):
