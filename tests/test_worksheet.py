@@ -82,8 +82,10 @@ EXPECTED_INSTEAD = {
     "activation_7 (Activation)    (None, 128)               0": r"activation(_\d+)? \(Activation\) +\(None, 128\) +0",
     "dense_8 (Dense)              (None, 10)                1290": r"dense_\d+ \(Dense\) +\(None, 10\) +1290",
     "activation_8 (Activation)    (None, 10)                0": r"activation_\d+ \(Activation\) +\(None, 10\) +0",
-    # fit returns minigraph's History (shown by IPython without "object", by repr with it)
-    "<keras.callbacks.History at 0x1408ecf60>": r"<minigraph\.keras\.callbacks\.History (object )?at 0x[0-9a-f]+>",
+    # fit returns minigraph's History (shown by IPython without "object", by repr with it), from
+    # the callbacks package's history module
+    "<keras.callbacks.History at 0x1408ecf60>":
+        r"<minigraph\.keras\.callbacks\.history\.History (object )?at 0x[0-9a-f]+>",
 }
 
 
