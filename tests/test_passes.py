@@ -8,8 +8,16 @@ run returns changes.
   with the same weights, bit for bit, with the multi-tensor Adam and without;
 - each pass on a small graph: what it removes, merges, folds or fuses, and what it
   must leave alone (random draws, reads of variables, control inputs);
-- the switch: mg.ConfigProto, and MINIGRAPH_GRAPH_PASSES=off.
+- the switch: mg.ConfigProto, and MINIGRAPH_GRAPH_PASSES=off, with which the parity
+  tests against Keras 3 and TF1 (the worksheet's training, the optimizers) run again
+  in a second pytest, so they pass both ways. (The whole suite runs plain with
+  ``MINIGRAPH_GRAPH_PASSES=off python3 -m pytest``.)
 """
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -304,3 +312,16 @@ def test_draw_plan_marks_fused_rewritten_and_removed_steps(graph):
     train = mg.train.AdamOptimizer().minimize(mg.reduce_sum(w * b))
     fused = mg.viz.draw_plan(mg.passes.explain(train)).source
     assert "MultiTensorAdam" in fused and mg.viz.FUSED_FILL in fused and "2 ApplyAdam in one kernel" in fused
+
+
+@pytest.mark.slow
+def test_parity_with_keras_and_tf1_holds_with_the_passes_off():
+    """The parity tests of test_models.py and test_train.py, run by a second pytest with
+    every pass off (this run has them on)."""
+    tests = Path(__file__).resolve().parent
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests / "test_models.py"),
+               str(tests / "test_train.py"), "-k", "match_keras or parity or golden"]
+    environment = {**os.environ, ENVIRONMENT_SWITCH: "off"}
+    result = subprocess.run(command, cwd=tests.parent, env=environment, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "deselected" in result.stdout
