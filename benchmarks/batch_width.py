@@ -18,6 +18,7 @@ median s/epoch over rounds, one thread per library unless ``--threads`` says oth
 from __future__ import annotations
 
 from benchmarks import harness
+from benchmarks.jobs import FRAMEWORKS
 
 SETTINGS = [(32, 128), (256, 128), (2048, 128), (32, 1024), (32, 4096)]  # (batch size, hidden units)
 QUICK_SETTINGS = [(32, 128), (256, 1024)]
@@ -25,7 +26,7 @@ QUICK_SETTINGS = [(32, 128), (256, 1024)]
 
 def main(argv=None) -> None:
     args = harness.comparison_options(__doc__.splitlines()[0], rounds=3, record="batch_width").parse_args(argv)
-    frameworks, rows, rounds = harness.comparison_plan(args)
+    frameworks, rows, rounds = harness.comparison_plan(args, default=FRAMEWORKS)
     settings = QUICK_SETTINGS if args.quick else SETTINGS
     data_path, all_rows = harness.worksheet_data(sorted({hidden for _, hidden in settings}))
     comparisons = []

@@ -187,7 +187,8 @@ def available(frameworks: list[str]) -> tuple[list[str], list[str]]:
     """The frameworks whose package is installed, and those left out (torch, jax: `pip install -e .[bench]`)."""
     import importlib.util
 
-    package = {"minigraph": "minigraph", "keras": "keras", "torch": "torch", "jax": "jax", "numpy": "numpy"}
+    package = {"minigraph": "minigraph", "minigraph-plain": "minigraph", "keras": "keras", "torch": "torch",
+               "jax": "jax", "numpy": "numpy"}
     present = [name for name in frameworks if importlib.util.find_spec(package[name]) is not None]
     return present, [name for name in frameworks if name not in present]
 
@@ -223,23 +224,22 @@ QUICK_ROWS = 2048  # --quick trains on this many rows, one round, minigraph and 
 
 def comparison_options(description: str, rounds: int, record: str) -> argparse.ArgumentParser:
     """The options every framework comparison takes."""
-    from benchmarks.jobs import FRAMEWORKS
+    from benchmarks.jobs import CHOICES
 
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rounds", type=int, default=rounds)
     parser.add_argument("--threads", type=int, default=1, help="threads for each library (0: one per core)")
-    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=None)
+    parser.add_argument("--frameworks", nargs="+", choices=CHOICES, default=None)
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,048 rows, 1 round, minigraph and numpy")
     parser.add_argument("--json", default=None, help=f"where to write the record (default: results/{record}.json; "
                                                      "--quick writes none unless asked)")
     return parser
 
 
-def comparison_plan(args: argparse.Namespace) -> tuple[list[str], int | None, int]:
-    """(frameworks installed among those asked for, rows or None for all, rounds); says which are left out."""
-    from benchmarks.jobs import FRAMEWORKS
-
-    frameworks, missing = available(args.frameworks or (["minigraph", "numpy"] if args.quick else list(FRAMEWORKS)))
+def comparison_plan(args: argparse.Namespace, default: tuple[str, ...]) -> tuple[list[str], int | None, int]:
+    """(frameworks installed among those asked for, or `default`; rows, None for all; rounds).
+    Says which are left out."""
+    frameworks, missing = available(args.frameworks or (["minigraph", "numpy"] if args.quick else list(default)))
     if missing:
         print(f"left out, not installed: {', '.join(missing)} (pip install -e .[bench])")
     return frameworks, QUICK_ROWS if args.quick else None, 1 if args.quick else args.rounds

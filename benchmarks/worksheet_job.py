@@ -10,7 +10,9 @@ and initial weights go to
 - **keras**: Keras 3 on TensorFlow (CPU), the same code;
 - **torch**: PyTorch on the CPU, the eager loop of its tutorials;
 - **jax**: JAX with the whole step (gradient, Adam, metrics) under ``jax.jit``;
-- **numpy**: a loop written by hand: forward, backward, Adam in place, no metrics.
+- **numpy**: a loop written by hand: forward, backward, Adam in place, no metrics;
+- **minigraph-plain**: minigraph's fit with the graph compiler's passes switched off
+  (``MINIGRAPH_GRAPH_PASSES=off``), to show what they buy.
 
 Each framework runs in its own process (``python -m benchmarks.jobs``), once per
 round, the order rotated each round; each process warms up (50 untimed steps: Keras
@@ -39,12 +41,14 @@ from benchmarks.harness import (
     save_json,
     worksheet_data,
 )
+from benchmarks.jobs import CHOICES
 
 RATIOS = (  # numerator, denominator, and issue 11's goal for numerator / denominator (None: no goal)
     ("minigraph", "numpy", "<= 1.0"),
     ("keras", "minigraph", ">= 5"),
     ("torch", "minigraph", ">= 3"),
     ("minigraph", "jax", None),  # how far from a compiled step
+    ("minigraph-plain", "minigraph", None),  # what the graph compiler's passes buy
 )
 
 
@@ -79,9 +83,9 @@ def print_table(record: dict) -> None:
     print(f"\n{record['machine']['cpu']}, {record['machine']['cores']} cores, {record['threads'] or 'all'} thread(s) "
           f"per library, {record['rows']:,} rows, batch {record['batch_size']}, hidden {record['hidden']}, "
           f"{record['rounds']} round(s)")
-    print(f"{'framework':<11}{'s/epoch':>9}{'fastest':>9}{'CPU s':>9}{'peak MB':>9}{'accuracy':>10}  version")
+    print(f"{'framework':<16}{'s/epoch':>9}{'fastest':>9}{'CPU s':>9}{'peak MB':>9}{'accuracy':>10}  version")
     for framework, row in summary.items():
-        print(f"{framework:<11}{row['seconds_per_epoch']:>9.3f}{row['fastest']:>9.3f}"
+        print(f"{framework:<16}{row['seconds_per_epoch']:>9.3f}{row['fastest']:>9.3f}"
               f"{row['cpu_seconds_per_epoch']:>9.3f}{row['peak_rss_mb']:>9.0f}"
               f"{row['final_accuracy']:>10.4f}  {row['version']}")
     print(f"{'ratio':<36}{'wall':>7}{'CPU':>7}  goal")
@@ -92,7 +96,7 @@ def print_table(record: dict) -> None:
 
 def main(argv=None) -> None:
     args = comparison_options(__doc__.splitlines()[0], rounds=5, record="worksheet_job").parse_args(argv)
-    frameworks, rows, rounds = comparison_plan(args)
+    frameworks, rows, rounds = comparison_plan(args, default=CHOICES)
     data_path, all_rows = worksheet_data([128])
     try:
         record = compare(frameworks, rounds, args.threads, data_path, batch_size=32, hidden=128,

@@ -13,9 +13,15 @@ and compile their step then; minigraph plans its run) and then returns the secon
 each of `epochs` timed epochs (an ``EpochClock``: wall clock and CPU time) and the
 final weights, in Keras's layout.
 
+``minigraph-plain`` is minigraph's job with the graph compiler switched off.
+
 ``python -m benchmarks.jobs FRAMEWORK ...`` (``__main__.py``) runs one of them in its
 own process and prints its result as one line of JSON; ``benchmarks/harness.py``
 starts those processes in turn.
 """
 
 FRAMEWORKS = ("minigraph", "keras", "torch", "jax", "numpy")
+# minigraph's fit with the graph compiler's passes off (MINIGRAPH_GRAPH_PASSES=off):
+# the plain plan, op by op, to show what the passes buy
+PLAIN = "minigraph-plain"
+CHOICES = FRAMEWORKS + (PLAIN,)

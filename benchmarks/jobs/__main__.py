@@ -14,22 +14,23 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import statistics
 import time
 
 from threadpoolctl import threadpool_limits
 
 from benchmarks.harness import RESULT_PREFIX, blas_threads, memory_mb
-from benchmarks.jobs import FRAMEWORKS
+from benchmarks.jobs import CHOICES, PLAIN
 from benchmarks.jobs.data import Data
 
-MODULES = {"minigraph": "minigraph_fit", "keras": "keras_fit", "torch": "torch_loop", "jax": "jax_step",
-           "numpy": "numpy_loop"}
+MODULES = {"minigraph": "minigraph_fit", PLAIN: "minigraph_fit", "keras": "keras_fit", "torch": "torch_loop",
+           "jax": "jax_step", "numpy": "numpy_loop"}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("framework", choices=FRAMEWORKS)
+    parser.add_argument("framework", choices=CHOICES)
     parser.add_argument("--data", required=True, help="the .npz written by harness.write_data")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--hidden", type=int, default=128)
@@ -39,6 +40,8 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, default=None, help="train on the first ROWS rows only (--quick runs)")
     args = parser.parse_args(argv)
 
+    if args.framework == PLAIN:  # every session made without a config runs the plain plan
+        os.environ["MINIGRAPH_GRAPH_PASSES"] = "off"
     started = time.perf_counter()
     job = importlib.import_module(f"benchmarks.jobs.{MODULES[args.framework]}")
     import_seconds = time.perf_counter() - started
