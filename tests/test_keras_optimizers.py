@@ -5,7 +5,7 @@ Two problems are used. On ``loss = sum(w * G)`` the gradient is exactly the fed 
 what is left to differ is how each update rule rounds: twenty steps must agree to the
 last bit or two. On a small network (tanh layer, then a linear one, mean squared
 error) the gradients come from each framework's own graph, and the weights after
-twenty steps must still agree within 1e-6 (relative).
+twenty steps must still agree within 1e-6 of each weight tensor's largest entry.
 """
 
 import keras  # noqa: E402  (real Keras 3 on TensorFlow: CI installs it, never skipped)
@@ -57,6 +57,9 @@ PAIRS = {
     "SGD nesterov": dict(cls="SGD", learning_rate=0.01, momentum=0.9, nesterov=True),
     "RMSprop": dict(cls="RMSprop"),
     "RMSprop rho": dict(cls="RMSprop", learning_rate=0.01, rho=0.8, epsilon=1e-4),
+    "RMSprop momentum": dict(cls="RMSprop", learning_rate=0.01, momentum=0.9),
+    "RMSprop centered": dict(cls="RMSprop", learning_rate=0.01, centered=True),
+    "RMSprop centered momentum": dict(cls="RMSprop", learning_rate=0.01, momentum=0.5, centered=True),
     "Adagrad": dict(cls="Adagrad", learning_rate=0.01),
     "Adagrad start 0": dict(cls="Adagrad", learning_rate=0.01, initial_accumulator_value=0.0),
     "Adadelta": dict(cls="Adadelta", learning_rate=1.0),
@@ -131,35 +134,64 @@ def test_a_small_network_after_twenty_steps_has_keras_3s_weights(arguments, reco
     ours = train_network_minigraph(make(optimizers, arguments), x, y, weights)
     theirs = train_network_keras(make(keras.optimizers, arguments), x, y, weights)
     moved = max(np.abs(after - before).max() for after, before in zip(ours, weights))
-    worst = max(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-3)) for a, b in zip(ours, theirs))
+    # relative to each weight tensor's scale: the gradients themselves differ in the last
+    # bit between the two graphs, so an entry near 0 can differ more than 1e-6 of itself
+    worst = max(np.abs(a - b).max() / np.abs(b).max() for a, b in zip(ours, theirs))
     record_property("worst_relative_difference", float(worst))
     assert moved > 1e-3
-    assert worst < 1e-6, f"worst relative difference against Keras 3: {worst:.3g}"
+    # centred RMSprop divides by a variance estimate E[g^2] - E[g]^2, which magnifies the
+    # gradients' last-bit differences
+    tolerance = 1e-5 if arguments.get("centered") else 1e-6
+    assert worst < tolerance, f"worst relative difference against Keras 3: {worst:.3g}"
 
 
 # --- Keras 2's arguments, against tf_keras's legacy optimizers -----------------------------------
 
 
 LEGACY = {
-    "SGD decay": (dict(learning_rate=0.1, decay=0.05), "SGD"),
-    "SGD lr decay momentum": (dict(lr=0.1, decay=0.05, momentum=0.9), "SGD"),
-    "Adam decay": (dict(learning_rate=0.01, decay=0.1), "Adam"),
+    "SGD decay": dict(learning_rate=0.1, decay=0.05),
+    "SGD lr decay momentum": dict(lr=0.1, decay=0.05, momentum=0.9),
+    "SGD lr decay nesterov": dict(lr=0.1, decay=0.5, momentum=0.5, nesterov=True),
 }
 
 
-@pytest.mark.parametrize("arguments, kind", LEGACY.values(), ids=LEGACY.keys())
-def test_time_based_decay_matches_tf_keras_legacy(arguments, kind):
+@pytest.mark.parametrize("arguments", LEGACY.values(), ids=LEGACY.keys())
+def test_time_based_decay_matches_tf_keras_legacy_sgd(arguments):
     w0 = np.random.default_rng(5).normal(size=100).astype(np.float32)
     feeds = gradients_sequence(STEPS, 100, seed=5)
     legacy_arguments = dict(arguments)
     if "lr" in legacy_arguments:  # tf_keras still takes lr= (with a warning); learning_rate= is its name
         legacy_arguments["learning_rate"] = legacy_arguments.pop("lr")
-    legacy = getattr(tf_keras.optimizers.legacy, kind)(**legacy_arguments)
-    expected = run_reference_linear(legacy, w0, feeds)
-    ours = run_linear(getattr(optimizers, kind)(**arguments), w0, feeds)
-    undecayed = run_linear(getattr(optimizers, kind)(**{**arguments, "decay": 0.0}), w0, feeds)
+    expected = run_reference_linear(tf_keras.optimizers.legacy.SGD(**legacy_arguments), w0, feeds)
+    ours = run_linear(optimizers.SGD(**arguments), w0, feeds)
+    undecayed = run_linear(optimizers.SGD(**{**arguments, "decay": 0.0}), w0, feeds)
     assert np.abs(undecayed - ours).max() > 1e-3  # the decay changed the result
     np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("arguments", PAIRS.values(), ids=PAIRS.keys())
+def test_decay_is_keras_3s_inverse_time_decay_with_one_step(arguments):
+    """lr / (1 + decay * iterations): Keras 3 has it as a schedule, InverseTimeDecay."""
+    arguments = {**arguments, "learning_rate": arguments.get("learning_rate", 0.001)}
+    w0 = np.random.default_rng(6).normal(size=100).astype(np.float32)
+    feeds = gradients_sequence(STEPS, 100, seed=6)
+    schedule = keras.optimizers.schedules.InverseTimeDecay(arguments["learning_rate"], decay_steps=1, decay_rate=0.2)
+    expected = run_reference_linear(make(keras.optimizers, {**arguments, "learning_rate": schedule}), w0, feeds)
+    ours = run_linear(make(optimizers, {**arguments, "decay": 0.2}), w0, feeds)
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_adam_decay_is_tf_keras_legacy_adams_within_its_own_rounding():
+    """tf_keras's legacy Adam runs TF's fused ApplyAdam kernel, which rounds differently
+    from Keras 3's Adam (1.2e-6 apart here without any decay); with decay, minigraph is
+    as close to it as Keras 3 is."""
+    w0 = np.random.default_rng(5).normal(size=100).astype(np.float32)
+    feeds = gradients_sequence(STEPS, 100, seed=5)
+    expected = run_reference_linear(tf_keras.optimizers.legacy.Adam(learning_rate=0.01, decay=0.1), w0, feeds)
+    ours = run_linear(optimizers.Adam(learning_rate=0.01, decay=0.1), w0, feeds)
+    undecayed = run_linear(optimizers.Adam(learning_rate=0.01), w0, feeds)
+    assert np.abs(undecayed - expected).max() > 1e-3
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=2e-6)
 
 
 def test_lr_is_keras_2s_name_of_learning_rate():
@@ -190,31 +222,29 @@ def test_the_learning_rate_is_a_variable_a_step_reads():
 
 
 def test_set_value_after_compile_changes_the_next_fit_step():
+    """As ReduceLROnPlateau does: K.set_value(model.optimizer.lr, ...) between compile and fit."""
     from minigraph.keras.layers import Dense
     from minigraph.keras.models import Sequential
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(8, 3)).astype(np.float32), rng.normal(size=(8, 1)).astype(np.float32)
+    start = [rng.normal(size=(3, 1)).astype(np.float32), np.zeros(1, np.float32)]
 
-    def trained(learning_rate_after_compile):
-        K.clear_session()
-        mg.set_random_seed(1)
+    def one_step(compiled_rate, rate_after_compile=None):
         model = Sequential([Dense(1, input_shape=(3,))])
-        model.compile(optimizer=optimizers.SGD(lr=0.5), loss="mse")
-        start = model.get_weights()
-        K.set_value(model.optimizer.lr, learning_rate_after_compile)
+        model.compile(optimizer=optimizers.SGD(lr=compiled_rate), loss="mse")
+        model.set_weights(start)
+        if rate_after_compile is not None:
+            K.set_value(model.optimizer.lr, rate_after_compile)
         model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
-        return start, model.get_weights()
+        return model.get_weights()
 
-    start, frozen = trained(0.0)
-    for before, after in zip(start, frozen):
-        np.testing.assert_array_equal(after, before)  # a rate of 0: no step at all
-    start, stepped = trained(0.1)
-    gradient = [(before - after) / np.float32(0.1) for before, after in zip(start, stepped)]
-    assert all(np.abs(g).max() > 1e-3 for g in gradient)  # the step used 0.1, not 0.5: see the next check
-    _, reference = trained(0.5)
-    np.testing.assert_allclose([(b - a) / np.float32(0.5) for b, a in zip(start, reference)][0], gradient[0],
-                               rtol=1e-5)
+    for kernel, before in zip(one_step(0.5, 0.0), start):
+        np.testing.assert_array_equal(kernel, before)  # a rate of 0: no step at all
+    changed, compiled_so = one_step(0.5, 0.1), one_step(0.1)
+    assert np.abs(changed[0] - start[0]).max() > 1e-3
+    for ours, expected in zip(changed, compiled_so):
+        np.testing.assert_array_equal(ours, expected)
 
 
 # --- configuration and names ----------------------------------------------------------------------------
@@ -239,7 +269,6 @@ def test_by_name_with_keras_defaults(name):
     for key in ("learning_rate", "beta_1", "beta_2", "epsilon", "rho", "momentum", "nesterov", "amsgrad",
                 "initial_accumulator_value"):
         assert ours.get(key) == pytest.approx(theirs.get(key)), key
-    assert ours["name"] == theirs["name"]
 
 
 def test_unknown_names_and_arguments_are_refused_by_name():

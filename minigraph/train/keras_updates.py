@@ -159,3 +159,55 @@ class ApplyKerasAMSGrad(ApplyUpdate):
         v_max.write(new_v_max)
         var.write(new)
         return new
+
+
+def keras_rms_prop_step(var, ms, mom, lr, grad, attrs, mg=None):
+    """Keras 3's RMSprop with momentum (and centred when `mg`, the mean gradient, is given)
+    on VariableRefs."""
+    cast = grad.dtype.type
+    rho = attrs["rho"]
+    new_ms = cast(rho) * ms.read() + cast(1 - rho) * np.square(grad)
+    if mg is None:
+        denominator = new_ms + cast(attrs["epsilon"])
+    else:  # divide by the variance estimate E[g^2] - E[g]^2 instead
+        new_mg = cast(rho) * mg.read() + cast(1 - rho) * grad
+        denominator = (new_ms - np.square(new_mg)) + cast(attrs["epsilon"])
+        mg.write(new_mg)
+    new_mom = cast(attrs["momentum"]) * mom.read() + (lr * grad) / np.sqrt(denominator)
+    new = var.read() - new_mom
+    ms.write(new_ms)
+    mom.write(new_mom)
+    var.write(new)
+    return new
+
+
+class ApplyKerasRMSPropMomentum(ApplyUpdate):
+    """RMSprop with momentum, as Keras 3 computes it:
+
+        v := rho v + (1 - rho) g^2
+        mom := momentum mom + lr g / sqrt(v + epsilon)          w := w - mom
+    """
+
+    type_name = "ApplyKerasRMSPropMomentum"
+    input_names = ("var", "ms", "mom", "lr", "grad")
+    ref_inputs = (0, 1, 2)
+
+    def forward(self, var, ms, mom, lr, grad):
+        self.check_gradient(var, grad)
+        return keras_rms_prop_step(var, ms, mom, lr, grad, self.attrs)
+
+
+class ApplyKerasCenteredRMSProp(ApplyUpdate):
+    """Centred RMSprop, as Keras 3 computes it (momentum may be 0):
+
+        v := rho v + (1 - rho) g^2          mg := rho mg + (1 - rho) g
+        mom := momentum mom + lr g / sqrt(v - mg^2 + epsilon)          w := w - mom
+    """
+
+    type_name = "ApplyKerasCenteredRMSProp"
+    input_names = ("var", "ms", "mg", "mom", "lr", "grad")
+    ref_inputs = (0, 1, 2, 3)
+
+    def forward(self, var, ms, mg, mom, lr, grad):
+        self.check_gradient(var, grad)
+        return keras_rms_prop_step(var, ms, mom, lr, grad, self.attrs, mg=mg)

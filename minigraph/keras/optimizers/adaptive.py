@@ -5,7 +5,8 @@ Each divides the gradient by a root of the squared gradients the weight has seen
 - **Adagrad** by their sum, accum := accum + g^2, so every weight's steps only shrink
   (accum starts at initial_accumulator_value, 0.1);
 - **RMSprop** by a running mean, v := rho v + (1 - rho) g^2, which forgets, so the
-  steps can grow again (Keras's default optimizer in ``compile``);
+  steps can grow again (Keras's default optimizer in ``compile``); optionally with
+  momentum, or centred (divided by the running variance of g instead);
 - **Adadelta** by a running mean too, and it multiplies by the root of a running mean
   of its own past steps, so the step has the weight's units (and lr can stay 1.0 in
   the paper; Keras 3 and tf_keras default it to 0.001).
@@ -17,27 +18,43 @@ minigraph/train/updates.py, the other two in minigraph/train/keras_updates.py.
 from __future__ import annotations
 
 from minigraph.keras.optimizers.base import KerasOptimizer, check_epsilon, check_fraction
-from minigraph.train.keras_updates import ApplyKerasAdadelta, ApplyKerasAdagrad
+from minigraph.train.keras_updates import (
+    ApplyKerasAdadelta,
+    ApplyKerasAdagrad,
+    ApplyKerasCenteredRMSProp,
+    ApplyKerasRMSPropMomentum,
+)
 from minigraph.train.updates import ApplyKerasRMSProp
 
 
 class RMSprop(KerasOptimizer):
-    """RMSprop with Keras 3's rule and defaults (no momentum, not centred)."""
+    """RMSprop with Keras 3's rule and defaults; with momentum, the divided steps are
+    accumulated like SGD's velocity; centered=True divides by the running variance."""
 
-    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float | None = 1e-07,
-                 name: str = "rmsprop", **kwargs):
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float | None = 1e-07, centered: bool = False, name: str = "rmsprop", **kwargs):
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.epsilon = check_fraction("RMSprop", "rho", rho), check_epsilon("RMSprop", epsilon)
+        self.momentum, self.centered = check_fraction("RMSprop", "momentum", momentum), bool(centered)
 
     def _slot_names(self):
-        return ("velocity",)
+        with_momentum = ("momentum",) if self.momentum or self.centered else ()
+        return ("velocity",) + (("average_gradient",) if self.centered else ()) + with_momentum
 
     def _apply(self, gradient, variable):
-        return ApplyKerasRMSProp(variable, self.slot(variable, "velocity"), self._learning_rate_for(variable),
-                                 gradient, rho=self.rho, epsilon=self.epsilon)
+        velocity, rate = self.slot(variable, "velocity"), self._learning_rate_for(variable)
+        hyper = dict(rho=self.rho, epsilon=self.epsilon)
+        if self.centered:
+            return ApplyKerasCenteredRMSProp(variable, velocity, self.slot(variable, "average_gradient"),
+                                             self.slot(variable, "momentum"), rate, gradient,
+                                             momentum=self.momentum, **hyper)
+        if self.momentum:
+            return ApplyKerasRMSPropMomentum(variable, velocity, self.slot(variable, "momentum"), rate, gradient,
+                                             momentum=self.momentum, **hyper)
+        return ApplyKerasRMSProp(variable, velocity, rate, gradient, **hyper)
 
     def _hyper_config(self) -> dict:
-        return {"rho": self.rho, "epsilon": self.epsilon}
+        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
 
 
 class Adagrad(KerasOptimizer):
