@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigraph.keras.configurable import Configurable, deserialize, serialize  # noqa: F401 (Keras names initializers.serialize)
+
 _rng = np.random.default_rng()
 
 # the standard deviation of a unit normal cut at +-2: truncated draws are divided by it
@@ -68,25 +70,11 @@ def draw_truncated_normal(rng: np.random.Generator, mean: float, stddev: float, 
     return mean + stddev * values
 
 
-class Initializer:
+class Initializer(Configurable):
     """A recipe for a weight's first value: ``initializer(shape, dtype)`` gives a numpy array."""
 
     def __call__(self, shape: tuple, dtype="float32") -> np.ndarray:
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Initializer":
-        return cls(**config)
-
-    def __eq__(self, other) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __repr__(self) -> str:
-        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({arguments})"
 
 
 class RandomInitializer(Initializer):
@@ -304,27 +292,7 @@ NAMES = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": C
 def get(identifier) -> Initializer:
     """An initializer from a name ('he_normal'), a class name ('HeNormal'), a
     ``{'class_name': ..., 'config': {...}}`` dict (as ``serialize`` writes it), or a callable."""
-    if isinstance(identifier, dict):
-        cls = CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown initializer {identifier!r}; known classes: {sorted(CLASSES)}")
-        return cls.from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        cls = NAMES.get(identifier) or CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown initializer {identifier!r}; known: {sorted(NAMES)}")
-        return cls()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Unknown initializer {identifier!r}: give a name such as 'he_normal', "
-                     "an Initializer, or a function (shape, dtype) -> array")
-
-
-def serialize(initializer) -> dict | str:
-    """A JSON-able description ``get`` turns back into the same initializer."""
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    return getattr(initializer, "__name__", repr(initializer))  # a plain function: saved by its name
+    return deserialize(identifier, CLASSES, NAMES, "initializer")
 
 
 # Keras 2 also names each class in lowercase: initializers.he_normal(seed=1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import minigraph as mg
 from minigraph.graph import Tensor
+from minigraph.keras.configurable import Configurable, deserialize, serialize  # noqa: F401 (Keras names regularizers.serialize)
 
 
 def _factor(value, name: str) -> float:
@@ -28,25 +29,11 @@ def _factor(value, name: str) -> float:
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """``regularizer(weights)`` -> a scalar tensor to add to the loss."""
 
     def __call__(self, weights: Tensor) -> Tensor:
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict) -> "Regularizer":
-        return cls(**config)
-
-    def __eq__(self, other) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __repr__(self) -> str:
-        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({arguments})"
 
 
 class L1L2(Regularizer):
@@ -111,27 +98,4 @@ NAMES = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
 def get(identifier) -> Regularizer | None:
     """None, a name ('l2'), a ``{'class_name': 'L2', 'config': {'l2': 0.01}}`` dict (as
     ``serialize`` writes it), or a callable taking the weights."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        cls = CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown regularizer {identifier!r}; known classes: {sorted(CLASSES)}")
-        return cls.from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        if identifier not in NAMES:
-            raise ValueError(f"Unknown regularizer {identifier!r}; known: {sorted(NAMES)}")
-        return NAMES[identifier]()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Unknown regularizer {identifier!r}: give 'l1', 'l2', 'l1_l2', a Regularizer, "
-                     "or a function weights -> scalar tensor")
-
-
-def serialize(regularizer) -> dict | str | None:
-    """A JSON-able description ``get`` turns back into the same regularizer."""
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return getattr(regularizer, "__name__", repr(regularizer))
+    return None if identifier is None else deserialize(identifier, CLASSES, NAMES, "regularizer")
