@@ -208,3 +208,16 @@ def test_evaluate_and_predict_show_bars(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(rf"4/4 \[={{30}}\] - \d+s {STEP_TIME} - loss: \d\.\d{{4}} - accuracy: \d\.\d{{4}}", lines[0])
     assert re.fullmatch(rf"4/4 \[={{30}}\] - \d+s {STEP_TIME}", lines[1])
+
+
+def test_in_jupyter_the_bar_redraws_with_carriage_returns_only():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = f"import sys; sys.path.insert(0, {REPO!r})\n" + textwrap.dedent(PROGBAR_RUN)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    text = "".join(output.get("text", "") for output in notebook.cells[0].outputs)
+    assert text.count("\r") == 16 and "\x1b" not in text  # Jupyter understands \r, not cursor moves
+    finished = text.split("\n")[0].split("\r")[-1]  # what the output area shows: the last redraw
+    assert re.fullmatch(r"16/16 \[={30}\] - \d+s \d+(us|ms|s)/step - loss: 0\.2113 - accuracy: 0\.5312 - "
+                        r"val_loss: 0\.5000 - val_accuracy: 0\.7500", finished), text

@@ -42,6 +42,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 MIN_BAR_WIDTH = 10  # below this a bar no longer reads as progress: the metrics take a row below
 CLEAR_TO_END = "\x1b[K"  # ANSI: erase from the cursor to the end of the row
 
@@ -170,7 +172,8 @@ class Progbar:
 
     def _metrics(self) -> list[str]:
         """' - loss: 0.2041', one piece per value, in the order they first came."""
-        means = {name: total if isinstance(total, str) else total / max(weight, 1)
+        # np.mean: a value may be an array (a metric per class), shown by its mean as Keras does
+        means = {name: total if isinstance(total, str) else np.mean(total / max(weight, 1))
                  for name, (total, weight) in self._sums.items()}
         return [format_logs({name: mean}) for name, mean in means.items()]
 
