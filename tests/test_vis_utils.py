@@ -59,3 +59,22 @@ def test_without_shapes_and_dot_output(worksheet_model, tmp_path):
     plot_model(worksheet_model, to_file=str(path), show_shapes=False)
     source = path.read_text()
     assert source.startswith("digraph") and "(None" not in source and "(Dense)" in source
+
+
+def test_a_functional_model_is_drawn_as_its_graph_of_layers(tmp_path):
+    from minigraph.keras.layers import Concatenate, Dense, Input
+    from minigraph.keras.models import Model
+
+    left, right = Input(shape=(4,), name="left"), Input(shape=(3,), name="right")
+    shared = Dense(7, name="shared")
+    joined = Concatenate(name="joined")([Dense(5, name="left_dense")(left), Dense(2, name="right_dense")(right)])
+    model = Model([left, right], shared(shared(joined)))
+    source = plot_model(model).source
+    arrows = sorted(line.strip() for line in source.splitlines() if "->" in line)
+    assert arrows == ["joined -> shared", "left -> left_dense", "left_dense -> joined", "right -> right_dense",
+                      "right_dense -> joined", "shared -> shared"]
+    path = tmp_path / "model.svg"
+    plot_model(model, to_file=str(path))
+    texts = svg_texts(path.read_bytes())
+    assert "joined (Concatenate)" in texts and "[(None, 5), (None, 2)]" in texts  # its two inputs
+    assert texts.count("output:") == len(model.layers) == 6

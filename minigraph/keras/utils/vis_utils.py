@@ -10,6 +10,10 @@ level up, as Keras draws it: a box per layer with its name, its class and, with
                       │
     ...
 
+A functional model is drawn as the graph of layers it is: an arrow from each layer to
+each layer that takes its output (two Inputs into a Concatenate, a layer called twice
+pointing at itself).
+
 As in ``viz``, the picture is data first: a ``graphviz.Digraph`` is built from the
 model's layers, written to ``to_file`` only when one is named (its extension picks
 the format: .png, .svg, .pdf or .dot), and shown inline when it is the last line of
@@ -23,8 +27,6 @@ import html
 import graphviz
 
 from minigraph import viz
-from minigraph.graph import Tensor
-from minigraph.keras.layers import InputLayer
 from minigraph.shapes import format_shape
 
 
@@ -49,35 +51,35 @@ def layer_label(name: str, class_name: str, input_shape, output_shape,
     return '<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">' + "".join(rows) + "</table>>"
 
 
-def _boxes(model) -> list[tuple]:
-    """(name, class name, input shape, output shape) per box, an InputLayer box first."""
-    layers = list(model.layers)
-    boxes = []
-    if layers and not isinstance(layers[0], InputLayer):
-        # A Sequential model's input is a placeholder that Keras 2 draws as an InputLayer
-        # named "<first layer>_input"; a built model has that placeholder in `inputs`.
-        inputs = getattr(model, "inputs", None)
-        name = inputs.op.name if isinstance(inputs, Tensor) else f"{layers[0].name}_input"
-        shape = getattr(layers[0], "input_shape", None)
-        boxes.append((name, "InputLayer", shape, shape))
-    for layer in layers:
-        boxes.append((layer.name, type(layer).__name__,
-                      getattr(layer, "input_shape", None), getattr(layer, "output_shape", None)))
-    return boxes
+def drawn_layers(model) -> list:
+    """The layers drawn: a Sequential model's InputLayer (left out of model.layers) first."""
+    input_layer = getattr(model, "_input_layer", None)
+    return ([input_layer] if input_layer is not None else []) + list(model.layers)
+
+
+def edges(model, layers: list) -> list[tuple[str, str]]:
+    """(from layer, to layer) for each input of each call inside the model; an unbuilt
+    Sequential model is drawn as the chain it will be."""
+    graph = getattr(model, "_layer_graph", None)
+    if graph is None:
+        return [(a.name, b.name) for a, b in zip(layers, layers[1:])]
+    return [(parent.layer.name, layer.name) for layer in layers for node in layer.inbound_nodes
+            if node in graph.node_depths for parent in node.parent_nodes]
 
 
 def model_to_dot(model, show_shapes: bool = True, show_layer_names: bool = True,
                  rankdir: str = "TB", dpi: int = 96) -> graphviz.Digraph:
-    """The model as a graphviz.Digraph: one box per layer, in order, top to bottom."""
+    """The model as a graphviz.Digraph: one box per layer, an arrow per connection."""
     digraph = graphviz.Digraph(name=getattr(model, "name", "model"),
                                graph_attr={"rankdir": rankdir, "dpi": str(dpi)},
                                node_attr={"shape": "plaintext", "fontname": "Helvetica", "fontsize": "11"})
-    previous = None
-    for name, class_name, input_shape, output_shape in _boxes(model):
-        digraph.node(name, layer_label(name, class_name, input_shape, output_shape, show_shapes, show_layer_names))
-        if previous is not None:
-            digraph.edge(previous, name)
-        previous = name
+    layers = drawn_layers(model)
+    for layer in layers:
+        label = layer_label(layer.name, type(layer).__name__, layer.input_shape, layer.output_shape,
+                            show_shapes, show_layer_names)
+        digraph.node(layer.name, label)
+    for tail, head in edges(model, layers):
+        digraph.edge(tail, head)
     return digraph
 
 
