@@ -95,8 +95,12 @@ def test_gradients_flow_to_every_input():
 
 
 def refused(layer, *shapes):
+    """Calls the layer on placeholders of `shapes` (a one-item list of shapes: a list of one)."""
     graph = mg.Graph()
     with graph.as_default():
+        if len(shapes) == 1 and isinstance(shapes[0], list):
+            layer([K.placeholder(shape=shape) for shape in shapes[0]])
+            return
         placeholders = [K.placeholder(shape=shape) for shape in shapes]
         layer(placeholders if len(placeholders) > 1 else placeholders[0])
 
@@ -113,12 +117,19 @@ def test_a_concatenate_whose_other_axes_disagree_names_the_layer_and_the_shapes(
         refused(layers.Concatenate(name="join"), (None, 3, 4), (None, 2, 5))
 
 
+def test_a_list_of_one_is_merged_into_itself_as_keras_does():
+    (value,) = arrays((2, 3))
+    ours, _ = run_ours(layers.Concatenate(), [value])
+    np.testing.assert_array_equal(ours, np.asarray(keras.layers.Concatenate()([value])))
+
+
 def test_merges_count_their_inputs():
     with pytest.raises(ValueError, match=r"Subtract layer minus must be called on exactly 2 inputs, got 3 inputs"):
         refused(layers.Subtract(name="minus"), (None, 3), (None, 3), (None, 3))
-    with pytest.raises(ValueError, match=r"Add layer plus must be called on a list of at least 2 inputs, "
-                                         r"got one tensor"):
+    with pytest.raises(ValueError, match=r"Add layer plus must be called on a list of inputs, got one tensor"):
         refused(layers.Add(name="plus"), (None, 3))
+    with pytest.raises(ValueError, match=r"Subtract layer minus must be called on exactly 2 inputs, got 1 inputs"):
+        refused(layers.Subtract(name="minus"), [(None, 3)])
 
 
 # --- activation layers ------------------------------------------------------------------------

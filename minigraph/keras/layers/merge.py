@@ -29,7 +29,7 @@ def shapes_text(shapes: list) -> str:
 class Merge(Layer):
     """Combines a list of tensors one by one, left to right, with `combine`."""
 
-    least_inputs, most_inputs = 2, None
+    least_inputs, most_inputs = 1, None  # a list of one is taken, as Keras 2 and 3 take it
 
     def combine(self, x, y):
         raise NotImplementedError
@@ -38,10 +38,10 @@ class Merge(Layer):
         kind = type(self).__name__
         if not isinstance(input_shape, list) or not self.least_inputs <= len(input_shape) <= (
                 self.most_inputs or len(input_shape)):
-            count = f"exactly {self.most_inputs}" if self.most_inputs == self.least_inputs else \
-                f"a list of at least {self.least_inputs}"
+            count = f"exactly {self.most_inputs} inputs" if self.most_inputs == self.least_inputs else \
+                "a list of inputs"
             got = f"{len(input_shape)} inputs" if isinstance(input_shape, list) else "one tensor"
-            raise ValueError(f"{kind} layer {self.name} must be called on {count} inputs, got {got}")
+            raise ValueError(f"{kind} layer {self.name} must be called on {count}, got {got}")
         self.check_shapes(input_shape)
 
     def check_shapes(self, shapes: list) -> None:
@@ -71,7 +71,7 @@ class Add(Merge):
 class Subtract(Merge):
     """outputs = inputs[0] - inputs[1] (exactly two inputs)."""
 
-    most_inputs = 2
+    least_inputs = most_inputs = 2
 
     def combine(self, x, y):
         return mg.subtract(x, y)
