@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -101,7 +102,7 @@ class Node:
     def name(self) -> str:
         return self.op.name
 
-    @property
+    @cached_property
     def has_output(self) -> bool:
         return not self.fused and bool(self.op.outputs)
 
@@ -110,7 +111,7 @@ class Node:
         """The graph ops this step runs."""
         return self.fused or (self.op,)
 
-    @property
+    @cached_property
     def has_effect(self) -> bool:
         """True when running it matters beyond its value: it writes or reads state, or
         draws random numbers (never dropped or merged by a pass)."""
@@ -205,6 +206,8 @@ def replace_sources(program: Program, replacements: dict) -> tuple[list, list]:
 def rewire(node: Node, replacements: dict) -> Node:
     """`node` reading `replacements[source]` wherever it read a replaced source (and
     waiting for the replacement of a replaced node in `after`)."""
+    if not any(a in replacements for a in node.arguments) and not any(n in replacements for n in node.after):
+        return node  # the common case: nothing it reads has changed
     arguments = tuple(replacements.get(a, a) for a in node.arguments)
     after = []
     for n in node.after:
@@ -212,7 +215,4 @@ def rewire(node: Node, replacements: dict) -> Node:
         for waited in (new if isinstance(new, tuple) else (new,)):  # a node may stand for several
             if isinstance(waited, Node) and waited not in after:
                 after.append(waited)
-    after = tuple(after)
-    if arguments == node.arguments and after == node.after:
-        return node
-    return replace(node, arguments=arguments, after=after)
+    return replace(node, arguments=arguments, after=tuple(after))
