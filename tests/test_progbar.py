@@ -128,12 +128,15 @@ def run_in_terminal(code: str, columns: int, rows: int = 40) -> tuple[str, list[
 
 
 PROGBAR_RUN = """
+    import sys
     from minigraph.keras.progbar import Progbar
     bar = Progbar(16, interval=0)
     for step in range(1, 17):
         values = [("loss", 1.0 / step), ("accuracy", step / 16)]
-        if step == 16:  # the epoch's end brings the validation numbers
+        if step == 16:  # the epoch's end brings the validation numbers, and other callbacks' words
             values += [("val_loss", 0.5), ("val_accuracy", 0.75)]
+            if "--message" in sys.argv:
+                print("\\nEpoch 1: saving model to model.keras")
         bar.update(step, values)
     print("done")
 """
@@ -143,13 +146,24 @@ PROGBAR_RUN = """
 def test_in_a_terminal_the_bar_redraws_in_place_and_shows_every_metric(columns):
     written, screen = run_in_terminal(PROGBAR_RUN, columns)
     assert written.count("\r") >= 16  # redrawn at every step (interval=0)
-    assert sum("16 [" in line for line in screen) == 1, screen  # each redraw landed on the one before
-    shown = " ".join(screen)
+    statuses = [line for line in screen if re.match(r"\d+/16 ", line)]
+    # each redraw landed on the one before; where the status takes several rows, the last
+    # step's rows stay above the finished ones (the finished status never moves up)
+    assert len(statuses) == (2 if columns == 40 else 1) and statuses[-1].startswith("16/16 "), screen
+    shown = "".join(screen)
     for name, value in [("loss", "0.2113"), ("accuracy", "0.5312"), ("val_loss", "0.5000"),
                         ("val_accuracy", "0.7500")]:
         assert re.search(rf"(^| ){name}: {value}", shown), screen
     assert all(len(line) < columns for line in screen)
     assert screen[-1] == "done"
+
+
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_what_another_callback_prints_before_the_finished_line_stays_on_screen(columns):
+    _, screen = run_in_terminal(PROGBAR_RUN.replace('"--message" in sys.argv', "True"), columns)
+    assert "Epoch 1: saving model to model.keras" in screen, screen
+    message = screen.index("Epoch 1: saving model to model.keras")
+    assert screen[message + 1].startswith("16/16 [") and screen[-1] == "done"
     if columns == 200:
         assert re.fullmatch(r"16/16 \[={30}\] - \d+s \d+(us|ms|s)/step - loss: 0\.2113 - accuracy: 0\.5312 - "
                             r"val_loss: 0\.5000 - val_accuracy: 0\.7500", screen[0]), screen

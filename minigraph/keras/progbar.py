@@ -33,6 +33,11 @@ over them)::
 
     13/16 [=========>...] - ETA: 0s
      - loss: 1.2899 - accuracy: 0.3389
+
+The finished status never moves the cursor up: what other callbacks print at the end
+of an epoch sits between the last step's status and it, and must stay readable. So
+in a terminal too narrow for one row, the last step's rows stay above the finished
+ones (as Keras 2 leaves its redraws when its line wraps).
 """
 
 from __future__ import annotations
@@ -216,7 +221,10 @@ class Progbar:
             text = "\r" + rows[0].ljust(self._chars_drawn)
             self._chars_drawn = len(rows[0])
         else:
-            up = f"\x1b[{self._rows_drawn - 1}A" if self._rows_drawn > 1 else ""
+            # up to the first row of the status only between two steps: the finished status starts
+            # on the row the cursor is on, because other callbacks print at the end of an epoch
+            # (ModelCheckpoint's "Epoch 3: saving model to ...") and moving up would overwrite them
+            up = f"\x1b[{self._rows_drawn - 1}A" if self._rows_drawn > 1 and not finalize else ""
             text = "\r" + up + "\n".join(row + CLEAR_TO_END for row in rows)
             # a row longer than the terminal (one huge number) wraps onto more rows
             self._rows_drawn = sum(max(1, math.ceil(len(row) / columns)) for row in rows)
