@@ -13,33 +13,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tf_keras  # real Keras 2 (tf-keras), for what Keras 3 dropped: decay=
+from test_train import STEPS, gradients_sequence  # gradients of mixed signs, 1e-3 to 100
+from test_train import run_minigraph as run_linear  # steps on loss = sum(w * G), the final weights
 
 import minigraph as mg
 from minigraph.keras import backend as K
 from minigraph.keras import optimizers
-
-STEPS = 20
-
-
-def gradients_sequence(steps, size, seed=0):
-    """Gradients of mixed signs and magnitudes (1e-3 to 100)."""
-    rng = np.random.default_rng(seed)
-    magnitude = rng.choice([1e-3, 1.0, 100.0], size=(steps, size)) * rng.uniform(1, 2, size=(steps, size))
-    return (magnitude * rng.choice([-1, 1], size=(steps, size))).astype(np.float32)
-
-
-def run_linear(optimizer, w0, feeds):
-    """One minigraph step per row of `feeds` on loss = sum(w * G); the final weights."""
-    graph = mg.Graph()
-    with graph.as_default():
-        G = mg.placeholder(mg.float32, shape=w0.shape, name="G")
-        w = mg.Variable(w0, name="w")
-        train_op = optimizer.minimize(mg.reduce_sum(w * G))
-        session = mg.Session(graph)
-        session.run(mg.global_variables_initializer())
-        for gradient in feeds:
-            session.run(train_op, {G: gradient})
-        return session.run(w)
 
 
 def run_reference_linear(optimizer, w0, feeds):
