@@ -62,9 +62,23 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def source() -> str:
+    """Which minigraph was timed: the git commit of this checkout, and whether minigraph/ has
+    uncommitted changes; outside a checkout (a `git archive` copy), $MINIGRAPH_BENCH_SOURCE."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPOSITORY, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "minigraph"], cwd=REPOSITORY,
+                                 capture_output=True, text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return os.environ.get("MINIGRAPH_BENCH_SOURCE", "not a git checkout")
+    return f"commit {commit}" + (f", {len(changed)} uncommitted files in minigraph/" if changed else "")
+
+
 def machine() -> dict:
-    """What a reader needs to weigh the numbers: CPU, cores, memory, Python, date."""
+    """What a reader needs to weigh the numbers: CPU, cores, Python, numpy, date, load, and the code timed."""
     return {
+        "source": source(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),

@@ -33,7 +33,8 @@ def table(header: list[str], rows: list[list]) -> list[str]:
 def machine_lines(record: dict) -> list[str]:
     machine = record["machine"]
     return [f"- {machine['date']}; {machine['cpu']}, {machine['cores']} cores; Python {machine['python']}, "
-            f"numpy {machine['numpy']}; one-minute load average at the start: {machine['load_at_start']}"]
+            f"numpy {machine['numpy']}; one-minute load average at the start: {machine['load_at_start']}; "
+            f"minigraph as of {machine.get('source', 'an unrecorded commit')}"]
 
 
 def thread_summary(runs: dict) -> str:
