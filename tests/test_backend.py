@@ -170,3 +170,126 @@ def test_batch_set_value_sets_each_variable_in_its_own_dtype():
     with pytest.raises(ValueError, match=r"Cannot set variable Variable of shape \(2, 2\) to a value of shape \(3,\)"):
         K.batch_set_value([(a, np.zeros(3))])
     np.testing.assert_array_equal(K.get_value(a), [[1, 2], [3, 4]])
+
+
+# --- K's functions against Keras 2's backend (tf-keras) -----------------------------------
+
+A = np.array([[0.5, -1.5, 2.0], [2.0, 0.25, -0.75]], np.float32)
+B = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+POSITIVE = np.abs(A) + 0.5
+
+KERAS_2_CASES = [  # (name, how K is called on constants a, b, p) as a program calls it
+    ("l2_normalize", lambda K, a, b, p: K.l2_normalize(a, axis=1)),
+    ("l2_normalize all", lambda K, a, b, p: K.l2_normalize(a)),
+    ("concatenate", lambda K, a, b, p: K.concatenate([a, b])),
+    ("concatenate axis 0", lambda K, a, b, p: K.concatenate([K.transpose(a), b], axis=0)),
+    ("mean", lambda K, a, b, p: K.mean(a, axis=1)),
+    ("mean keepdims", lambda K, a, b, p: K.mean(a, axis=-1, keepdims=True)),
+    ("sum", lambda K, a, b, p: K.sum(a, axis=0, keepdims=True)),
+    ("sum all", lambda K, a, b, p: K.sum(a)),
+    ("max", lambda K, a, b, p: K.max(a, axis=1)),
+    ("min", lambda K, a, b, p: K.min(a, axis=0)),
+    ("square", lambda K, a, b, p: K.square(a)),
+    ("sqrt", lambda K, a, b, p: K.sqrt(p)),
+    ("abs", lambda K, a, b, p: K.abs(a)),
+    ("exp", lambda K, a, b, p: K.exp(a)),
+    ("log", lambda K, a, b, p: K.log(p)),
+    ("pow", lambda K, a, b, p: K.pow(a, 3)),
+    ("clip", lambda K, a, b, p: K.clip(a, -0.5, 0.6)),
+    ("shape", lambda K, a, b, p: K.shape(a)),
+    ("zeros", lambda K, a, b, p: K.zeros((2, 3))),
+    ("ones", lambda K, a, b, p: K.ones((3,))),
+    ("reshape", lambda K, a, b, p: K.reshape(a, (3, 2))),
+    ("transpose", lambda K, a, b, p: K.transpose(a)),
+    ("expand_dims", lambda K, a, b, p: K.expand_dims(a)),
+    ("expand_dims 0", lambda K, a, b, p: K.expand_dims(a, 0)),
+    ("argmax", lambda K, a, b, p: K.argmax(a)),
+    ("argmax 0", lambda K, a, b, p: K.argmax(a, axis=0)),
+    ("cast", lambda K, a, b, p: K.cast(a, "int32")),
+    ("stop_gradient", lambda K, a, b, p: K.stop_gradient(a)),
+    ("relu", lambda K, a, b, p: K.relu(a)),
+    ("relu alpha max", lambda K, a, b, p: K.relu(a, alpha=0.1, max_value=1.0)),
+    ("relu threshold", lambda K, a, b, p: K.relu(a, threshold=0.3)),
+    ("softmax", lambda K, a, b, p: K.softmax(a)),
+    ("sigmoid", lambda K, a, b, p: K.sigmoid(a)),
+    ("dot", lambda K, a, b, p: K.dot(b, b)),
+    ("epsilon", lambda K, a, b, p: K.constant(K.epsilon())),
+]
+
+
+@pytest.mark.parametrize("name, call", KERAS_2_CASES, ids=[case[0] for case in KERAS_2_CASES])
+def test_backend_functions_match_keras_2(name, call):
+    import tf_keras
+
+    theirs = np.asarray(call(tf_keras.backend, *(tf_keras.backend.constant(v) for v in (A, B, POSITIVE))))
+    ours = K.eval(call(K, *(K.constant(v) for v in (A, B, POSITIVE))))
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, (ours, theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_static_facts_match_keras_2():
+    import tf_keras
+
+    theirs = tf_keras.backend
+    for x_ours, x_theirs in [(K.constant(A), theirs.constant(A)), (K.placeholder(shape=(None, 3)), None)]:
+        if x_theirs is not None:
+            assert K.int_shape(x_ours) == theirs.int_shape(x_theirs) and K.ndim(x_ours) == theirs.ndim(x_theirs)
+            assert K.dtype(x_ours) == theirs.dtype(x_theirs) == "float32"
+    assert K.int_shape(K.placeholder(shape=(None, 3))) == (None, 3)
+    assert K.epsilon() == theirs.epsilon() and K.floatx() == theirs.floatx()
+    assert K.image_data_format() == theirs.image_data_format() == "channels_last"
+
+
+def test_keras_version_reads_as_a_keras_2_version():
+    from packaging.version import Version
+
+    import minigraph.keras as keras
+
+    version = Version(keras.__version__)  # a PEP 440 version: packaging and pip parse it
+    assert version.major == 2 and version.local == "minigraph"
+    assert keras.__version__.startswith("2.") and keras.__version__ >= "2.0"
+
+
+# --- the learning phase ----------------------------------------------------------------
+
+
+def test_the_learning_phase_is_a_bool_input_that_defaults_to_false():
+    phase = K.learning_phase()
+    assert phase is K.learning_phase()  # one per graph
+    assert phase.op.name == "keras_learning_phase" and phase.dtype == mg.bool and phase.shape == ()
+    assert K.eval(phase) == np.False_
+    doubled = K.in_train_phase(K.constant(2.0), K.constant(1.0))
+    f = K.function([phase], [doubled])
+    assert f([True]) == [2.0] and f([False]) == [1.0] and K.eval(doubled) == 1.0
+    assert K.in_train_phase(lambda: "built", lambda: "other", training=1) == "built"
+    with pytest.raises(ValueError, match="Expected learning phase to be 0 or 1, got 2"):
+        K.set_learning_phase(2)
+    K.set_learning_phase(1)
+    assert K.learning_phase() == 1 and K.in_train_phase("train", "test") == "train"
+
+
+# --- one graph, one session: issue 10's point 4 ---------------------------------------------
+
+
+def test_the_backend_reads_the_weights_fit_trained():
+    """Before, each model had its own graph: K.get_value(kernel) raised "not an element of
+    this session's graph", and inside the model's graph silently gave the initial weights."""
+    from minigraph.keras.layers import Dense
+    from minigraph.keras.models import Sequential
+
+    model = Sequential([Dense(3, input_shape=(4,)), Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    assert model.graph is K.get_graph() and model.session is K.get_session()
+    initial = K.get_value(model.layers[0].kernel)
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32)
+    model.fit(x, np.eye(2, dtype=np.float32)[np.arange(32) % 2], epochs=3, verbose=0)
+    trained = model.get_weights()[0]
+    assert not np.allclose(trained, initial)
+    np.testing.assert_array_equal(K.get_value(model.layers[0].kernel), trained)
+    np.testing.assert_array_equal(K.eval(model.layers[0].kernel), trained)
+    with model.graph.as_default():
+        np.testing.assert_array_equal(K.get_value(model.layers[0].kernel), trained)
+    (output,) = K.function([model.input], [model.output])([x])
+    np.testing.assert_allclose(output, model.predict(x), rtol=1e-6)
+    K.set_value(model.layers[0].kernel, np.zeros((4, 3)))
+    assert (model.get_weights()[0] == 0).all()  # and what K sets, the model uses

@@ -244,6 +244,16 @@ def fresh_layer_names():
     K._uids.update(saved)
 
 
+def test_clear_session_starts_a_new_graph_and_new_names(fresh_layer_names):
+    """As Keras 2's: the session closed, a fresh default graph, layer names from 'dense' again."""
+    model = Sequential([Dense(2, input_shape=(3,))])
+    session, graph = K.get_session(), K.get_graph()
+    K.clear_session()
+    assert K.get_graph() is not graph and session.closed and K.get_session().graph is K.get_graph()
+    assert Dense(2).name == "dense" and Dense(2).name == "dense_1"
+    assert model.graph is graph  # a model built before belongs to the old graph
+
+
 def test_summary_is_the_keras_table(fresh_layer_names):
     model = Sequential([Input(shape=(60,)), Dense(128), Activation("relu"), Dense(10), Activation("softmax")])
     lines = []
