@@ -20,11 +20,14 @@ tf_graph_def.py: axes as Const inputs, every attribute an op declares), so
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable as _Iterable
 
+# imported under private names: this module mirrors tf.graph_util, whose public names are its functions
 from minigraph import subset as _subset
-from minigraph.graph_def import GraphDef, NodeDef, TensorAttr
-from minigraph.tf_graph_def import tensorflow_graph_def
+from minigraph.graph_def import GraphDef as _GraphDef
+from minigraph.graph_def import NodeDef as _NodeDef
+from minigraph.graph_def import TensorAttr as _TensorAttr
+from minigraph.tf_graph_def import tensorflow_graph_def as _tensorflow_graph_def
 
 
 def _node_name(input_name: str) -> str:
@@ -32,7 +35,7 @@ def _node_name(input_name: str) -> str:
     return input_name.lstrip("^").split(":")[0]
 
 
-def extract_sub_graph(graph_def: GraphDef, dest_nodes: Iterable[str]) -> GraphDef:
+def extract_sub_graph(graph_def: _GraphDef, dest_nodes: _Iterable[str]) -> _GraphDef:
     """The nodes `dest_nodes` need (control inputs included), in graph_def's order."""
     if isinstance(dest_nodes, str):
         raise TypeError(f"dest_nodes must be a list of node names, got the string {dest_nodes!r}")
@@ -47,11 +50,11 @@ def extract_sub_graph(graph_def: GraphDef, dest_nodes: Iterable[str]) -> GraphDe
                              "not 'Softmax:0')")
         needed.add(name)
         stack.extend(_node_name(i) for i in by_name[name].input)
-    return GraphDef([node for node in graph_def.node if node.name in needed], graph_def.producer)
+    return _GraphDef([node for node in graph_def.node if node.name in needed], graph_def.producer)
 
 
-def convert_variables_to_constants(sess, input_graph_def: GraphDef, output_node_names: Iterable[str],
-                                   variable_names_whitelist=None, variable_names_blacklist=None) -> GraphDef:
+def convert_variables_to_constants(sess, input_graph_def: _GraphDef, output_node_names: _Iterable[str],
+                                   variable_names_whitelist=None, variable_names_blacklist=None) -> _GraphDef:
     """The part of the graph the outputs need, each variable a Const of its value in `sess`.
 
     Whitelist and blacklist name the variables to fold (all by default); a variable
@@ -68,13 +71,13 @@ def convert_variables_to_constants(sess, input_graph_def: GraphDef, output_node_
     variables = [op for op in ops if folds(op)]
     values = dict(zip(variables, sess.run([op.outputs[0] for op in variables]))) if variables else {}
 
-    def as_constant(op) -> NodeDef | None:
+    def as_constant(op) -> _NodeDef | None:
         if op not in values:
             return None
         value = values[op]
-        return NodeDef(op.name, "Const", [], {"dtype": value.dtype, "value": TensorAttr(value)})
+        return _NodeDef(op.name, "Const", [], {"dtype": value.dtype, "value": _TensorAttr(value)})
 
-    return tensorflow_graph_def(ops, replace=as_constant)
+    return _tensorflow_graph_def(ops, replace=as_constant)
 
 
 __getattr__ = _subset.missing_names(__name__, "tf.graph_util")
