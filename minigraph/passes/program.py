@@ -42,45 +42,47 @@ from minigraph.graph import Operation, Tensor, run_dependencies, walk
 from minigraph.ops.array import Placeholder
 
 
+class Source:
+    """What a kernel argument comes from when no step computes it; `shown` is how
+    listings print it (a format of the source's own fields)."""
+
+    shown = ""
+
+    def describe(self) -> str:
+        return self.shown.format(self=self)
+
+
 @dataclass(frozen=True, eq=False)
-class Feed:
+class Feed(Source):
     """A fed tensor's value."""
 
     tensor: Tensor
-
-    def describe(self) -> str:
-        return f"fed {self.tensor.op.name}"
+    shown = "fed {self.tensor.op.name}"
 
 
 @dataclass(frozen=True, eq=False)
-class Constant:
+class Constant(Source):
     """A value known when the plan is made; `origin` says where it came from."""
 
     value: np.ndarray
     origin: str
-
-    def describe(self) -> str:
-        return f"const {self.origin}"
+    shown = "const {self.origin}"
 
 
 @dataclass(frozen=True, eq=False)
-class VariableHandle:
+class VariableHandle(Source):
     """A ref input: the kernel reads and writes the variable's value through it."""
 
     storage: Operation
-
-    def describe(self) -> str:
-        return f"&{self.storage.name}"
+    shown = "&{self.storage.name}"
 
 
 @dataclass(frozen=True, eq=False)
-class OpState:
+class OpState(Source):
     """The state `op` keeps in a session from run to run (``Operation.keeps_state``)."""
 
     op: Operation
-
-    def describe(self) -> str:
-        return f"state of {self.op.name}"
+    shown = "state of {self.op.name}"
 
 
 @dataclass(frozen=True, eq=False)
