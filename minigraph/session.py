@@ -4,10 +4,13 @@
 
 1. **Check the feeds** before anything runs: each key is a tensor of this graph,
    each value fits its shape and dtype. A bad feed raises and changes nothing.
-2. **Plan.** Walk back from the fetches to what they need, stopping at fed tensors,
-   and order those ops as the graph created them (creation order is topological:
-   an op's inputs exist before it). The plan for a (fetches, fed tensors) pair is
-   made once and cached, so a training loop pays for it on its first step only.
+2. **Plan and compile.** Walk back from the fetches to what they need, stopping at
+   fed tensors, and order those ops as the graph created them (creation order is
+   topological: an op's inputs exist before it). Then the compiler's passes rewrite
+   that plan (``minigraph/passes``: a softmax computed twice is computed once,
+   constants are computed ahead, Adam's updates run as one kernel); the session's
+   ``config`` says which. The plan for a (fetches, fed tensors) pair is made once
+   and cached, so a training loop pays for it on its first step only.
 3. **Execute** the plan: a list holds the run's values, and each ``Step`` calls one
    op's kernel on values at known positions of that list and stores its result at
    another. The fetched values are handed back in the structure they were asked in
