@@ -17,6 +17,7 @@ import tf_keras  # Keras 2
 import minigraph as mg
 from minigraph.keras import backend as K
 from minigraph.keras.layers import BatchNormalization
+from minigraph.keras.models import Sequential
 
 TOLERANCE = 1e-5
 CASES = {  # input shape, axis
@@ -195,3 +196,17 @@ def test_an_unknown_channel_axis_names_the_layer_and_the_shape():
 def test_unimplemented_options_are_refused_by_name():
     with pytest.raises(NotImplementedError, match="BatchNormalization: renorm is not implemented in minigraph"):
         BatchNormalization(renorm=True)
+
+
+def test_a_model_counts_its_trainable_and_moving_weights_as_keras_2():
+    """A CNN with BatchNormalization: 491 weights, 8 of them (the moving statistics) not trained."""
+
+    def stack(library):
+        return [library.layers.Conv2D(4, 3), library.layers.BatchNormalization(), library.layers.Flatten(),
+                library.layers.Dense(3)]
+
+    ours = Sequential([mg.keras.layers.Input(shape=(8, 8, 1))] + stack(mg.keras))
+    theirs = tf_keras.Sequential([tf_keras.Input(shape=(8, 8, 1))] + stack(tf_keras))
+    trainable = sum(int(np.prod(w.shape)) for w in ours.trainable_weights)
+    assert (ours.count_params(), trainable) == (theirs.count_params(), 483) == (491, 483)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
