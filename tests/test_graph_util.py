@@ -173,7 +173,7 @@ def test_small_cnn_trained_then_frozen(record):
 def test_worksheet_network_as_a_binary_pb(tmp_path, record):
     """Trained a little, frozen, written as TF writes a .pb, read by TF's GraphDef, run by TF."""
     model, x = trained_worksheet_model()
-    output = model.outputs.op.name
+    output = model.output.op.name
     frozen = graph_util.convert_variables_to_constants(model.session, model.graph.as_graph_def(), [output])
     path = mg.train.write_graph(frozen, str(tmp_path), "worksheet.pb", as_text=False)
     graph_def = tf1.GraphDef()
@@ -181,7 +181,7 @@ def test_worksheet_network_as_a_binary_pb(tmp_path, record):
         graph_def.ParseFromString(file.read())
     assert [node.op for node in graph_def.node].count("Const") >= 4  # two kernels and two biases
     assert not {node.op for node in graph_def.node} & {"VariableV2", "ApplyKerasAdam", "Assign"}
-    (theirs,) = run_in_tensorflow(graph_def, [model.outputs.name], {model.inputs.name: x})
+    (theirs,) = run_in_tensorflow(graph_def, [model.output.name], {model.input.name: x})
     ours = model.predict(x)
     error = relative_error(ours, theirs)
     record("float32", error, "worksheet network")
@@ -192,14 +192,14 @@ def test_worksheet_network_as_a_binary_pb(tmp_path, record):
 def test_text_pbtxt_is_what_tensorflow_parses(tmp_path):
     model, x = trained_worksheet_model(samples=64)
     frozen = graph_util.convert_variables_to_constants(model.session, model.graph.as_graph_def(),
-                                                       [model.outputs.op.name])
+                                                       [model.output.op.name])
     path = mg.io.write_graph(frozen, str(tmp_path), "worksheet.pbtxt")
     with open(path) as file:
         graph_def = text_format.Parse(file.read(), tf1.GraphDef())
     binary = tf1.GraphDef()
     binary.ParseFromString(frozen.SerializeToString())
     assert graph_def == binary  # the text and the binary form are one GraphDef
-    (theirs,) = run_in_tensorflow(graph_def, [model.outputs.name], {model.inputs.name: x})
+    (theirs,) = run_in_tensorflow(graph_def, [model.output.name], {model.input.name: x})
     assert relative_error(model.predict(x), theirs) <= 1e-5
 
 

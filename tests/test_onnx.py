@@ -54,13 +54,13 @@ def compare(ours, theirs, record, where, tolerance=1e-5):
 def test_worksheet_network(tmp_path, record):
     model, x = trained_worksheet_model()
     path = str(tmp_path / "worksheet.onnx")
-    minigraph.onnx.export(model.session, model.outputs, path)
+    minigraph.onnx.export(model.session, model.output, path)
     onnx.checker.check_model(onnx.load(path), full_check=True)
     loaded = onnx.load(path)
-    assert [i.name for i in loaded.graph.input] == [model.inputs.op.name]
+    assert [i.name for i in loaded.graph.input] == [model.input.op.name]
     assert loaded.opset_import[0].version == minigraph.onnx.OPSET
     assert len(loaded.graph.initializer) == 4  # two kernels, two biases: the trained values
-    (theirs,) = run_onnx(path, {model.inputs.op.name: x})
+    (theirs,) = run_onnx(path, {model.input.op.name: x})
     compare(model.predict(x), theirs, record, "worksheet network")
 
 
