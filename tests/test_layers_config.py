@@ -8,6 +8,7 @@ Each key a config writes must be one Keras 2 or Keras 3 writes for that layer.
 
 import inspect
 import json
+import re
 
 import keras  # real Keras 3 on TensorFlow
 import numpy as np
@@ -105,3 +106,11 @@ def test_a_config_sets_the_same_initial_recipe():
     original = built(make(), input_shape)
     copy = built(layers.Dense.from_config(through_json(original.get_config())), input_shape)
     np.testing.assert_array_equal(K.get_value(original.kernel), K.get_value(copy.kernel))
+
+
+@pytest.mark.parametrize("kind", sorted(set(EXAMPLES) - {"InputLayer"}))
+def test_default_names_are_keras_s(kind):
+    """dense, re_lu, leaky_re_lu, batch_normalization...: the class name as Keras spells it."""
+    arguments = REQUIRED.get(kind, (2,) if kind == "AveragePooling2D" else ())  # Keras 3 requires its pool_size
+    ours, theirs = getattr(layers, kind)(*arguments), getattr(keras.layers, kind)(*arguments)
+    assert re.sub(r"_\d+$", "", ours.name) == re.sub(r"_\d+$", "", theirs.name)
