@@ -235,3 +235,11 @@ def test_base_logger_averages_batches_by_their_size_as_keras_2():
         logger.on_epoch_end(0, logs)
         results.append(logs)
     assert results[0] == results[1] == {"loss": 1.8, "acc": 0.6, "lr": 0.05}  # (32*2 + 8*1) / 40; lr as given
+
+
+def test_one_callback_needs_no_list_and_a_number_is_refused():
+    model, x, y = small_model_and_data(rows=20)
+    history = History()
+    assert model.fit(x, y, epochs=2, verbose=0, callbacks=history) is history  # Keras 2 flattens it into a list
+    with pytest.raises(TypeError, match=r"callbacks must be a list of Callback instances, got 3"):
+        model.fit(x, y, verbose=0, callbacks=3)

@@ -25,7 +25,12 @@ class CallbackList:
 
     def __init__(self, callbacks=None, add_history: bool = False, add_progbar: bool = False, model=None,
                  **params):
-        self.callbacks = list(callbacks or [])
+        if isinstance(callbacks, Callback):  # fit(callbacks=EarlyStopping()): one, not in a list
+            callbacks = [callbacks]
+        try:
+            self.callbacks = list(callbacks or [])
+        except TypeError:
+            raise TypeError(f"callbacks must be a list of Callback instances, got {callbacks!r}") from None
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(f"callbacks must be Callback instances, got {callback!r}")
