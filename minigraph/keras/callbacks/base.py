@@ -1,4 +1,4 @@
-"""``Callback`` and ``CallbackList``: the hooks ``fit``, ``evaluate`` and ``predict`` call.
+"""``Callback``: the hooks ``fit``, ``evaluate`` and ``predict`` call; ``LambdaCallback``.
 
 A callback is an object with one method per moment of a run; each does nothing
 until a subclass overrides it. ``fit`` calls them in this order::
@@ -20,7 +20,8 @@ was asked for (``{'epochs': 5, 'steps': 1563, 'verbose': 1, ...}``). A callback 
 training by setting ``self.model.stop_training = True``: ``fit`` looks after each
 batch and each epoch.
 
-A ``CallbackList`` (callback_list.py) calls every callback of a run.
+A ``CallbackList`` (callback_list.py) calls every callback of a run. ``LambdaCallback``
+is a callback made of functions, for a hook or two without a class.
 """
 
 from __future__ import annotations

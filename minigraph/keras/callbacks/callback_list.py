@@ -65,7 +65,7 @@ class CallbackList:
         for callback in self.callbacks:
             callback.set_params(params)
 
-
+    # --- the hooks: each passed on to every callback ---
     def _call(self, hook: str, *index, logs=None) -> None:
         logs = {} if logs is None else logs  # one dict for all: what one callback adds, the next sees
         for callback in self.callbacks:
