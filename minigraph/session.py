@@ -416,8 +416,8 @@ def _as_dtype_or_raise(array: np.ndarray, dtype: np.dtype, tensor) -> np.ndarray
 class InteractiveSession(Session):
     """A session that makes itself the default at once (for notebooks and shells)."""
 
-    def __init__(self, graph: Graph | None = None):
-        super().__init__(graph)
+    def __init__(self, graph: Graph | None = None, config: ConfigProto | None = None):
+        super().__init__(graph, config)
         self._contexts.enter_context(self.as_default())
 
     def close(self) -> None:

@@ -450,3 +450,39 @@ def test_make_callable_checks_each_call(graph):
         mg.Session().make_callable(x * 2.0, [x, x])
     with pytest.raises(mg.errors.InvalidArgumentError, match="You must feed a value for placeholder tensor 'x'"):
         mg.Session().make_callable(x * 2.0)
+
+
+def test_make_callable_checks_arrays_as_run_does(graph):
+    """The quick check (an array of the right dtype and rank) and the full one agree:
+    a float64 array is cast, a wrong dimension or kind is refused with run's message."""
+    x = mg.placeholder(mg.float32, shape=(None, 2), name="x")
+    scale = mg.placeholder(mg.float32, shape=(), name="scale")
+    count = mg.placeholder(mg.int32, shape=(), name="count")
+    session = mg.Session()
+    scaled = session.make_callable(x * scale, [scale, x])  # fed in another order than the graph made them
+    out = scaled(np.float32(3), np.ones((4, 2), np.float32))
+    assert out.dtype == np.float32 and out.shape == (4, 2) and out[0, 0] == 3.0
+    cast = scaled(2.0, np.ones((1, 2), np.float64))
+    assert cast.dtype == np.float32
+    np.testing.assert_array_equal(cast, session.run(x * 2.0, {x: np.ones((1, 2))}))
+    with pytest.raises(ValueError, match=r"shape \(4, 3\) for Tensor x:0, which has shape \(None, 2\)"):
+        scaled(np.float32(1), np.ones((4, 3), np.float32))
+    with pytest.raises(TypeError, match="Cannot feed a value of dtype float64 .* which has dtype int32"):
+        session.make_callable(count + 1, [count])(np.float64(1.5))
+
+
+def test_a_session_is_lean_about_what_it_returns(graph):
+    """A fetched constant or variable is the caller's copy; a run of a tiny graph goes
+    through no dict of the caller's feeds more than once (the plan and checks are kept)."""
+    v = mg.Variable(np.float32([1.0, 2.0]))
+    c = mg.constant([5.0, 6.0])
+    session = mg.Session()
+    session.run(mg.global_variables_initializer())
+    got_v, got_c = session.run([v, c])
+    got_v[0] = got_c[0] = 100.0
+    np.testing.assert_array_equal(session.run(v), [1.0, 2.0])
+    np.testing.assert_array_equal(session.run(c), [5.0, 6.0])
+    a = mg.placeholder(mg.float32, ())
+    session.run(a + 1.0, {a: 1.0})
+    session.run(a + 1.0, {a: 2.0})
+    assert list(session._feed_checks) == [a]
