@@ -235,3 +235,9 @@ def test_in_jupyter_the_bar_redraws_with_carriage_returns_only():
     finished = text.split("\n")[0].split("\r")[-1]  # what the output area shows: the last redraw
     assert re.fullmatch(r"16/16 \[={30}\] - \d+s \d+(us|ms|s)/step - loss: 0\.2113 - accuracy: 0\.5312 - "
                         r"val_loss: 0\.5000 - val_accuracy: 0\.7500", finished), text
+
+
+def test_keras_2_programs_find_the_bar_in_utils():
+    from minigraph.keras import utils
+
+    assert utils.Progbar is Progbar
