@@ -18,7 +18,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # benchmarks/ is not an installed package: import it from the checkout
 
-from benchmarks.harness import initial_weights  # noqa: E402
+from benchmarks.harness import initial_weights, paired_ratio, take_turns  # noqa: E402
 from benchmarks.jobs import numpy_loop  # noqa: E402
 
 SCRIPTS = ("worksheet_job", "batch_width", "engine_overhead", "long_chain")
@@ -143,3 +143,21 @@ def test_the_numpy_loop_takes_the_same_first_adam_step_as_minigraph_fit():
                                                    weights, start):
         np.testing.assert_allclose(by_hand, by_minigraph, atol=2e-6, err_msg=name)
         assert np.abs(by_hand - before).max() == pytest.approx(0.001, rel=1e-2)  # lr * sign(g)
+
+
+def test_turns_rotate_the_order_and_ratios_pair_runs_of_one_round():
+    """Round r starts r places later; a ratio is the median of ratios within a round, so
+    a slow round (load from elsewhere) slows both sides of its ratio, not the median."""
+    order = []
+    seconds = {"a": [1.0, 10.0, 1.2], "b": [2.0, 20.0, 2.0]}  # round 2 ten times slower for both
+
+    def run_one(framework):
+        order.append(framework)
+        value = seconds[framework][sum(1 for f in order if f == framework) - 1]
+        return {"seconds_per_epoch": value, "cpu_seconds_per_epoch": value, "peak_rss_mb": 1.0, "load_before": 0.0}
+
+    results = take_turns(["a", "b"], 3, run_one)
+    assert order == ["a", "b", "b", "a", "a", "b"]
+    assert [r["round"] for r in results["a"]] == [0, 1, 2]
+    assert paired_ratio(results, "b", "a") == pytest.approx(2.0)  # rounds: 2.0, 2.0, 1.67
+    assert paired_ratio(results, "b", "missing") is None
