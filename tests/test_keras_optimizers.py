@@ -198,6 +198,7 @@ def test_the_learning_rate_is_a_variable_a_step_reads():
         assert len(graph.get_operations()) == count  # nothing rebuilt
         optimizer.learning_rate = 0.125  # Keras 2's setter writes the variable too
         assert K.get_value(optimizer.lr) == np.float32(0.125)
+    assert optimizer.lr.graph is graph  # outside the graph's block: still the variable the updates read
 
 
 def test_set_value_after_compile_changes_the_next_fit_step():

@@ -64,8 +64,11 @@ class KerasOptimizer(Optimizer):
     # --- the learning rate, a variable --------------------------------------------------
     @property
     def learning_rate(self) -> Variable:
-        """The learning rate variable (float32), made in the default graph on first use."""
-        return self._rate_variable_in(mg.get_default_graph())
+        """The learning rate variable (float32): the one the updates read, or, before the
+        optimizer is used, one made in the default graph."""
+        if self._rate_variable is None:
+            return self._rate_variable_in(mg.get_default_graph())
+        return self._rate_variable
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
@@ -124,8 +127,10 @@ class KerasOptimizer(Optimizer):
 
     def variables(self) -> list[Variable]:
         """The step count, the learning rate and every slot: what a saved model keeps."""
-        rate = [self._rate_variable] if self._rate_variable is not None else []
-        return super().variables()[:1] + rate + super().variables()[1:]
+        state = super().variables()
+        if self._rate_variable is None:
+            return state
+        return state[:1] + [self._rate_variable] + state[1:]
 
     # --- configuration ----------------------------------------------------------------------
     def get_config(self) -> dict:
