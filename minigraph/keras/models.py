@@ -32,7 +32,7 @@ import numpy as np
 
 import minigraph as mg
 from minigraph.keras import backend as K
-from minigraph.keras import initializers, losses, optimizers, saving
+from minigraph.keras import initializers, interop, losses, optimizers, saving
 from minigraph.keras import metrics as keras_metrics
 from minigraph.keras.callbacks import CallbackList, History
 from minigraph.keras.data_checks import as_array, check_sample_weight, check_x, check_xy, validation_triple
@@ -574,6 +574,16 @@ class Model:
         self._require_built("save()")
         saving.save_model(self, filepath, **kwargs)
 
+    def to_keras(self):
+        """This model in Keras 3: the same layers, connections and weights (keras/interop.py)."""
+        self._require_built("to_keras()")
+        return interop.to_keras(self)
+
+    @staticmethod
+    def from_keras(keras_model) -> "Model":
+        """The minigraph model of a Keras 3 model made of the layers minigraph has."""
+        return interop.from_keras(keras_model)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, {len(self.layers)} layers>"
 
@@ -700,3 +710,6 @@ class Sequential(Model):
         for entry in config["layers"]:
             model.add(layer_from_config(entry, custom_objects))
         return model
+
+
+from_keras = Model.from_keras  # minigraph.keras.models.from_keras(keras_model), Sequential.from_keras too
