@@ -73,10 +73,13 @@ def format_eta(seconds: float) -> str:
 
 
 def format_value(value) -> str:
-    """A metric as Keras prints it: 4 decimals, or scientific notation when tiny."""
+    """A metric as Keras prints it: 4 decimals, or scientific notation when tiny.
+
+    (Keras 2's verbose=2 line tests ``value > 1e-3``, without abs, so it prints a negative
+    loss such as -0.5 as -5.0000e-01; both lines here print -0.5000.)"""
     if isinstance(value, str):
         return value
-    value = float(value)
+    value = float(np.mean(value))  # an array (a metric per class) by its mean, as Keras
     return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
