@@ -246,6 +246,9 @@ def test_get_config_rebuilds_the_optimizer(arguments):
 @pytest.mark.parametrize("name", ["sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam"])
 def test_by_name_with_keras_defaults(name):
     ours, theirs = optimizers.get(name).get_config(), keras.optimizers.get(name).get_config()
+    if name == "adadelta":  # Keras 2's default (the paper's rule), which mnist_cnn.py's Adadelta() relies on
+        assert ours["learning_rate"] == 1.0 and theirs["learning_rate"] == pytest.approx(0.001)
+        theirs["learning_rate"] = 1.0
     for key in ("learning_rate", "beta_1", "beta_2", "epsilon", "rho", "momentum", "nesterov", "amsgrad",
                 "initial_accumulator_value"):
         assert ours.get(key) == pytest.approx(theirs.get(key)), key
