@@ -102,7 +102,17 @@ class Node:
 
     @property
     def name(self) -> str:
-        return self.op.name
+        """The op's name; for a fused step, the name scope its ops share and its type
+        ('adam/MultiTensorKerasAdam')."""
+        if not self.fused:
+            return self.op.name
+        scopes = [op.name.split("/")[:-1] for op in self.fused]
+        shared = []
+        for parts in zip(*scopes):
+            if len(set(parts)) > 1:
+                break
+            shared.append(parts[0])
+        return "/".join(shared + [self.type_name])
 
     @cached_property
     def has_output(self) -> bool:
