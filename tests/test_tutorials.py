@@ -128,12 +128,21 @@ def check_what_a_graph_compiler_does(text: str) -> None:
     assert "folded Transpose transpose into MatMul gram's transpose_a=True" in text
 
 
+def check_when_you_outgrow_minigraph(text: str) -> None:
+    differences = floats_after("largest difference:", text)  # TensorFlow, Keras, back from Keras, ONNX Runtime
+    assert len(differences) == 4 and max(differences) < 1e-5  # float32 rounding: one model in four libraries
+    assert "same predicted digits: True" in text
+    (accuracy,) = floats_after("Keras, one more epoch: test accuracy", text)
+    assert accuracy >= 0.85  # Keras trained on from where minigraph stopped
+
+
 CHECKS = {
     "01_computation_graphs": check_computation_graphs,
     "02_mnist_dense_network": check_mnist_dense_network,
     "03_how_gradients_are_built": check_how_gradients_are_built,
     "04_minigraph_next_to_keras": check_minigraph_next_to_keras,
     "06_what_a_graph_compiler_does": check_what_a_graph_compiler_does,
+    "07_when_you_outgrow_minigraph": check_when_you_outgrow_minigraph,
 }
 
 
