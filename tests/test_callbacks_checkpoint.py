@@ -97,3 +97,8 @@ def test_a_name_that_asks_for_a_missing_value_is_named_in_the_error(tmp_path):
 def test_save_freq_must_be_epoch_or_a_batch_count():
     with pytest.raises(ValueError, match=r"Unrecognized save_freq: 'batch'"):
         ModelCheckpoint("w.npz", save_freq="batch")
+
+
+def test_tensorflows_save_options_are_refused_by_name():
+    with pytest.raises(NotImplementedError, match=r"ModelCheckpoint\(options='x'\) is not implemented"):
+        ModelCheckpoint("w.npz", options="x")

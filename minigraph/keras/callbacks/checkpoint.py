@@ -28,9 +28,12 @@ class ModelCheckpoint(Callback):
     """Saves the model or its weights at the end of every epoch or `save_freq` batches."""
 
     def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
-                 save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",
+                 save_weights_only: bool = False, mode: str = "auto", save_freq="epoch", options=None,
                  initial_value_threshold: float | None = None, period: int = 1):
         super().__init__()
+        if options is not None:
+            raise NotImplementedError(f"ModelCheckpoint(options={options!r}) is not implemented in minigraph: "
+                                      "TensorFlow's checkpoint and SavedModel options have no counterpart here")
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are 'epoch' or "
                              "a positive integer (a number of batches)")
