@@ -267,3 +267,21 @@ def test_sequential_has_no_input_layer_in_its_layers_but_an_input():
         copy.set_weights(model.get_weights())
         x = np.ones((2, 3), np.float32)
         np.testing.assert_array_equal(copy.predict(x), model.predict(x))
+
+
+def test_train_on_batch_and_test_on_batch_are_one_step_of_fit():
+    inputs = Input(shape=(4,))
+    model = Model(inputs, Dense(2, activation="softmax")(inputs))
+    twin = Model.from_config(model.get_config())
+    twin.set_weights(model.get_weights())
+    for each in (model, twin):
+        each.compile(optimizer=SGD(learning_rate=0.5), loss="categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.eye(4, dtype=np.float32), np.eye(2, dtype=np.float32)[[0, 1, 1, 0]]
+    before = model.test_on_batch(x, y)
+    loss, accuracy = model.train_on_batch(x, y)
+    assert [loss, accuracy] == before  # measured in the step, before the update
+    history = twin.fit(x, y, batch_size=4, verbose=0, shuffle=False).history
+    assert history == {"loss": [loss], "accuracy": [accuracy]}
+    for mine, theirs in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    assert model.test_on_batch(x, y, return_dict=True)["loss"] < loss

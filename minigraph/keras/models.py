@@ -357,28 +357,28 @@ class Model:
         The callbacks hear of each batch (on_train_batch_end or on_test_batch_end)."""
         step = self._step("train" if train else "test")
         fetches = self._log_fetches()
-        numerators, denominators = np.zeros(len(fetches)), np.zeros(len(fetches))
+        names = [name for name, _, _ in fetches]
+        by_rows = [denominator is None for _, _, denominator in fetches]
+        totals, counts = [0.0] * len(fetches), [0.0] * len(fetches)
+        labels_from, weights_from = len(xs), len(xs) + len(ys)
+        begin, end = (getattr(callbacks, f"on_{hooks}_batch_{edge}") if callbacks is not None else None
+                      for edge in ("begin", "end"))
         for index, batch in enumerate(batches(batch_size, *xs, *ys, *ws)):
-            if callbacks is not None:
-                getattr(callbacks, f"on_{hooks}_batch_begin")(index)
-            x_batch = batch[:len(xs)]
-            y_batch = batch[len(xs):len(xs) + len(ys)]
-            w_batch = batch[len(xs) + len(ys):]
-            values = iter(step(x_batch, y_batch, w_batch))
-            rows = len(x_batch[0])
-            for i, (_, _, denominator) in enumerate(fetches):
-                value = float(next(values))
-                if denominator is None:
-                    numerators[i] += value * rows
-                    denominators[i] += rows
-                else:
-                    numerators[i] += value
-                    denominators[i] += float(next(values))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means = numerators / denominators
-            logs = {name: float(mean) for (name, _, _), mean in zip(fetches, means)}
-            if callbacks is not None:
-                getattr(callbacks, f"on_{hooks}_batch_end")(index, dict(logs))
+            if begin is not None:
+                begin(index)
+            values = iter(step(batch[:labels_from], batch[labels_from:weights_from], batch[weights_from:]))
+            rows = len(batch[0])
+            for i, weighed_by_rows in enumerate(by_rows):
+                if weighed_by_rows:  # a loss: the batch's mean, weighed by its rows
+                    totals[i] += float(next(values)) * rows
+                    counts[i] += rows
+                else:  # a metric: its weighted sum and its sum of weights
+                    totals[i] += float(next(values))
+                    counts[i] += float(next(values))
+            logs = {name: total / count if count else float("nan")
+                    for name, total, count in zip(names, totals, counts)}
+            if end is not None:
+                end(index, dict(logs))
             yield logs
 
     def _measure(self, xs, ys, ws, batch_size: int, callbacks=None) -> dict:
@@ -537,6 +537,25 @@ class Model:
 
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(len(as_list(x)[0]), 1))
+
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict: bool = False):
+        """One optimizer step on (x, y), all of it one batch; the loss (and metrics) of that batch."""
+        return self._one_batch("train_on_batch()", x, y, sample_weight, class_weight, return_dict, train=True)
+
+    def test_on_batch(self, x, y, sample_weight=None, return_dict: bool = False):
+        """The loss (and metrics) of (x, y) as one batch, without a step."""
+        return self._one_batch("test_on_batch()", x, y, sample_weight, None, return_dict, train=False)
+
+    def _one_batch(self, where: str, x, y, sample_weight, class_weight, return_dict: bool, train: bool):
+        self._require_built_from(x, where)
+        self._require_compiled(where, x)
+        xs, ys = check_xy(self, x, y, where)
+        if len(xs[0]) == 0:
+            raise ValueError(f"{where}: x and y are empty (0 samples)")
+        ws = self._sample_weights(ys, sample_weight, class_weight, where)
+        for logs in self._running_means(xs, ys, ws, len(xs[0]), train=train):
+            pass
+        return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
 
     # --- weights --------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
