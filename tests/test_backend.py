@@ -261,6 +261,7 @@ def test_the_learning_phase_is_a_bool_input_that_defaults_to_false():
     doubled = K.in_train_phase(K.constant(2.0), K.constant(1.0))
     f = K.function([phase], [doubled])
     assert f([True]) == [2.0] and f([False]) == [1.0] and K.eval(doubled) == 1.0
+    assert f([1]) == [2.0] and f([0]) == [1.0]  # as Keras 2 programs feed it
     assert K.in_train_phase(lambda: "built", lambda: "other", training=1) == "built"
     with pytest.raises(ValueError, match="Expected learning phase to be 0 or 1, got 2"):
         K.set_learning_phase(2)

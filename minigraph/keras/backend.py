@@ -409,6 +409,9 @@ class Function:
         if self._callable is None:
             graph = (self.outputs + self.inputs)[0].graph
             self._callable = session_of(graph).make_callable(self.outputs + self.updates, self.inputs)
+        # Keras 2 programs feed the learning phase as 0 or 1
+        values = [np.asarray(value, dtype=bool) if getattr(tensor, "dtype", None) == mg.bool else value
+                  for tensor, value in zip(self.inputs, values)]
         return self._callable(*values)[: len(self.outputs)]
 
 
