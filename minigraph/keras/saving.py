@@ -175,16 +175,24 @@ MODEL_FORMAT_VERSION = 1
 MODEL_JSON = "model.json"
 
 
-def save_model(model, filepath: str) -> None:
+def save_model(model, filepath: str, overwrite: bool = True, include_optimizer: bool = True,
+               save_format: str | None = None) -> None:
     """Writes the model's architecture, weights, compile arguments and optimizer state
-    to one zip archive at `filepath` (a temporary file, then a rename)."""
+    to one zip archive at `filepath` (a temporary file, then a rename). Keras 2's
+    arguments: overwrite=False refuses an existing file; include_optimizer=False leaves
+    out the compile arguments and the optimizer state."""
+    if save_format not in (None, "keras", "minigraph"):
+        raise ValueError(f"save(): save_format={save_format!r} is not supported; minigraph writes one format, "
+                         "a zip of model.json and .npy arrays (leave save_format out)")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"save(): {os.fspath(filepath)!r} exists and overwrite=False")
     weights = dict(zip([key for key, _ in weight_keys(model)], model.get_weights()))
-    optimizer_values = K.batch_get_value(optimizer_state(model))
+    optimizer_values = K.batch_get_value(optimizer_state(model)) if include_optimizer else []
     description = {
         "format": MODEL_FORMAT,
         "format_version": MODEL_FORMAT_VERSION,
         "model": {"class_name": type(model).__name__, "config": model.get_config()},
-        "compile": compile_config(model),
+        "compile": compile_config(model) if include_optimizer else None,
         "weights": list(weights),
         "optimizer_weights": [f"optimizer/{index}" for index in range(len(optimizer_values))],
     }
@@ -209,34 +217,25 @@ def save_model(model, filepath: str) -> None:
 
 
 def optimizer_state(model) -> list:
-    """The compiled model's optimizer variables (step count, learning rate, slots), once
-    its training step exists; [] for a model that was never compiled."""
+    """The compiled model's optimizer variables (step count, learning rate, slots); [] for
+    a model that was never compiled, or whose training step is not built yet (it has
+    never trained: a fresh optimizer is the same)."""
     if getattr(model, "optimizer", None) is None:
         return []
-    make_train_function = getattr(model, "_make_train_function", None)
-    if make_train_function is not None:  # the slots are made with the training step
-        make_train_function()
     return list(model.optimizer.variables())
 
 
 def compile_config(model) -> dict | None:
-    """compile()'s arguments by name ({'loss': 'categorical_crossentropy', ...}), or None."""
-    if getattr(model, "optimizer", None) is None:
+    """compile()'s arguments, losses and metrics by name ({'loss': 'categorical_crossentropy',
+    'metrics': ['accuracy'], ...}), or None for a model that was never compiled."""
+    compiled = getattr(model, "_compiled", None)
+    if compiled is None or getattr(model, "optimizer", None) is None:
         return None
-    return {
-        "loss": identifier_name(getattr(model, "loss", None), "loss"),
-        "metrics": [identifier_name(metric, "metric") for metric in compiled_metrics(model)],
-        "optimizer": optimizers.serialize(model.optimizer),
-    }
-
-
-def compiled_metrics(model) -> list:
-    """The metrics compile() was given, as the model keeps them."""
-    metrics = getattr(model, "compiled_metric_identifiers", None)
-    if metrics is None:
-        metric = getattr(model, "metric", None)
-        metrics = [] if metric is None else [metric]
-    return list(metrics)
+    config = {key: identifier_name(compiled.get(key), key.rstrip("s"))
+              for key in ("loss", "metrics", "weighted_metrics")}
+    config["loss_weights"] = compiled.get("loss_weights")
+    config["optimizer"] = optimizers.serialize(model.optimizer)
+    return config
 
 
 def identifier_name(identifier, what: str):
@@ -275,7 +274,9 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
     if compile and settings is not None:
         model.compile(optimizer=optimizers.deserialize(settings["optimizer"]),
                       loss=resolve(settings["loss"], custom_objects),
-                      metrics=resolve(settings["metrics"], custom_objects) or None)
+                      metrics=resolve(settings["metrics"], custom_objects),
+                      loss_weights=settings["loss_weights"],
+                      weighted_metrics=resolve(settings["weighted_metrics"], custom_objects))
         restore_optimizer_state(model, [arrays[name] for name in description["optimizer_weights"]], where)
     return model
 
@@ -302,7 +303,10 @@ def resolve(identifier, custom_objects: dict):
 
 
 def restore_optimizer_state(model, values: list[np.ndarray], where: str) -> None:
-    """Gives the freshly compiled optimizer the saved values, every shape checked first."""
+    """Gives the freshly compiled optimizer the saved values, every shape checked first
+    (none saved: the model had never trained, and the fresh optimizer is the same)."""
+    if not values:
+        return
     variables = optimizer_state(model)
     if len(variables) != len(values):
         raise ValueError(f"{where}: the file holds {len(values)} optimizer variables, but "
