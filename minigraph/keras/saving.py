@@ -87,11 +87,16 @@ def save_weights(model, filepath: str) -> None:
     if not str(filepath).endswith(".npz"):
         raise ValueError(f"save_weights(): the file name must end in .npz, got {filepath!r}")
     values = dict(zip([key for key, _ in weight_keys(model)], model.get_weights()))
+    write_file(filepath, lambda file: np.savez(file, **values), "save_weights() could not write the weights file")
+
+
+def write_file(filepath: str, write, failure: str) -> None:
+    """write_atomically, with an OSError that names `filepath` and says what failed."""
     try:
-        write_atomically(os.fspath(filepath), lambda file: np.savez(file, **values))
+        write_atomically(os.fspath(filepath), write)
     except OSError as error:
         # the error would name the temporary file; the student knows only the real one
-        reason = f"save_weights() could not write the weights file: {error.strerror or error}"
+        reason = f"{failure}: {error.strerror or error}"
         if error.errno is None:
             raise OSError(f"{reason}: {os.fspath(filepath)!r}") from None
         raise type(error)(error.errno, reason, os.fspath(filepath)) from None
@@ -207,13 +212,7 @@ def save_model(model, filepath: str, overwrite: bool = True, include_optimizer: 
                 with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(member, np.asarray(value), allow_pickle=False)
 
-    try:
-        write_atomically(os.fspath(filepath), write)
-    except OSError as error:
-        reason = f"save() could not write the model file: {error.strerror or error}"
-        if error.errno is None:
-            raise OSError(f"{reason}: {os.fspath(filepath)!r}") from None
-        raise type(error)(error.errno, reason, os.fspath(filepath)) from None
+    write_file(filepath, write, "save() could not write the model file")
 
 
 def optimizer_state(model) -> list:
