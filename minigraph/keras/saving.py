@@ -333,6 +333,10 @@ def read_model_file(filepath: str) -> tuple[dict, dict[str, np.ndarray]]:
                 if names and all(name.endswith(".npy") for name in names):
                     raise refuse("it holds only weights (save_weights writes such files): "
                                  "build the model, then call model.load_weights()")
+                if "config.json" in names and "model.weights.h5" in names:
+                    raise refuse("it is a Keras 3 .keras file (config.json, model.weights.h5), which "
+                                 "minigraph does not read; save the weights in Keras as arrays and "
+                                 "set_weights() them on the same model built in minigraph")
                 raise refuse(f"it has no {MODEL_JSON} (it holds {names[:5]})")
             description = json.loads(archive.read(MODEL_JSON).decode("utf-8"))
             if not isinstance(description, dict) or description.get("format") != MODEL_FORMAT:
