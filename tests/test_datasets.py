@@ -165,6 +165,14 @@ def test_cifar10_without_the_archive_says_where_to_put_it(tmp_path, monkeypatch)
            f"{cifar10.ARCHIVE_SHA256}" in message
 
 
+def test_the_loaders_are_reached_as_keras_programs_reach_them():
+    import minigraph.keras as keras
+
+    assert keras.datasets.fashion_mnist.load_data is fashion_mnist.load_data
+    assert keras.datasets.cifar10.load_data is cifar10.load_data
+    assert callable(keras.datasets.mnist.load_data)
+
+
 def real_copy(find):
     try:
         return find()
