@@ -157,6 +157,17 @@ def _attr_value(value):
     raise TypeError(f"No minigraph form for the attribute value {value}")
 
 
+def unused_name(wanted: str, taken: set[str]) -> str:
+    """`wanted`, else `wanted_1`, `wanted_2`...: the first not in `taken`, which then holds it
+    (a GraphDef's node names, like an ONNX graph's value names, are unique)."""
+    name, count = wanted, 0
+    while name in taken:
+        count += 1
+        name = f"{wanted}_{count}"
+    taken.add(name)
+    return name
+
+
 def graph_def_of(graph) -> GraphDef:
     nodes = []
     for op in graph.operations:
@@ -196,11 +207,8 @@ def _value_lines(value) -> list[str]:
         return [f"f: {_float(value)}"]
     if isinstance(value, str):
         return [f's: "{value}"']
-    if isinstance(value, list):
-        if not value:
-            return ["list {", "}"]
-        key = "s" if isinstance(value[0], str) else "i"
-        items = [f'{key}: "{v}"' if key == "s" else f"{key}: {v}" for v in value]
+    if isinstance(value, list):  # a list holds one kind: its items print as that kind's field
+        items = [line for item in value for line in _value_lines(item)]
         return ["list {"] + ["  " + item for item in items] + ["}"]
     raise TypeError(f"No GraphDef form for attribute value {value!r}")
 

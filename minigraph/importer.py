@@ -51,6 +51,10 @@ def as_graph_def(graph_def) -> GraphDef:
                     f"got {type(graph_def).__name__}")
 
 
+# a GraphDef with variables needs the values from a session or a checkpoint: only a frozen one imports
+_VARIABLE_OPS = {"VariableV2", "VarHandleOp", "ReadVariableOp", "AssignVariableOp", "Assign", "VarIsInitializedOp"}
+
+
 class _Node:
     """One TF node while it is imported: its inputs (as tensors or Const values) and attributes."""
 
@@ -144,6 +148,10 @@ class _Importer:
 
     def _make(self, node_def) -> list:
         rule = RULES.get(node_def.op)
+        if node_def.op in _VARIABLE_OPS:
+            raise ValueError(f"Node '{node_def.name}' is a TensorFlow variable ({node_def.op}): freeze the graph "
+                             "first (tf.compat.v1.graph_util.convert_variables_to_constants), so it holds its value "
+                             "as a Const")
         if rule is None:
             raise ValueError(f"Node '{node_def.name}' has op {node_def.op}, which minigraph does not have: "
                              "only graphs of minigraph's ops can be imported (docs/API.md lists them)")

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from minigraph import dtypes
-from minigraph.graph_def import GraphDef, NodeDef, TensorAttr
+from minigraph.graph_def import GraphDef, NodeDef, TensorAttr, unused_name
 
 # minigraph's helper ops, built by gradients and optimizers: TF has no op of these names
 MINIGRAPH_ONLY = {
@@ -58,12 +58,7 @@ class _Writer:
         self.taken = set(taken)
 
     def name(self, wanted: str) -> str:
-        name, count = wanted, 0
-        while name in self.taken:
-            count += 1
-            name = f"{wanted}_{count}"
-        self.taken.add(name)
-        return name
+        return unused_name(wanted, self.taken)
 
     def const(self, name: str, value, dtype=dtypes.int32) -> str:
         array = np.asarray(value, dtype=dtype)

@@ -16,9 +16,8 @@ import tensorflow as tf
 
 import minigraph as mg
 from minigraph.graph_def import parse_text
-from support.interop import cnn_data, small_cnn
+from support.interop import assert_close, cnn_data, small_cnn
 from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
-from support.parity import relative_error
 from support.tensorflow import tensorflow_lib
 
 tf1 = tf.compat.v1
@@ -31,17 +30,6 @@ REFUSED = {"l2_normalize": "Rsqrt"}  # tf.nn.l2_normalize multiplies by rsqrt(su
 @pytest.fixture
 def record(parity_errors):
     return lambda dtype, error, where: parity_errors.record(f"TF graph run in minigraph, {dtype}", error, where)
-
-
-def compare(ours, theirs, record, where, tolerance=1e-5):
-    assert ours.dtype == theirs.dtype, where
-    assert ours.shape == theirs.shape, where
-    if ours.dtype.kind == "f":
-        error = relative_error(ours, theirs)
-        record(ours.dtype.name, error, where)
-        assert error <= tolerance, f"{where}: relative error {error:.3g}"
-    else:
-        np.testing.assert_array_equal(ours, theirs, err_msg=where)
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.id for case in ALL_CASES])
@@ -63,7 +51,7 @@ def test_op_table_built_by_tensorflow_runs_in_minigraph(case, record):
         names = {op.name for op in graph.get_operations()}
         feeds = {graph.get_tensor_by_name(p.name): x for p, x in zip(placeholders, xs) if p.op.name in names}
         ours = mg.Session(graph=graph).run(ours_y, feeds)
-    compare(ours, theirs, record, case.id)
+    assert_close(ours, theirs, record, case.id)
 
 
 def tensorflow_trained(build, x_value, y_value, steps=5):
@@ -107,7 +95,7 @@ def test_tensorflow_cnn_frozen_and_written_by_tensorflow(tmp_path, as_text, reco
         assert {"Conv2D", "BiasAdd", "MaxPool", "AvgPool", "Reshape", "MatMul", "Softmax"} <= {
             op.type for op in graph.get_operations()}
         ours = mg.Session(graph=graph).run(probabilities, {graph.get_tensor_by_name("import/x:0"): images})
-    compare(ours, expected, record, f"TF's CNN ({'text' if as_text else 'binary'})")
+    assert_close(ours, expected, record, f"TF's CNN ({'text' if as_text else 'binary'})")
 
 
 def test_tensorflow_worksheet_network(record):
@@ -120,7 +108,7 @@ def test_tensorflow_worksheet_network(record):
     with mg.Graph().as_default() as graph:
         (probabilities,) = mg.import_graph_def(graph_def, return_elements=[output], name="")
         ours = mg.Session(graph=graph).run(probabilities, {graph.get_tensor_by_name("x:0"): x_value})
-    compare(ours, expected, record, "TF's worksheet network")
+    assert_close(ours, expected, record, "TF's worksheet network")
 
 
 def test_every_form_of_graph_def_imports():
@@ -192,3 +180,12 @@ def test_freeze_then_import_back_into_minigraph(graph):
         value, gradient = mg.Session(graph=again).run([y2, grad], {again.get_tensor_by_name("x:0"): x_value})
     np.testing.assert_array_equal(value, expected)
     assert gradient.shape == (1, 3)
+
+
+def test_a_graph_with_variables_must_be_frozen_first(graph):
+    with tf.Graph().as_default() as tf_graph:
+        weights = tf1.Variable(np.ones((2, 2), "float32"), name="weights", use_resource=False)
+        tf.matmul(tf1.placeholder(tf.float32, (1, 2)), weights)
+    with pytest.raises(ValueError, match=r"Node 'weights' is a TensorFlow variable \(VariableV2\): freeze the graph "
+                                         r"first \(tf.compat.v1.graph_util.convert_variables_to_constants\)"):
+        mg.import_graph_def(tf_graph.as_graph_def())

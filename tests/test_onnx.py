@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 
 import minigraph as mg
-from support.interop import cnn_data, trained_small_cnn, trained_worksheet_model
+from support.interop import assert_close, cnn_data, trained_small_cnn, trained_worksheet_model
 from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
-from support.parity import relative_error
 
 onnx = pytest.importorskip("onnx")
 onnxruntime = pytest.importorskip("onnxruntime")
@@ -40,17 +39,6 @@ def run_onnx(model_or_path, feeds: dict) -> list[np.ndarray]:
     return session.run(None, {name: value for name, value in feeds.items() if name in wanted})
 
 
-def compare(ours, theirs, record, where, tolerance=1e-5):
-    assert ours.dtype == theirs.dtype, where
-    assert ours.shape == theirs.shape, where
-    if ours.dtype.kind == "f":
-        error = relative_error(ours, theirs)
-        record(ours.dtype.name, error, where)
-        assert error <= tolerance, f"{where}: relative error {error:.3g}"
-    else:
-        np.testing.assert_array_equal(ours, theirs, err_msg=where)
-
-
 def test_worksheet_network(tmp_path, record):
     model, x = trained_worksheet_model()
     path = str(tmp_path / "worksheet.onnx")
@@ -61,7 +49,7 @@ def test_worksheet_network(tmp_path, record):
     assert loaded.opset_import[0].version == minigraph.onnx.OPSET
     assert len(loaded.graph.initializer) == 4  # two kernels, two biases: the trained values
     (theirs,) = run_onnx(path, {model.input.op.name: x})
-    compare(model.predict(x), theirs, record, "worksheet network")
+    assert_close(model.predict(x), theirs, record, "worksheet network")
 
 
 def test_small_cnn(tmp_path, record):
@@ -72,7 +60,7 @@ def test_small_cnn(tmp_path, record):
     kinds = {node.op_type for node in model.graph.node}
     assert {"Conv", "MaxPool", "AveragePool", "Transpose", "Relu", "Reshape", "MatMul", "Add", "Softmax"} <= kinds
     (theirs,) = run_onnx(path, {x.op.name: images})
-    compare(session.run(probabilities, {x: images}), theirs, record, "small CNN")
+    assert_close(session.run(probabilities, {x: images}), theirs, record, "small CNN")
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.id for case in ALL_CASES])
@@ -90,7 +78,7 @@ def test_op_table_in_onnx_runtime(case, record):
             return
         model = minigraph.onnx.export(session, y)
     (theirs,) = run_onnx(model, {p.op.name: x for p, x in zip(placeholders, xs)})
-    compare(ours, theirs, record, case.id)
+    assert_close(ours, theirs, record, case.id)
 
 
 def test_inputs_cut_the_graph_and_a_missing_feed_is_named(graph):

@@ -12,6 +12,7 @@ import numpy as np
 
 from minigraph import dtypes
 from minigraph.graph import Tensor, walk
+from minigraph.graph_def import unused_name
 
 OPSET = 18
 
@@ -29,12 +30,7 @@ class _Model:
         self.taken: set[str] = set()
 
     def name(self, wanted: str) -> str:
-        name, count = wanted, 0
-        while name in self.taken:
-            count += 1
-            name = f"{wanted}_{count}"
-        self.taken.add(name)
-        return name
+        return unused_name(wanted, self.taken)
 
     def const(self, wanted: str, value, dtype=None) -> str:
         array = np.asarray(value, dtype=dtype)

@@ -6,6 +6,20 @@ from __future__ import annotations
 import numpy as np
 
 import minigraph as mg
+from support.parity import relative_error
+
+
+def assert_close(ours: np.ndarray, theirs: np.ndarray, record, where: str, tolerance: float = 1e-5) -> None:
+    """The same dtype and shape; floats within `tolerance` (relative to the array's scale,
+    support/parity.py) and recorded with `record(dtype name, error, where)`; the rest equal."""
+    assert ours.dtype == theirs.dtype, where
+    assert ours.shape == theirs.shape, where
+    if ours.dtype.kind == "f":
+        error = relative_error(ours, theirs)
+        record(ours.dtype.name, error, where)
+        assert error <= tolerance, f"{where}: relative error {error:.3g}"
+    else:
+        np.testing.assert_array_equal(ours, theirs, err_msg=where)
 
 
 def run_in_tensorflow(graph_def, fetches: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
