@@ -285,3 +285,34 @@ def test_train_on_batch_and_test_on_batch_are_one_step_of_fit():
     for mine, theirs in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
     assert model.test_on_batch(x, y, return_dict=True)["loss"] < loss
+
+
+@pytest.mark.parametrize("metrics, weighted_metrics", [
+    (None, ["accuracy"]), (["accuracy"], ["accuracy"]), (["accuracy"], ["mse"]),
+])
+def test_weighted_metrics_are_named_and_weighed_as_tf_keras_does(metrics, weighted_metrics):
+    inputs, their_inputs = Input(shape=(3,)), tf_keras.Input(shape=(3,))
+    ours = Model(inputs, Dense(2, activation="softmax")(inputs))
+    theirs = tf_keras.Model(their_inputs, tf_keras.layers.Dense(2, activation="softmax")(their_inputs))
+    theirs.set_weights(ours.get_weights())
+    compile_both(ours, theirs, loss="categorical_crossentropy", metrics=metrics, weighted_metrics=weighted_metrics)
+    x = np.random.default_rng(2).normal(size=(8, 3)).astype(np.float32)
+    y, weights = np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 1, 1, 0, 0]], np.arange(8.0)
+    history = ours.fit(x, y, batch_size=3, epochs=2, shuffle=False, sample_weight=weights, verbose=0).history
+    reference = theirs.fit(x, y, batch_size=3, epochs=2, shuffle=False, sample_weight=weights, verbose=0).history
+    assert list(history) == list(reference)
+    for key in reference:
+        np.testing.assert_allclose(history[key], reference[key], rtol=1e-5, err_msg=key)
+
+
+def test_metrics_per_output_as_a_list_of_lists_or_a_dict(pair):
+    ours, _ = pair
+    ours.compile(optimizer="sgd", loss=["categorical_crossentropy", "mse"], metrics=[["accuracy"], ["mae"]])
+    assert ours.metrics_names == ["loss", "label_loss", "value_loss", "label_accuracy", "value_mae"]
+    ours.compile(optimizer="sgd", loss={"label": "categorical_crossentropy", "value": "mse"},
+                 metrics={"value": "mae"})
+    assert ours.metrics_names == ["loss", "label_loss", "value_loss", "value_mae"]
+    with pytest.raises(ValueError, match=r"compile\(\): metrics names \['nope'\], which are not outputs of the "
+                                         r"model \(\['label', 'value'\]\)"):
+        ours.compile(optimizer="sgd", loss="mse", metrics={"nope": ["mae"]})
+    assert ours.metrics_names == ["loss", "label_loss", "value_loss", "value_mae"]  # the compile before stands

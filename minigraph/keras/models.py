@@ -261,6 +261,7 @@ class Model:
         optimizer = optimizers.get(optimizer)
         loss_items = loss.values() if isinstance(loss, dict) else loss if isinstance(loss, (list, tuple)) else [loss]
         loss_fns = [losses.get(item) for item in loss_items]
+        before = self._compiled, self.optimizer, self.loss, self._training_graph, self._steps
         self._compiled = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
                           "weighted_metrics": weighted_metrics}
         self.optimizer = optimizer
@@ -268,23 +269,30 @@ class Model:
         self._training_graph = None
         self._steps = {}
         if self.outputs is not None:
-            self._build_training_graph()
+            try:  # what only the outputs can check (names, one loss each) is checked here
+                self._build_training_graph()
+            except Exception:
+                self._compiled, self.optimizer, self.loss, self._training_graph, self._steps = before
+                raise
 
     def _heads(self) -> list:
         """(name, output, loss_fn, [(log name, metric_fn, weighted)]) per output."""
         names = self.output_names
         compiled = self._compiled
         loss_fns = [losses.get(item) for item in per_output(compiled["loss"], names, "loss")]
+        plain = metrics_per_output(compiled["metrics"], names)
+        weighted = metrics_per_output(compiled["weighted_metrics"], names)
         heads = []
-        for i, (name, output, loss_fn) in enumerate(zip(names, self.outputs, loss_fns)):
-            metrics = []
-            for identifiers, weighted in ((compiled["metrics"], False), (compiled["weighted_metrics"], True)):
-                for identifier in as_list(per_output(identifiers, names, "metrics")[i] or []):
-                    log_name, fn = keras_metrics.get(identifier, loss_fn, target_shape(output, loss_fn),
-                                                     tuple(output.shape))
-                    prefix = "weighted_" if weighted else ""
-                    metrics.append((f"{name}_{prefix}{log_name}" if len(names) > 1 else f"{prefix}{log_name}",
-                                    fn, weighted))
+        for name, output, loss_fn, plain_ids, weighted_ids in zip(names, self.outputs, loss_fns, plain, weighted):
+            shapes = (target_shape(output, loss_fn), tuple(output.shape))
+            metrics = [(*keras_metrics.get(identifier, loss_fn, *shapes), False) for identifier in plain_ids]
+            taken = {log_name for log_name, _, _ in metrics}
+            for identifier in weighted_ids:
+                log_name, fn = keras_metrics.get(identifier, loss_fn, *shapes)
+                # 'weighted_' only tells apart a metric asked for both ways, as Keras 2 names it
+                metrics.append((f"weighted_{log_name}" if log_name in taken else log_name, fn, True))
+            if len(names) > 1:
+                metrics = [(f"{name}_{log_name}", fn, weighs) for log_name, fn, weighs in metrics]
             heads.append((name, output, loss_fn, metrics))
         return heads
 
@@ -605,6 +613,18 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, {len(self.layers)} layers>"
+
+
+def metrics_per_output(metrics, names: list[str]) -> list[list]:
+    """compile()'s metrics as a list of identifiers per output: one list for every output,
+    a dict by output name, or a list of lists (one per output)."""
+    if isinstance(metrics, dict):
+        per_output(metrics, names, "metrics")  # refuses a name that is not an output's
+        return [as_list(metrics.get(name) or []) for name in names]
+    metrics = list(metrics or [])
+    if len(names) > 1 and len(metrics) == len(names) and all(isinstance(m, (list, tuple)) for m in metrics):
+        return [list(m) for m in metrics]
+    return [metrics for _ in names]
 
 
 def flat_metrics(metrics) -> list:
