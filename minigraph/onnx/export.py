@@ -38,6 +38,15 @@ class _Model:
         self.initializers.append(self.numpy_helper.from_array(array, name))
         return name
 
+    def pieces(self, op_type: str, inputs: list[str], op, count: int, **attributes) -> str:
+        """A node with `count` outputs (Split) of which `op` is piece `op.attrs['index']`: the
+        others get names of their own and are left unread."""
+        index = op.attrs["index"]
+        outputs = [self.name(f"{op.name}/{op_type}:{i}") for i in range(count)]
+        self.nodes.append(self.helper.make_node(op_type, inputs, outputs, name=self.name(f"{op.name}/{op_type}"),
+                                                **attributes))
+        return outputs[index]
+
     def node(self, op_type: str, inputs: list[str], output: str, **attributes) -> str:
         """One node; `output` is its output's name (taken as it is when it is an op's name)."""
         output = output if output not in self.taken else self.name(output)
@@ -291,6 +300,69 @@ def _cast_to(onnx_type: str, out_type: Callable):
     return rule
 
 
+def _split(op, x, m):
+    """One piece of split(x, n): ONNX's Split makes all n; the piece is output `index`."""
+    piece = m.pieces("Split", x, op, op.attrs["num_split"], axis=int(op.attrs["axis"]),
+                     num_outputs=op.attrs["num_split"])
+    return m.node("Identity", [piece], op.name)
+
+
+def _split_v(op, x, m):
+    sizes = list(op.attrs["size_splits"])
+    if -1 in sizes:  # the rest of the axis: known only from the static shape
+        length = op.inputs[0].shape[op.attrs["axis"]] if op.inputs[0].shape is not None else None
+        if length is None:
+            raise ValueError(f"SplitV '{op.name}': a size of -1 needs the length of axis {op.attrs['axis']} "
+                             f"known for ONNX, got {op.inputs[0]!r}")
+        sizes[sizes.index(-1)] = length - (sum(sizes) + 1)
+    split = m.const(f"{op.name}/split", sizes, np.int64)
+    piece = m.pieces("Split", x + [split], op, len(sizes), axis=int(op.attrs["axis"]))
+    return m.node("Identity", [piece], op.name)
+
+
+def _unpack(op, x, m):
+    axis = int(op.attrs["axis"])
+    piece = m.pieces("Split", x, op, op.attrs["num"], axis=axis, num_outputs=op.attrs["num"])
+    return m.node("Squeeze", [piece, m.const(f"{op.name}/axes", [axis], np.int64)], op.name)
+
+
+def _reverse(op, x, m):
+    """Each axis read backwards: a Slice with step -1 from the last element past the first."""
+    axes = list(np.atleast_1d(op.attrs["axis"]))
+    count = len(axes)
+    starts = m.const(f"{op.name}/starts", [-1] * count, np.int64)
+    ends = m.const(f"{op.name}/ends", [np.iinfo(np.int64).min] * count, np.int64)
+    return m.node("Slice", x + [starts, ends, m.const(f"{op.name}/axes", axes, np.int64),
+                                m.const(f"{op.name}/steps", [-1] * count, np.int64)], op.name)
+
+
+def _slice(op, x, m):
+    """x[begin : begin + size] on each axis; a size of -1 runs to the end of its axis."""
+    begin, size = _as_int64(op, m, x[1], "begin"), _as_int64(op, m, x[2], "size")
+    ends = m.node("Add", [begin, size], f"{op.name}/ends")
+    to_the_end = m.node("Equal", [size, m.const(f"{op.name}/minus_one", -1, np.int64)], f"{op.name}/to_the_end")
+    last = m.const(f"{op.name}/last", np.iinfo(np.int64).max, np.int64)
+    ends = m.node("Where", [to_the_end, last, ends], f"{op.name}/ends_or_last")
+    return m.node("Slice", [x[0], begin, ends], op.name)
+
+
+def _floor_mod(op, x, m):
+    """The remainder with the divisor's sign (Python's %): ONNX's Mod does it for integers
+    (fmod=0); for floats it is x - floor(x / y) * y, TF's own formula."""
+    if not dtypes.is_floating(op.inputs[0].dtype):
+        return m.node("Mod", x, op.name, fmod=0)
+    quotient = m.node("Floor", [m.node("Div", x, f"{op.name}/div")], f"{op.name}/floor")
+    return m.node("Sub", [x[0], m.node("Mul", [quotient, x[1]], f"{op.name}/mul")], op.name)
+
+
+def _floor_div(op, x, m):
+    """floor(x / y); for integers (x - x mod y) / y, which ONNX's truncating Div makes exact."""
+    if dtypes.is_floating(op.inputs[0].dtype):
+        return m.node("Floor", [m.node("Div", x, f"{op.name}/div")], op.name)
+    remainder = m.node("Mod", x, f"{op.name}/mod", fmod=0)
+    return m.node("Div", [m.node("Sub", [x[0], remainder], f"{op.name}/sub"), x[1]], op.name)
+
+
 RULES: dict[str, Callable] = {
     **{tf_op: _same(onnx_op) for tf_op, onnx_op in {
         "AddV2": "Add", "Sub": "Sub", "Mul": "Mul", "Neg": "Neg", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt",
@@ -337,6 +409,10 @@ RULES: dict[str, Callable] = {
     "L2Loss": lambda op, x, m: m.node("Mul", [m.node("ReduceSumSquare", x, f"{op.name}/sum", keepdims=0),
                                               m.const(f"{op.name}/half", 0.5, op.inputs[0].dtype)], op.name),
     "SoftmaxCrossEntropyWithLogits": _cross_entropy,
+    "Split": _split, "SplitV": _split_v, "Unpack": _unpack,
+    "ReverseV2": _reverse,
+    "Slice": _slice,
+    "FloorMod": _floor_mod, "FloorDiv": _floor_div,
     "Conv2D": _nchw("Conv"),
     "MaxPool": _nchw("MaxPool"),
     "AvgPool": _nchw("AveragePool", count_include_pad=0),  # TF averages over the pixels inside the image
