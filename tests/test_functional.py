@@ -316,3 +316,14 @@ def test_metrics_per_output_as_a_list_of_lists_or_a_dict(pair):
                                          r"model \(\['label', 'value'\]\)"):
         ours.compile(optimizer="sgd", loss="mse", metrics={"nope": ["mae"]})
     assert ours.metrics_names == ["loss", "label_loss", "value_loss", "value_mae"]  # the compile before stands
+
+
+def test_validation_split_of_several_inputs_and_initial_epoch(pair):
+    ours, theirs = pair
+    compile_both(ours, theirs, loss=["categorical_crossentropy", "mse"])
+    x, y = data(rows=10)
+    arguments = dict(batch_size=4, epochs=3, initial_epoch=1, shuffle=False, validation_split=0.3, verbose=0)
+    history, reference = ours.fit(x, y, **arguments), theirs.fit(x, y, **arguments)
+    assert history.epoch == reference.epoch == [1, 2]
+    for key in reference.history:  # the last 3 rows of each input and output validate
+        np.testing.assert_allclose(history.history[key], reference.history[key], rtol=1e-5, err_msg=key)
