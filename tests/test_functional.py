@@ -127,6 +127,13 @@ def test_a_model_missing_one_of_its_inputs_is_refused_by_name(pair):
         Model(ours.inputs[0], ours.outputs)
     with pytest.raises(ValueError, match="The inputs of a functional Model must be tensors made by Input"):
         Model(ours.get_layer("joined").output, ours.outputs)
+    doubled = Dense(2, name="value")(ours.get_layer("joined").output)
+    with pytest.raises(ValueError, match=r"All layer names should be unique: .* several layers named \['value'\]"):
+        Model(ours.inputs, [ours.outputs[1], doubled])
+    stray = Dense(2, name="after_an_op")(ours.outputs[1] * 2.0)
+    with pytest.raises(ValueError, match=r"Layer after_an_op was called on Tensor\(\"mul.*which no layer made .* "
+                                         r"wrap the op in a Lambda layer"):
+        Model(ours.inputs, stray)
 
 
 # --- training with several inputs and outputs ------------------------------------------------

@@ -77,6 +77,17 @@ def trace(inputs: list[Tensor], outputs: list[Tensor]) -> LayerGraph:
                              f"(Input {node.layer.name}, needed by layer {needed_by}): "
                              f"add it to the model's inputs")
 
+    for node in ordered:
+        strays = [t for t in node.input_tensors if history_of(t) is None]
+        if strays:
+            raise ValueError(f"Layer {node.layer.name} was called on {strays[0]!r}, which no layer made (an op "
+                             "applied to a layer's output outside any layer?); a functional model is made of "
+                             "layers only: wrap the op in a Lambda layer")
+    names = [layer.name for layer in dict.fromkeys(node.layer for node in ordered)]
+    doubles = sorted({name for name in names if names.count(name) > 1})
+    if doubles:
+        raise ValueError(f"All layer names should be unique: the model has several layers named {doubles}")
+
     # depth: 0 for the nodes that make the outputs, one more than the deepest node each feeds
     node_depths: dict[Node, int] = {}
     for node in reversed(ordered):  # consumers before the nodes that feed them
