@@ -217,6 +217,15 @@ def test_dependency_optimization_drops_identities_and_noops(graph):
     np.testing.assert_array_equal(mg.Session().run([step, y], {x: [1, 2]})[1], [3, 5])
 
 
+def test_a_cast_to_the_dtype_it_has_is_dropped(graph):
+    x = mg.placeholder(mg.float32, (2,))
+    y = mg.cast(mg.cast(x, mg.float32), mg.float64) * 2.0
+    e = explained(y, [x])
+    assert step_types(e) == ["Cast", "Mul"]
+    assert "removed Cast Cast: its readers read fed Placeholder" in str(e)
+    assert mg.Session().run(y, {x: [1.5, 2.0]}).dtype == np.float64
+
+
 def test_an_identity_with_control_inputs_stays(graph):
     v = mg.Variable(1.0)
     increment = mg.assign_add(v, 1.0)

@@ -1,9 +1,11 @@
 """Dependency optimisation: steps that only pass a value on, or only wait, are dropped.
 
 ``Identity`` and ``StopGradient`` hand their input on unchanged (StopGradient matters
-to ``gradients()`` while the graph is built, not when it runs), and a ``NoOp`` does
-nothing at all: it exists for its control inputs, "run these first". In a plan, whose
-steps already run in an order that respects every edge, none of them has work left:
+to ``gradients()`` while the graph is built, not when it runs), so does a ``Cast`` to
+the dtype its input has already (Keras casts the labels to the output's dtype, which
+they usually have), and a ``NoOp`` does nothing at all: it exists for its control
+inputs, "run these first". In a plan, whose steps already run in an order that
+respects every edge, none of them has work left:
 
 - a node that read the identity's output reads the identity's input instead;
 - a node that waited for the NoOp waits for what the NoOp waited for.
@@ -15,7 +17,7 @@ TensorFlow's Grappler does this in its "dependency optimizer".
 
 from __future__ import annotations
 
-from minigraph.ops.array import Identity, NoOp, StopGradient
+from minigraph.ops.array import Cast, Identity, NoOp, StopGradient
 from minigraph.passes.program import Node, Program, replace_sources, rewire
 
 PASS_THROUGH = (Identity, StopGradient)
@@ -27,7 +29,7 @@ def dependency_optimization(program: Program) -> Program:
     for old in program.nodes:
         node = rewire(old, replacements)
         op = node.op
-        if type(op) in PASS_THROUGH and not node.after and not node.fused:
+        if _passes_through(op) and not node.after and not node.fused:
             replacements[old] = node.arguments[0]
             log.append(f"removed {op.type_name} {op.name}: its readers read {_name(node.arguments[0])}")
         elif type(op) is NoOp and not node.fused:
@@ -49,6 +51,13 @@ def dependency_optimization(program: Program) -> Program:
             elif isinstance(new, Node) and new not in roots:
                 roots.append(new)
     return program.rewritten(nodes, fetches, roots, log)
+
+
+def _passes_through(op) -> bool:
+    """True for an op whose output is its input's value."""
+    if type(op) is Cast:
+        return op.inputs[0].dtype == op.attrs["dtype"]
+    return type(op) in PASS_THROUGH
 
 
 def _name(source) -> str:
