@@ -81,8 +81,9 @@ print(explanation)
 # %% [markdown]
 # What happened, pass by pass:
 #
-# - **dependency_optimization** dropped the `NoOp` that `minimize` returns: it only says "run
-#   the updates first", and in a plan every step already runs in order.
+# - **dependency_optimization** dropped the `NoOp` that `minimize` returns (it only says "run
+#   the updates first", and in a plan every step already runs in order) and the `StopGradient` on
+#   the labels (it tells `gradients()` where to stop; a run just passes the value on).
 # - **constant_folding** computed, once and for all, what no run can change: the constants, and
 #   `ones_like(loss)` (the seed of the backward pass: the loss is a scalar, so its shape `()` is
 #   known, and so is the value 1).
