@@ -199,6 +199,11 @@ def test_the_learning_rate_is_a_variable_a_step_reads():
         optimizer.learning_rate = 0.125  # Keras 2's setter writes the variable too
         assert K.get_value(optimizer.lr) == np.float32(0.125)
     assert optimizer.lr.graph is graph  # outside the graph's block: still the variable the updates read
+    assert [float(value) for value in optimizer.get_weights()] == [2, 0.125]  # iterations, learning rate
+    optimizer.set_weights([np.int64(7), np.float32(0.5)])
+    assert K.get_value(optimizer.iterations) == 7 and optimizer.weights == optimizer.variables()
+    with pytest.raises(ValueError, match=r"SGD.set_weights\(\): the optimizer has 2 variables"):
+        optimizer.set_weights([0.5])
 
 
 def test_set_value_after_compile_changes_the_next_fit_step():

@@ -132,6 +132,23 @@ class KerasOptimizer(Optimizer):
             return state
         return state[:1] + [self._rate_variable] + state[1:]
 
+    @property
+    def weights(self) -> list[Variable]:
+        """Keras 2's name for the optimizer's variables."""
+        return self.variables()
+
+    def get_weights(self) -> list:
+        """The values of the optimizer's variables, read in Keras's session."""
+        return K.batch_get_value(self.variables())
+
+    def set_weights(self, values) -> None:
+        """Gives the optimizer's variables `values` (as get_weights returned them)."""
+        variables, values = self.variables(), list(values)
+        if len(values) != len(variables):
+            raise ValueError(f"{type(self).__name__}.set_weights(): the optimizer has {len(variables)} variables "
+                             f"({[v.op.name for v in variables]}), got {len(values)} values")
+        K.batch_set_value(list(zip(variables, values)))
+
     # --- configuration ----------------------------------------------------------------------
     def get_config(self) -> dict:
         """The constructor's keyword arguments (the learning rate as it is now)."""
