@@ -52,7 +52,7 @@ import zlib
 import numpy as np
 
 from minigraph.keras import backend as K
-from minigraph.keras import optimizers
+from minigraph.keras import losses, optimizers
 from minigraph.keras.layers import snake_case
 from minigraph.shapes import format_shape
 from minigraph.train.saver import write_atomically
@@ -230,26 +230,31 @@ def compile_config(model) -> dict | None:
     compiled = getattr(model, "_compiled", None)
     if compiled is None or getattr(model, "optimizer", None) is None:
         return None
-    config = {key: identifier_name(compiled.get(key), key.rstrip("s"))
-              for key in ("loss", "metrics", "weighted_metrics")}
-    config["loss_weights"] = compiled.get("loss_weights")
-    config["optimizer"] = optimizers.serialize(model.optimizer)
-    return config
+    return {
+        "loss": serialize_identifier(compiled.get("loss"), "loss"),
+        "metrics": serialize_identifier(compiled.get("metrics"), "metric"),
+        "weighted_metrics": serialize_identifier(compiled.get("weighted_metrics"), "metric"),
+        "loss_weights": compiled.get("loss_weights"),
+        "optimizer": optimizers.serialize(model.optimizer),
+    }
 
 
-def identifier_name(identifier, what: str):
-    """A loss or metric as JSON: its name ('mse'), or a function's name; lists and dicts
-    (one per output) keep their shape."""
+def serialize_identifier(identifier, what: str):
+    """A loss or metric as JSON: a name stays a name ('mse'); a function becomes its name;
+    a loss object ({'object': 'Huber', 'config': {'delta': 2.0, ...}}) keeps its arguments;
+    lists and dicts (one entry per output) keep their shape."""
     if identifier is None or isinstance(identifier, str):
         return identifier
     if isinstance(identifier, (list, tuple)):
-        return [identifier_name(item, what) for item in identifier]
+        return [serialize_identifier(item, what) for item in identifier]
     if isinstance(identifier, dict):
-        return {key: identifier_name(item, what) for key, item in identifier.items()}
-    name = getattr(identifier, "__name__", None) or getattr(identifier, "name", None)
-    if not isinstance(name, str):
+        return {key: serialize_identifier(item, what) for key, item in identifier.items()}
+    if hasattr(identifier, "get_config") and hasattr(type(identifier), "from_config"):
+        return {"object": type(identifier).__name__, "config": identifier.get_config()}
+    name = getattr(identifier, "__name__", None)
+    if not isinstance(name, str) or name == "<lambda>":
         raise ValueError(f"save(): cannot store the {what} {identifier!r}: it has no name to find it by "
-                         "when the model is loaded")
+                         "when the model is loaded (use a def, and pass it to load_model in custom_objects)")
     return name
 
 
@@ -293,9 +298,17 @@ def find_class(class_name, custom_objects: dict, where: str):
 
 
 def resolve(identifier, custom_objects: dict):
-    """A stored loss or metric name back to what compile() takes (your own by custom_objects)."""
+    """A stored loss or metric back to what compile() takes: a name (your own functions by
+    custom_objects), or a loss object rebuilt from its class and arguments."""
     if isinstance(identifier, list):
         return [resolve(item, custom_objects) for item in identifier]
+    if isinstance(identifier, dict) and set(identifier) == {"object", "config"}:
+        name = identifier["object"]
+        loss_class = custom_objects.get(name) or getattr(losses, name, None)
+        if loss_class is None:
+            raise ValueError(f"load_model(): the model was compiled with a {name} object, which "
+                             f"minigraph.keras.losses does not have; pass it in custom_objects={{'{name}': ...}}")
+        return loss_class.from_config(identifier["config"])
     if isinstance(identifier, dict):
         return {key: resolve(item, custom_objects) for key, item in identifier.items()}
     return custom_objects.get(identifier, identifier)
