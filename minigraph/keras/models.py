@@ -40,6 +40,7 @@ from minigraph.keras.functional import LayerGraph, functional_config, rebuild, t
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
 from minigraph.keras.layers.base import as_list, history_of, unpack
 from minigraph.keras.model_summary import print_summary
+from minigraph.keras.saving import load_model  # noqa: F401  (keras.models.load_model, as Keras 2 programs import it)
 from minigraph.keras.training import (
     TrainingGraph,
     batches,
