@@ -108,7 +108,7 @@ NETWORK_PAIRS = {name: arguments for name, arguments in PAIRS.items() if "clip" 
 
 
 @pytest.mark.parametrize("arguments", NETWORK_PAIRS.values(), ids=NETWORK_PAIRS.keys())
-def test_a_small_network_after_twenty_steps_has_keras_3s_weights(arguments, record_property):
+def test_a_small_network_after_twenty_steps_has_keras_3s_weights(arguments, record_property, parity_errors):
     x, y, weights = network_data()
     ours = train_network_minigraph(make(optimizers, arguments), x, y, weights)
     theirs = train_network_keras(make(keras.optimizers, arguments), x, y, weights)
@@ -117,6 +117,7 @@ def test_a_small_network_after_twenty_steps_has_keras_3s_weights(arguments, reco
     # bit between the two graphs, so an entry near 0 can differ more than 1e-6 of itself
     worst = max(np.abs(a - b).max() / np.abs(b).max() for a, b in zip(ours, theirs))
     record_property("worst_relative_difference", float(worst))
+    parity_errors.record("float32, Keras optimizers, 20 steps", float(worst), str(arguments))
     assert moved > 1e-3
     # centred RMSprop divides by a variance estimate E[g^2] - E[g]^2, which magnifies the
     # gradients' last-bit differences
