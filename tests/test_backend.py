@@ -185,6 +185,7 @@ KERAS_2_CASES = [  # (name, how K is called on constants a, b, p) as a program c
     ("concatenate axis 0", lambda K, a, b, p: K.concatenate([K.transpose(a), b], axis=0)),
     ("mean", lambda K, a, b, p: K.mean(a, axis=1)),
     ("mean keepdims", lambda K, a, b, p: K.mean(a, axis=-1, keepdims=True)),
+    ("mean of bools", lambda K, a, b, p: K.mean(K.equal(K.argmax(a), K.argmax(p)))),
     ("sum", lambda K, a, b, p: K.sum(a, axis=0, keepdims=True)),
     ("sum all", lambda K, a, b, p: K.sum(a)),
     ("max", lambda K, a, b, p: K.max(a, axis=1)),

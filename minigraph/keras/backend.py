@@ -121,6 +121,10 @@ def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
 
 
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+    """The mean; of a bool tensor too (as floatx), as accuracies are written: K.mean(K.equal(a, b))."""
+    x = mg.convert_to_tensor(x)
+    if x.dtype == mg.bool:
+        x = mg.cast(x, floatx())
     return mg.reduce_mean(x, axis=axis, keepdims=keepdims)
 
 
