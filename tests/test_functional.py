@@ -334,3 +334,20 @@ def test_validation_split_of_several_inputs_and_initial_epoch(pair):
     assert history.epoch == reference.epoch == [1, 2]
     for key in reference.history:  # the last 3 rows of each input and output validate
         np.testing.assert_allclose(history.history[key], reference.history[key], rtol=1e-5, err_msg=key)
+
+
+def test_a_model_called_on_a_tensor_applies_its_layers_with_their_weights():
+    inputs = Input(shape=(3,), name="code_in")
+    encoder = Model(inputs, Dense(2, activation="tanh", name="code")(inputs), name="encoder")
+    outer_inputs = Input(shape=(3,), name="outer_in")
+    outer = Model(outer_inputs, Dense(1, name="score")(encoder(outer_inputs)))
+    assert [layer.name for layer in outer.layers] == ["outer_in", "code", "score"]  # the encoder's layers, shared
+    x = np.random.default_rng(3).normal(size=(6, 3)).astype(np.float32)
+    (codes,) = K.function([outer_inputs], [outer.get_layer("code").get_output_at(1)])([x])
+    np.testing.assert_array_equal(codes, encoder.predict(x))
+    outer.compile(optimizer=SGD(learning_rate=0.5), loss="mse")
+    before = encoder.get_weights()
+    outer.fit(x, np.ones((6, 1), np.float32), verbose=0)
+    assert not np.allclose(encoder.get_weights()[0], before[0])  # training the outer model trains the encoder
+    with pytest.raises(ValueError, match=r"Model encoder takes 1 inputs \['code_in'\], got 2 tensors"):
+        encoder([outer_inputs, outer_inputs])

@@ -115,6 +115,22 @@ class Model:
         self._steps = {}
         self._initialize(self.weights)
 
+    def __call__(self, inputs, **kwargs):
+        """The model applied to other tensors, as a layer is: each of its layer calls made
+        again, in order, on the new tensors (the same layers, so the same weights)."""
+        self._require_built("calling a model")
+        new_inputs = as_list(inputs)
+        if len(new_inputs) != len(self.inputs):
+            raise ValueError(f"Model {self.name} takes {len(self.inputs)} inputs {self.input_names}, "
+                             f"got {len(new_inputs)} tensors")
+        tensors = {id(old): new for old, new in zip(self.inputs, new_inputs)}
+        for node in self._layer_graph.nodes:  # each node after the nodes that feed it
+            if not isinstance(node.layer, InputLayer):
+                outputs = node.call_again([tensors[id(t)] for t in node.input_tensors])
+                tensors.update((id(old), new) for old, new in zip(node.output_tensors, outputs))
+        outputs = [tensors[id(t)] for t in self.outputs]
+        return outputs if self._nest_outputs else outputs[0]
+
     # --- what the model is made of -------------------------------------------------
     @property
     def layers(self) -> list[Layer]:

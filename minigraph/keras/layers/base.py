@@ -69,11 +69,18 @@ class Node:
     The inputs' own histories link this node to the nodes that made them, so nodes form
     a graph of layers on top of the graph of ops."""
 
-    def __init__(self, layer: "Layer", input_tensors: list, output_tensors: list, arguments: dict):
+    def __init__(self, layer: "Layer", input_tensors: list, output_tensors: list, arguments: dict,
+                 on_list: bool = False):
         self.layer = layer
         self.input_tensors = input_tensors
         self.output_tensors = output_tensors
         self.arguments = arguments  # keyword arguments of the call, e.g. training=True
+        self.on_list = on_list  # called on a list (Concatenate), even of one tensor
+
+    def call_again(self, input_tensors: list) -> list:
+        """The same call on other tensors (a model applied to new inputs); its outputs as a list."""
+        inputs = input_tensors if self.on_list else input_tensors[0]
+        return as_list(self.layer(inputs, **self.arguments))
 
     @property
     def parent_nodes(self) -> list["Node"]:
@@ -161,7 +168,7 @@ class Layer:
             if first_call:  # a half-built layer would keep weights the next build duplicates
                 self.reset()
             raise
-        self._record(flat_inputs, flat_outputs, kwargs)
+        self._record(flat_inputs, flat_outputs, kwargs, isinstance(inputs, (list, tuple)))
         self.input_shape = input_shape
         output_shapes = [tensor.shape for tensor in flat_outputs]
         self.output_shape = output_shapes if isinstance(outputs, (list, tuple)) else output_shapes[0]
@@ -176,9 +183,9 @@ class Layer:
             return mg.identity(tensor)
         return tensor
 
-    def _record(self, inputs: list, outputs: list, arguments: dict) -> None:
+    def _record(self, inputs: list, outputs: list, arguments: dict, on_list: bool = False) -> None:
         node_index = len(self.inbound_nodes)
-        self.inbound_nodes.append(Node(self, inputs, outputs, arguments))
+        self.inbound_nodes.append(Node(self, inputs, outputs, arguments, on_list))
         for tensor_index, tensor in enumerate(outputs):
             tensor._keras_history = KerasHistory(self, node_index, tensor_index)
 
