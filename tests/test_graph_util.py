@@ -24,7 +24,15 @@ from minigraph import graph_util
 from minigraph.graph import Operation
 from minigraph.tf_graph_def import MINIGRAPH_ONLY
 from support.graph_defs import assert_same_nodes
-from support.interop import assert_close, cnn_data, run_in_tensorflow, trained_small_cnn, trained_worksheet_model
+from support.interop import (
+    assert_close,
+    case_in_minigraph,
+    cnn_data,
+    recorder,
+    run_in_tensorflow,
+    trained_small_cnn,
+    trained_worksheet_model,
+)
 from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
 from support.parity import relative_error
 
@@ -68,16 +76,13 @@ def freeze_and_compare(graph, session, outputs, feeds, record, tolerance=1e-5, r
 
 @pytest.fixture
 def record(parity_errors):
-    return lambda dtype, error, where: parity_errors.record(f"frozen graph run in TF, {dtype}", error, where)
+    return recorder(parity_errors, "frozen graph run in TF")
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.id for case in ALL_CASES])
 def test_op_table_frozen_runs_in_tensorflow(case, record):
-    xs, _, _ = case_arrays(case, "float32")
-    with mg.Graph().as_default() as graph:
-        placeholders = [mg.placeholder(x.dtype, x.shape) for x in xs]
-        y = case.build(mg, *placeholders)
-        freeze_and_compare(graph, mg.Session(graph=graph), [y], dict(zip(placeholders, xs)), record)
+    graph, feeds, y = case_in_minigraph(case)
+    freeze_and_compare(graph, mg.Session(graph=graph), [y], feeds, record)
 
 
 # forward ops the op table does not hold; inputs of unknown shape, so Shape, Size and Rank are

@@ -16,7 +16,7 @@ import tensorflow as tf
 
 import minigraph as mg
 from minigraph.graph_def import parse_text
-from support.interop import assert_close, cnn_data, small_cnn
+from support.interop import assert_close, cnn_data, recorder, small_cnn
 from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
 from support.tensorflow import tensorflow_lib
 
@@ -29,7 +29,7 @@ REFUSED = {"l2_normalize": "Rsqrt"}  # tf.nn.l2_normalize multiplies by rsqrt(su
 
 @pytest.fixture
 def record(parity_errors):
-    return lambda dtype, error, where: parity_errors.record(f"TF graph run in minigraph, {dtype}", error, where)
+    return recorder(parity_errors, "TF graph run in minigraph")
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.id for case in ALL_CASES])

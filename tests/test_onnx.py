@@ -13,8 +13,15 @@ import numpy as np
 import pytest
 
 import minigraph as mg
-from support.interop import assert_close, cnn_data, trained_small_cnn, trained_worksheet_model
-from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
+from support.interop import (
+    assert_close,
+    case_in_minigraph,
+    cnn_data,
+    recorder,
+    trained_small_cnn,
+    trained_worksheet_model,
+)
+from support.op_cases import CASES, NO_GRADIENT_CASES
 
 onnx = pytest.importorskip("onnx")
 onnxruntime = pytest.importorskip("onnxruntime")
@@ -29,7 +36,7 @@ REFUSED_OPS = {"StridedSlice", "SparseSoftmaxCrossEntropyWithLogits", "OneHot"}
 
 @pytest.fixture
 def record(parity_errors):
-    return lambda dtype, error, where: parity_errors.record(f"ONNX Runtime, {dtype}", error, where)
+    return recorder(parity_errors, "ONNX Runtime")
 
 
 def run_onnx(model_or_path, feeds: dict) -> list[np.ndarray]:
@@ -65,19 +72,16 @@ def test_small_cnn(tmp_path, record):
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.id for case in ALL_CASES])
 def test_op_table_in_onnx_runtime(case, record):
-    xs, _, _ = case_arrays(case, "float32")
-    with mg.Graph().as_default() as graph:
-        placeholders = [mg.placeholder(x.dtype, x.shape) for x in xs]
-        y = case.build(mg, *placeholders)
-        session = mg.Session(graph=graph)
-        ours = session.run(y, dict(zip(placeholders, xs)))
-        refused = sorted({op.type for op in graph.get_operations()} & REFUSED_OPS)
-        if refused:
-            with pytest.raises(ValueError, match=rf"({'|'.join(refused)}) '.*' has no ONNX form in minigraph.onnx"):
-                minigraph.onnx.export(session, y)
-            return
-        model = minigraph.onnx.export(session, y)
-    (theirs,) = run_onnx(model, {p.op.name: x for p, x in zip(placeholders, xs)})
+    graph, feeds, y = case_in_minigraph(case)
+    session = mg.Session(graph=graph)
+    ours = session.run(y, feeds)
+    refused = sorted({op.type for op in graph.get_operations()} & REFUSED_OPS)
+    if refused:
+        with pytest.raises(ValueError, match=rf"({'|'.join(refused)}) '.*' has no ONNX form in minigraph.onnx"):
+            minigraph.onnx.export(session, y)
+        return
+    model = minigraph.onnx.export(session, y)
+    (theirs,) = run_onnx(model, {p.op.name: x for p, x in feeds.items()})
     assert_close(ours, theirs, record, case.id)
 
 

@@ -9,6 +9,22 @@ import minigraph as mg
 from support.parity import relative_error
 
 
+def case_in_minigraph(case):
+    """An op-table case built in a new graph on float32 placeholders: (graph, {placeholder: input}, y)."""
+    from support.op_cases import case_arrays
+
+    xs, _, _ = case_arrays(case, "float32")
+    with mg.Graph().as_default() as graph:
+        placeholders = [mg.placeholder(x.dtype, x.shape) for x in xs]
+        y = case.build(mg, *placeholders)
+    return graph, dict(zip(placeholders, xs)), y
+
+
+def recorder(parity_errors, direction: str):
+    """`record(dtype, error, where)` for assert_close: the worst error of each dtype, per direction."""
+    return lambda dtype, error, where: parity_errors.record(f"{direction}, {dtype}", error, where)
+
+
 def assert_close(ours: np.ndarray, theirs: np.ndarray, record, where: str, tolerance: float = 1e-5) -> None:
     """The same dtype and shape; floats within `tolerance` (relative to the array's scale,
     support/parity.py) and recorded with `record(dtype name, error, where)`; the rest equal."""
