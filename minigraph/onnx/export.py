@@ -363,6 +363,59 @@ def _floor_div(op, x, m):
     return m.node("Div", [m.node("Sub", [x[0], remainder], f"{op.name}/sub"), x[1]], op.name)
 
 
+def _constant_input(op, position: int) -> np.ndarray:
+    source = op.inputs[position].op
+    if source.type_name != "Const":
+        raise ValueError(f"{op.type_name} '{op.name}': its input '{op.input_name(position)}' must be a constant "
+                         f"for ONNX, got {op.inputs[position]!r}")
+    return source.attrs["value"]
+
+
+def _strided_slice(op, x, m):
+    """x[...] as ONNX: one Slice over the sliced axes, a Squeeze of the indexed ones (x[2]),
+    an Unsqueeze for each None. The masks say which entry is which (see ops/slicing.py)."""
+    begin, end, strides = (_constant_input(op, i).tolist() for i in (1, 2, 3))
+
+    def bit(mask: str, i: int) -> bool:
+        return bool(op.attrs[mask] >> i & 1)
+
+    rank = _rank(op)
+    plain = sum(1 for i in range(len(begin)) if not bit("new_axis_mask", i) and not bit("ellipsis_mask", i))
+    first, last = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    starts, ends, axes, steps, squeezed, new_axes = [], [], [], [], [], []
+    axis = position = 0  # the input axis an entry reads, the output axis it makes
+    for i in range(len(begin)):
+        if bit("ellipsis_mask", i):
+            covered = rank - plain
+            axis, position = axis + covered, position + covered
+        elif bit("new_axis_mask", i):
+            new_axes.append(position)
+            position += 1
+        else:
+            step = strides[i]
+            start = (0 if step > 0 else -1) if bit("begin_mask", i) else begin[i]
+            stop = (last if step > 0 else first) if bit("end_mask", i) else end[i]
+            if bit("shrink_axis_mask", i):  # x[k]: the one element k, then the axis goes
+                stop, step = (last if start == -1 else start + 1), 1
+                squeezed.append(axis)
+            else:
+                position += 1
+            for values, value in ((starts, start), (ends, stop), (axes, axis), (steps, step)):
+                values.append(value)
+            axis += 1
+    result = x[0]
+    if axes:
+        result = m.node("Slice", [result] + [m.const(f"{op.name}/{what}", values, np.int64) for what, values in
+                                             (("starts", starts), ("ends", ends), ("axes", axes), ("steps", steps))],
+                        f"{op.name}/Slice")
+    if squeezed:
+        result = m.node("Squeeze", [result, m.const(f"{op.name}/squeezed", squeezed, np.int64)], f"{op.name}/Squeeze")
+    if new_axes:
+        result = m.node("Unsqueeze", [result, m.const(f"{op.name}/new_axes", new_axes, np.int64)],
+                        f"{op.name}/Unsqueeze")
+    return m.node("Identity", [result], op.name)
+
+
 RULES: dict[str, Callable] = {
     **{tf_op: _same(onnx_op) for tf_op, onnx_op in {
         "AddV2": "Add", "Sub": "Sub", "Mul": "Mul", "Neg": "Neg", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt",
@@ -412,6 +465,7 @@ RULES: dict[str, Callable] = {
     "Split": _split, "SplitV": _split_v, "Unpack": _unpack,
     "ReverseV2": _reverse,
     "Slice": _slice,
+    "StridedSlice": _strided_slice,
     "FloorMod": _floor_mod, "FloorDiv": _floor_div,
     "Conv2D": _nchw("Conv"),
     "MaxPool": _nchw("MaxPool"),
