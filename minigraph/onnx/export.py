@@ -77,12 +77,12 @@ def export(session, outputs, path: str | None = None, inputs=None, opset: int = 
 
     model = _Model()
     model.taken.update(op.name for op in order)
+    stored: dict[str, np.ndarray] = {}  # variables' and constants' values, by name
     for op in order:
         if op in input_ops:
             continue
         if op in values or op.type_name == "Const":
-            value = values[op] if op in values else op.attrs["value"]
-            model.initializers.append(model.numpy_helper.from_array(np.asarray(value), op.name))
+            stored[op.name] = np.asarray(values[op] if op in values else op.attrs["value"])
             continue
         if op.type_name == "Placeholder":
             raise ValueError(f"{op.outputs[0]!r} is needed by the outputs but is not among the inputs {inputs}")
@@ -92,6 +92,9 @@ def export(session, outputs, path: str | None = None, inputs=None, opset: int = 
         model.taken.discard(op.name)  # the rule's last node takes the op's name
         rule(op, [t.op.name for t in op.inputs], model)
 
+    # the initializers a node reads (a rule may read a constant's value instead, as strided_slice's begin)
+    read = {name for node in model.nodes for name in node.input} | {t.op.name for t in outputs}
+    model.initializers += [model.numpy_helper.from_array(value, name) for name, value in stored.items() if name in read]
     helper = model.helper
     onnx_graph = helper.make_graph(
         model.nodes, graph_name(outputs), [_value_info(helper, t, t.op.name) for t in inputs],
@@ -416,6 +419,29 @@ def _strided_slice(op, x, m):
     return m.node("Identity", [result], op.name)
 
 
+def _one_hot(op, x, m):
+    """ONNX's OneHot counts a negative index from the end, where TF's gives a row of off_value:
+    negative indices become `depth`, out of range in both, so off_value everywhere."""
+    indices, depth, on, off = x
+    negative = m.node("Less", [indices, m.const(f"{op.name}/zero", 0, op.inputs[0].dtype)], f"{op.name}/negative")
+    depth_as_index = m.node("Cast", [depth], f"{op.name}/depth_as_index", to=_onnx_type(op.inputs[0].dtype))
+    indices = m.node("Where", [negative, depth_as_index, indices], f"{op.name}/indices")
+    row = m.const(f"{op.name}/row", [1], np.int64)
+    values = m.node("Concat", [m.node("Reshape", [off, row], f"{op.name}/off"),
+                               m.node("Reshape", [on, row], f"{op.name}/on")], f"{op.name}/values", axis=0)
+    axis = -1 if op.attrs["axis"] is None else int(op.attrs["axis"])
+    return m.node("OneHot", [indices, depth, values], op.name, axis=axis)
+
+
+def _sparse_cross_entropy(op, x, m):
+    """-log_softmax(logits)[label] along the last axis."""
+    log_p = m.node("LogSoftmax", [x[0]], f"{op.name}/LogSoftmax", axis=-1)
+    last = m.const(f"{op.name}/last_axis", [-1], np.int64)
+    labels = m.node("Unsqueeze", [_as_int64(op, m, x[1], "labels"), last], f"{op.name}/labels_column")
+    picked = m.node("GatherElements", [log_p, labels], f"{op.name}/picked", axis=-1)
+    return m.node("Neg", [m.node("Squeeze", [picked, last], f"{op.name}/squeezed")], op.name)
+
+
 RULES: dict[str, Callable] = {
     **{tf_op: _same(onnx_op) for tf_op, onnx_op in {
         "AddV2": "Add", "Sub": "Sub", "Mul": "Mul", "Neg": "Neg", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt",
@@ -462,6 +488,8 @@ RULES: dict[str, Callable] = {
     "L2Loss": lambda op, x, m: m.node("Mul", [m.node("ReduceSumSquare", x, f"{op.name}/sum", keepdims=0),
                                               m.const(f"{op.name}/half", 0.5, op.inputs[0].dtype)], op.name),
     "SoftmaxCrossEntropyWithLogits": _cross_entropy,
+    "SparseSoftmaxCrossEntropyWithLogits": _sparse_cross_entropy,
+    "OneHot": _one_hot,
     "Split": _split, "SplitV": _split_v, "Unpack": _unpack,
     "ReverseV2": _reverse,
     "Slice": _slice,
