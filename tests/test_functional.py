@@ -351,3 +351,17 @@ def test_a_model_called_on_a_tensor_applies_its_layers_with_their_weights():
     assert not np.allclose(encoder.get_weights()[0], before[0])  # training the outer model trains the encoder
     with pytest.raises(ValueError, match=r"Model encoder takes 1 inputs \['code_in'\], got 2 tensors"):
         encoder([outer_inputs, outer_inputs])
+
+
+def test_sequential_pop_ends_the_model_where_its_last_layer_began():
+    model = Sequential([Dense(4, input_shape=(3,), name="body"), Dense(2, name="head")])
+    model.compile(optimizer="sgd", loss="mse")
+    model.pop()
+    assert [layer.name for layer in model.layers] == ["body"] and model.output_shape == (None, 4)
+    assert model.output is model.get_layer("body").output
+    model.add(Dense(1, name="new_head"))
+    model.fit(np.ones((4, 3), np.float32), np.ones((4, 1), np.float32), verbose=0)  # trains with the new head
+    assert model.predict(np.ones((2, 3), np.float32)).shape == (2, 1)
+    model.pop(), model.pop()
+    with pytest.raises(TypeError, match=r"pop\(\): there are no layers in model"):
+        model.pop()

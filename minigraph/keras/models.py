@@ -682,7 +682,6 @@ class Sequential(Model):
             self._input_layer = layer
             self._layers = [layer]
             self._connect_graph([layer.output], [layer.output])
-            self._nest_inputs = self._nest_outputs = False
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add() takes a Layer, got {layer!r}")
@@ -699,6 +698,22 @@ class Sequential(Model):
             layer.reset()
             raise
         self._training_graph = None  # the loss must be rebuilt on the new output
+        if self._compiled is not None and self.outputs is not None:
+            self._build_training_graph()
+
+    def pop(self) -> None:
+        """Removes the last layer: the model ends where that layer began (Keras 2's, to put
+        a new head on a trained network)."""
+        layers = self.layers
+        if not layers:
+            raise TypeError(f"pop(): there are no layers in model {self.name}")
+        last = layers[-1]
+        self._layers = [layer for layer in self._layers if layer is not last]
+        if self.inputs is not None:
+            (node,) = [node for node in last.inbound_nodes if node in self._layer_graph.node_depths]
+            self._connect_graph(self.inputs, node.input_tensors)
+        self._training_graph = None
+        self._steps = {}
         if self._compiled is not None and self.outputs is not None:
             self._build_training_graph()
 
@@ -731,10 +746,10 @@ class Sequential(Model):
         for layer in layers:
             output = layer(output)
         self._connect_graph(inputs, [output])
-        self._nest_inputs = self._nest_outputs = False
 
     def _connect_graph(self, inputs, outputs) -> None:
         super()._connect_graph(inputs, outputs)
+        self._nest_inputs = self._nest_outputs = False  # one input, one output: never lists
         # the traced order is the order added (a chain); keep the user's list as it is
         self._layers = [self._input_layer] + [layer for layer in self._layer_graph.layers
                                               if layer is not self._input_layer]
