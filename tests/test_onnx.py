@@ -29,7 +29,6 @@ import minigraph.onnx  # noqa: E402  (needs the onnx package, checked just above
 
 ALL_CASES = CASES + NO_GRADIENT_CASES
 
-# the op types with no rule in minigraph/onnx/export.py (so far): their cases must be refused by name
 
 @pytest.fixture
 def record(parity_errors):
