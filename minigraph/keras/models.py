@@ -70,7 +70,7 @@ def per_output(value, names: list[str], what: str) -> list:
         if unknown:
             raise ValueError(f"compile(): {what} names {unknown}, which are not outputs of the model ({names})")
         return [value.get(name) for name in names]
-    if isinstance(value, (list, tuple)) and len(names) > 1 and what != "metrics":
+    if isinstance(value, (list, tuple)) and len(names) > 1:
         if len(value) != len(names):
             raise ValueError(f"compile(): the model has {len(names)} outputs {names}, but {what} has "
                              f"{len(value)} entries")
@@ -117,7 +117,8 @@ class Model:
 
     def __call__(self, inputs, **kwargs):
         """The model applied to other tensors, as a layer is: each of its layer calls made
-        again, in order, on the new tensors (the same layers, so the same weights)."""
+        again, in order, on the new tensors (the same layers, so the same weights). The
+        calls keep their own keyword arguments; those given here (training=...) are not used."""
         self._require_built("calling a model")
         new_inputs = as_list(inputs)
         if len(new_inputs) != len(self.inputs):
@@ -231,7 +232,11 @@ class Model:
         if fresh:
             session.run(fresh)
 
-    def _require_built(self, where: str, x=None) -> None:
+    def _require_built_from(self, x, where: str) -> None:
+        """A functional model is built when it is made; a Sequential model without an input
+        shape is built from the first x it gets (Sequential overrides this)."""
+
+    def _require_built(self, where: str) -> None:
         if self.inputs is None:
             raise ValueError(f"{where}: model {self.name} has not been built yet. Give the first layer an "
                              "input_shape, start with Input(shape=...), or call build((None, features))")
@@ -326,10 +331,10 @@ class Model:
         self._steps = {}
         self._initialize(self.optimizer.variables())
 
-    def _require_compiled(self, where: str, x) -> TrainingGraph:
+    def _require_compiled(self, where: str) -> TrainingGraph:
         if self._compiled is None:
             raise RuntimeError(f"{where}: you must compile() model {self.name} before using it")
-        self._require_built(where, x)
+        self._require_built(where)
         if self._training_graph is None:
             self._build_training_graph()
         return self._training_graph
@@ -466,7 +471,7 @@ class Model:
             raise NotImplementedError("fit(steps_per_epoch=...) is not implemented in minigraph: fit takes arrays "
                                       "and runs ceil(samples / batch_size) steps an epoch")
         self._require_built_from(x, "fit()")
-        self._require_compiled("fit()", x)
+        self._require_compiled("fit()")
         xs, ys = check_xy(self, x, y, "fit()")
         if len(xs[0]) == 0:
             raise ValueError("fit(): x and y are empty (0 samples); there is nothing to train on")
@@ -506,15 +511,12 @@ class Model:
         callbacks.on_train_end()
         return self.history
 
-    def _require_built_from(self, x, where: str) -> None:
-        """A Sequential model without an input shape is built from the first x it gets."""
-
     def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict: bool = False, **kwargs):
         """The loss and metrics on (x, y): a number when there is only the loss, else a
         list in the order of model.metrics_names (a dict with return_dict=True)."""
         self._require_built_from(x, "evaluate()")
-        self._require_compiled("evaluate()", x)
+        self._require_compiled("evaluate()")
         xs, ys = check_xy(self, x, y, "evaluate()")
         if len(xs[0]) == 0:
             raise ValueError("evaluate(): x and y are empty (0 samples); a loss over no samples has no value")
@@ -535,7 +537,7 @@ class Model:
         Each batch's outputs are copied into arrays made for all of them, so memory holds
         those arrays and one batch's values, not a list of every batch's."""
         self._require_built_from(x, "predict()")
-        self._require_built("predict()", x)
+        self._require_built("predict()")
         xs = check_x(self, x, "predict()")
         batch_size = check_batch_size(32 if batch_size is None else batch_size)
         verbose = 1 if verbose == "auto" else verbose
@@ -573,7 +575,7 @@ class Model:
 
     def _one_batch(self, where: str, x, y, sample_weight, class_weight, return_dict: bool, train: bool):
         self._require_built_from(x, where)
-        self._require_compiled(where, x)
+        self._require_compiled(where)
         xs, ys = check_xy(self, x, y, where)
         if len(xs[0]) == 0:
             raise ValueError(f"{where}: x and y are empty (0 samples)")
