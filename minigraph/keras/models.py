@@ -2,8 +2,8 @@
 
 A functional ``Model(inputs, outputs)`` is the layers between Input placeholders and
 output tensors (functional.py finds them). A ``Sequential`` model is the same thing
-built for you: its first layer's input shape makes an Input, each added layer is
-called on the last output. Both live in Keras's one graph and session (backend.py),
+built for you (sequential.py): its first layer's input shape makes an Input, each
+added layer is called on the last output. Both live in Keras's one graph and session (backend.py),
 so ``K.get_value(model.layers[0].kernel)`` reads what ``fit`` trained.
 
 ``compile`` chooses the optimizer, a loss per output and the metrics; the training
@@ -13,7 +13,7 @@ optimizer's updates: see training.py) is added once, as soon as the model is bui
 
     for each epoch:
         shuffle the training rows
-        for each batch:  step(x, y, w, True)   # step = session.make_callable(
+        for each batch:  step(x, y, w)         # step = session.make_callable(
                                                #   [train_op, loss, metric sums...],
                                                #   [inputs, targets, sample weights, learning phase])
         measure the validation rows
@@ -35,7 +35,7 @@ from minigraph.keras import backend as K
 from minigraph.keras import initializers, interop, losses, optimizers, saving
 from minigraph.keras import metrics as keras_metrics
 from minigraph.keras.callbacks import CallbackList, History
-from minigraph.keras.data_checks import as_array, check_sample_weight, check_x, check_xy, validation_triple
+from minigraph.keras.data_checks import check_sample_weight, check_x, check_xy, validation_triple
 from minigraph.keras.functional import LayerGraph, functional_config, rebuild, trace
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
 from minigraph.keras.layers.base import as_list, history_of, unpack
@@ -81,12 +81,15 @@ def per_output(value, names: list[str], what: str) -> list:
 class Model:
     """A graph of layers from Input tensors to output tensors: Model(inputs, outputs)."""
 
+    default_name = "model"  # 'model', 'model_1', ...
+    builds_itself = False  # True for Sequential, which makes its Input once it knows the shape
+
     def __init__(self, inputs=None, outputs=None, name: str | None = None, **kwargs):
         if inputs is None and "input" in kwargs:  # Keras 1's spelling, still in old examples
             inputs, outputs = kwargs.pop("input"), kwargs.pop("output", outputs)
         if kwargs:
             raise TypeError(f"Model() got unexpected keyword arguments {sorted(kwargs)}")
-        self.name = name or unique_layer_name("sequential" if isinstance(self, Sequential) else "model")
+        self.name = name or unique_layer_name(self.default_name)
         self.inputs: list | None = None
         self.outputs: list | None = None
         self._layer_graph: LayerGraph | None = None
@@ -101,7 +104,7 @@ class Model:
             if inputs is None or outputs is None:
                 raise ValueError("Model(inputs, outputs) needs both the Input tensors and the output tensors")
             self._connect_graph(inputs, outputs)
-        elif not isinstance(self, Sequential):
+        elif not self.builds_itself:
             raise NotImplementedError("Subclassed models (a Model with its own call()) are not implemented in "
                                       "minigraph; build the model with Model(inputs, outputs) or Sequential")
 
@@ -652,137 +655,8 @@ def flat_metrics(metrics) -> list:
     return [m for item in items for m in (item if isinstance(item, (list, tuple)) else [item])]
 
 
-class Sequential(Model):
-    """Layers applied one after the other: Sequential([Dense(128), Activation('relu'), ...]).
-
-    Built on the same machinery as a functional model: once the input shape is known
-    (the first layer's input_shape, an Input, or the first x given to fit), an
-    InputLayer named '{first layer}_input' makes the placeholder and each layer is
-    called on the output of the one before. ``model.layers`` leaves the InputLayer
-    out, as in Keras."""
-
-    def __init__(self, layers=None, name: str | None = None):
-        super().__init__(name=name)
-        self._nest_inputs = self._nest_outputs = False
-        self._input_layer: InputLayer | None = None
-        for layer in layers or []:
-            self.add(layer)
-
-    @property
-    def layers(self) -> list[Layer]:
-        return [layer for layer in self._layers if layer is not self._input_layer]
-
-    # --- building -------------------------------------------------------------------
-    def add(self, layer: Layer) -> None:
-        """Appends a layer (an Input first declares the input shape). A layer that cannot
-        be added (its build fails on the current output) leaves the model as it was."""
-        if isinstance(layer, mg.Tensor) and isinstance(getattr(history_of(layer), "layer", None), InputLayer):
-            layer = history_of(layer).layer  # Input(shape=...) is its layer's placeholder
-        if isinstance(layer, InputLayer):
-            if self._layers:
-                raise ValueError(f"Input {layer.name} must come first in Sequential model {self.name}")
-            self._input_layer = layer
-            self._layers = [layer]
-            self._connect_graph([layer.output], [layer.output])
-            return
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add() takes a Layer, got {layer!r}")
-        if layer.built or any(layer is other for other in self._layers):
-            raise ValueError(f"Layer {layer.name} is already part of a model; make a new layer")
-        self._layers.append(layer)
-        try:
-            if self.outputs is not None:
-                self._call_layers(self.inputs, self.outputs[0], [layer])
-            elif len(self._layers) == 1 and layer.declared_input_shape is not None:
-                self.build((layer.declared_batch_size,) + layer.declared_input_shape)
-        except Exception:
-            self._layers.pop()
-            layer.reset()
-            raise
-        self._training_graph = None  # the loss must be rebuilt on the new output
-        if self._compiled is not None and self.outputs is not None:
-            self._build_training_graph()
-
-    def pop(self) -> None:
-        """Removes the last layer: the model ends where that layer began (Keras 2's, to put
-        a new head on a trained network)."""
-        layers = self.layers
-        if not layers:
-            raise TypeError(f"pop(): there are no layers in model {self.name}")
-        last = layers[-1]
-        self._layers = [layer for layer in self._layers if layer is not last]
-        if self.inputs is not None:
-            (node,) = [node for node in last.inbound_nodes if node in self._layer_graph.node_depths]
-            self._connect_graph(self.inputs, node.input_tensors)
-        self._training_graph = None
-        self._steps = {}
-        if self._compiled is not None and self.outputs is not None:
-            self._build_training_graph()
-
-    def build(self, input_shape) -> None:
-        """Makes the Input for `input_shape` and calls every layer in turn.
-
-        All or nothing: if a layer cannot be built on that shape, the model is left
-        unbuilt, with every layer unbuilt, so a later call with the right shape builds
-        it, rather than finding a model with no weights."""
-        if self.inputs is not None:
-            raise ValueError(f"Model {self.name} is already built with input shape {format_shape(self.input_shape)}")
-        input_shape = tuple(input_shape)
-        # the inputs take the first layer's dtype (floatx when it was made), as in Keras
-        dtype = self._layers[0].dtype if self._layers else K.floatx()
-        first = self._layers[0].name if self._layers else self.name
-        self._input_layer = InputLayer(batch_input_shape=input_shape, dtype=dtype, name=f"{first}_input")
-        layers = list(self._layers)
-        self._layers = [self._input_layer] + layers
-        try:
-            self._call_layers([self._input_layer.output], self._input_layer.output, layers)
-        except Exception:
-            for layer in layers:
-                layer.reset()
-            self._layers, self._input_layer = layers, None
-            self.inputs = self.outputs = None
-            raise
-
-    def _call_layers(self, inputs: list, output, layers: list) -> None:
-        """Calls `layers` one after the other from `output`, then traces the new graph."""
-        for layer in layers:
-            output = layer(output)
-        self._connect_graph(inputs, [output])
-
-    def _connect_graph(self, inputs, outputs) -> None:
-        super()._connect_graph(inputs, outputs)
-        self._nest_inputs = self._nest_outputs = False  # one input, one output: never lists
-        # the traced order is the order added (a chain); keep the user's list as it is
-        self._layers = [self._input_layer] + [layer for layer in self._layer_graph.layers
-                                              if layer is not self._input_layer]
-
-    def _require_built_from(self, x, where: str) -> None:
-        if self.inputs is None and x is not None and self._layers:
-            x = as_array(x, "x", where)
-            try:
-                self.build((None,) + x.shape[1:])
-            except ValueError as error:
-                raise ValueError(f"{where}: model {self.name} cannot be built for x of shape {x.shape}: "
-                                 f"{error}") from error
-
-    def get_config(self) -> dict:
-        """{'name': ..., 'layers': [InputLayer's config, then each layer's]} as Keras 2 writes it."""
-        layers = ([{"class_name": "InputLayer", "config": self._input_layer.get_config()}]
-                  if self._input_layer is not None else [])
-        from minigraph.keras.functional import jsonable
-
-        layers += [{"class_name": type(layer).__name__, "config": jsonable(layer.get_config())}
-                   for layer in self.layers]
-        return {"name": self.name, "layers": jsonable(layers)}
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
-        from minigraph.keras.functional import layer_from_config
-
-        model = cls(name=config.get("name"))
-        for entry in config["layers"]:
-            model.add(layer_from_config(entry, custom_objects))
-        return model
-
+# Sequential lives in its own file and subclasses Model, so it is imported once Model
+# exists; the package's __init__ imports this module first, so this order always holds.
+from minigraph.keras.sequential import Sequential  # noqa: E402,F401
 
 from_keras = Model.from_keras  # minigraph.keras.models.from_keras(keras_model), Sequential.from_keras too
