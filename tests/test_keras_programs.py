@@ -13,6 +13,7 @@ the names in ``History``, what ``evaluate`` returns, the printed epochs.
 
 import numpy as np
 import pytest
+import tf_keras  # real Keras 2 (the test extra installs it): never skipped
 
 import minigraph.keras as keras
 from minigraph.keras import backend as K
@@ -47,7 +48,6 @@ def mlp(kind, dropout=0.2):
 
 
 def test_an_mlp_with_dropout_and_rmsprop_learns_and_reports_as_keras_2(digits, capsys):
-    tf_keras = pytest.importorskip("tf_keras")
     (x_train, y_train), (x_test, y_test) = digits
     x_train, x_test = x_train.reshape(-1, 784), x_test.reshape(-1, 784)
     set_random_seed(0)
