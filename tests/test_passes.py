@@ -334,3 +334,13 @@ def test_parity_with_keras_and_tf1_holds_with_the_passes_off():
     result = subprocess.run(command, cwd=tests.parent, env=environment, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "deselected" in result.stdout
+
+
+def test_an_unfed_placeholder_with_default_is_its_default(graph):
+    phase = mg.placeholder_with_default(mg.constant(False), (), name="phase")  # Keras's learning phase
+    x = mg.placeholder(mg.float32, (2,))
+    y = mg.where(phase, x * 0.0, x + 1.0)
+    assert "removed PlaceholderWithDefault phase" in str(explained(y, [x], constant_folding=False))
+    session = mg.Session()
+    np.testing.assert_array_equal(session.run(y, {x: [1.0, 2.0]}), [2.0, 3.0])
+    np.testing.assert_array_equal(session.run(y, {x: [1.0, 2.0], phase: True}), [0.0, 0.0])

@@ -1,7 +1,8 @@
 """Dependency optimisation: steps that only pass a value on, or only wait, are dropped.
 
 ``Identity`` and ``StopGradient`` hand their input on unchanged (StopGradient matters
-to ``gradients()`` while the graph is built, not when it runs), so does a ``Cast`` to
+to ``gradients()`` while the graph is built, not when it runs), and so do an unfed
+``placeholder_with_default`` (Keras's learning phase: its default) and a ``Cast`` to
 the dtype its input has already (Keras casts the labels to the output's dtype, which
 they usually have), and a ``NoOp`` does nothing at all: it exists for its control
 inputs, "run these first". In a plan, whose steps already run in an order that
@@ -17,10 +18,10 @@ TensorFlow's Grappler does this in its "dependency optimizer".
 
 from __future__ import annotations
 
-from minigraph.ops.array import Cast, Identity, NoOp, StopGradient
+from minigraph.ops.array import Cast, Identity, NoOp, PlaceholderWithDefault, StopGradient
 from minigraph.passes.program import Node, Program, replace_sources, rewire
 
-PASS_THROUGH = (Identity, StopGradient)
+PASS_THROUGH = (Identity, StopGradient, PlaceholderWithDefault)  # unfed, the last is its default
 
 
 def dependency_optimization(program: Program) -> Program:
