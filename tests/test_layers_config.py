@@ -114,3 +114,26 @@ def test_default_names_are_keras_s(kind):
     arguments = REQUIRED.get(kind, (2,) if kind == "AveragePooling2D" else ())  # Keras 3 requires its pool_size
     ours, theirs = getattr(layers, kind)(*arguments), getattr(keras.layers, kind)(*arguments)
     assert re.sub(r"_\d+$", "", ours.name) == re.sub(r"_\d+$", "", theirs.name)
+
+
+KERAS_MADE = {  # class name -> constructor arguments, the same for Keras 2, Keras 3 and minigraph
+    "Dense": (5,), "Conv2D": (4, 3), "BatchNormalization": (), "Dropout": (0.25,), "Activation": ("tanh",),
+    "Flatten": (), "Reshape": ((3, 2),), "MaxPooling2D": (), "AveragePooling2D": (2,), "Concatenate": (),
+    "Add": (), "ReLU": (), "LeakyReLU": (), "ELU": (), "Softmax": (),
+}
+
+
+@pytest.mark.parametrize("library", [tf_keras, keras], ids=["keras 2", "keras 3"])
+@pytest.mark.parametrize("kind", KERAS_MADE)
+def test_a_config_keras_writes_makes_our_layer(library, kind):
+    """What Keras writes, its unimplemented options at their defaults (constraints, renorm,
+    groups...), is taken; every value both write comes back the same."""
+    config = getattr(library.layers, kind)(*KERAS_MADE[kind]).get_config()
+    # Keras 2 writes some numbers as float32 arrays, Keras 3 a dtype as a policy object
+    theirs = json.loads(json.dumps(config, default=lambda value: value.tolist()))
+    if isinstance(theirs["dtype"], dict):
+        theirs["dtype"] = theirs["dtype"]["config"]["name"]
+    ours = through_json(getattr(layers, kind).from_config(dict(theirs)).get_config())
+    for key in set(ours) & set(theirs):
+        if not key.endswith("initializer"):  # (Keras adds module and registered_name to those)
+            assert ours[key] == theirs[key], key

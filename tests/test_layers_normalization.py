@@ -194,7 +194,7 @@ def test_an_unknown_channel_axis_names_the_layer_and_the_shape():
 
 
 def test_unimplemented_options_are_refused_by_name():
-    with pytest.raises(NotImplementedError, match="BatchNormalization: renorm is not implemented in minigraph"):
+    with pytest.raises(NotImplementedError, match="BatchNormalization: renorm=True is not implemented in minigraph"):
         BatchNormalization(renorm=True)
 
 

@@ -160,7 +160,10 @@ class VarianceScaling(RandomInitializer):
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                 seed: int | None = None):
+                 seed: int | None = None, input_axes=None, output_axes=None):
+        if input_axes is not None or output_axes is not None:  # what Keras 3's configs write: None
+            raise NotImplementedError("VarianceScaling: input_axes and output_axes (Keras 3's fans of an "
+                                      "einsum kernel) are not implemented in minigraph")
         if not scale > 0:
             raise ValueError(f"VarianceScaling: scale must be positive, got {scale!r}")
         if mode not in self.MODES:
@@ -196,8 +199,8 @@ class NamedVarianceScaling(VarianceScaling):
 
     setting: tuple = ()  # (scale, mode, distribution)
 
-    def __init__(self, seed: int | None = None):
-        super().__init__(*self.setting, seed=seed)
+    def __init__(self, seed: int | None = None, input_axes=None, output_axes=None):
+        super().__init__(*self.setting, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
         return {"seed": self.seed}

@@ -10,7 +10,7 @@ import numpy as np
 
 import minigraph as mg
 from minigraph.keras.layers.base import Layer
-from minigraph.keras.layers.kernels import KernelLayer
+from minigraph.keras.layers.kernels import KernelLayer, take_defaults
 from minigraph.shapes import format_shape
 
 
@@ -59,8 +59,8 @@ class Conv2D(KernelLayer):
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(f"Conv2D: filters must be a positive integer, got {filters!r}")
         check_data_format(kwargs, "Conv2D")
-        if pair(kwargs.pop("dilation_rate", 1), "dilation_rate", "Conv2D") != (1, 1):
-            raise NotImplementedError("Conv2D: dilation_rate other than 1 is not implemented in minigraph")
+        kwargs["dilation_rate"] = pair(kwargs.get("dilation_rate", 1), "dilation_rate", "Conv2D")
+        take_defaults("Conv2D", kwargs, {"dilation_rate": (1, 1), "groups": 1})
         super().__init__(activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
                          bias_initializer=bias_initializer, name=name, input_shape=input_shape, **kwargs)
         self.filters = int(filters)

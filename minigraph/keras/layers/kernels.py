@@ -22,11 +22,13 @@ from minigraph.keras import activations, initializers, regularizers
 from minigraph.keras.layers.base import Layer
 
 
-def refuse_constraints(layer: str, kwargs: dict) -> None:
-    """Keras's kernel_constraint/bias_constraint: None is taken, anything else refused by name."""
-    for name in ("kernel_constraint", "bias_constraint"):
-        if kwargs.pop(name, None) is not None:
-            raise NotImplementedError(f"{layer}: {name} is not implemented in minigraph")
+def take_defaults(layer: str, kwargs: dict, defaults: dict) -> None:
+    """Keras arguments minigraph lacks (constraints, renorm...): taken at their default,
+    as Keras's saved configs write them, and refused by name with any other value."""
+    for name, default in defaults.items():
+        value = kwargs.pop(name, default)
+        if value != default:
+            raise NotImplementedError(f"{layer}: {name}={value!r} is not implemented in minigraph")
 
 
 class KernelLayer(Layer):
@@ -35,7 +37,8 @@ class KernelLayer(Layer):
     def __init__(self, activation=None, use_bias: bool = True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, **kwargs):
-        refuse_constraints(type(self).__name__, kwargs)
+        take_defaults(type(self).__name__, kwargs, {"kernel_constraint": None, "bias_constraint": None,
+                                                    "quantization_config": None})
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)

@@ -38,10 +38,12 @@ from minigraph.graph import Tensor
 from minigraph.keras import backend as K
 from minigraph.keras import initializers, regularizers
 from minigraph.keras.layers.base import Layer
-from minigraph.keras.layers.kernels import refuse_constraints
+from minigraph.keras.layers.kernels import take_defaults
 from minigraph.shapes import format_shape
 
-REFUSED = {"renorm": False, "virtual_batch_size": None, "adjustment": None, "synchronized": False}
+# what Keras has and minigraph does not (a saved config writes these defaults)
+NOT_IMPLEMENTED = {"renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99, "virtual_batch_size": None,
+                   "adjustment": None, "synchronized": False, "beta_constraint": None, "gamma_constraint": None}
 
 
 class BatchNormalization(Layer):
@@ -51,11 +53,8 @@ class BatchNormalization(Layer):
                  scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, name: str | None = None, **kwargs):
-        for argument, default in REFUSED.items():
-            if kwargs.pop(argument, default) != default:
-                raise NotImplementedError(f"BatchNormalization: {argument} is not implemented in minigraph")
+        take_defaults("BatchNormalization", kwargs, NOT_IMPLEMENTED)
         kwargs.pop("fused", None)  # a speed choice of TF's; the numbers are the same
-        refuse_constraints("BatchNormalization", kwargs)
         super().__init__(name=name, **kwargs)
         if isinstance(axis, (list, tuple)) and len(axis) == 1:  # Keras 2's config writes [3]
             axis = axis[0]
