@@ -16,6 +16,7 @@ import keras  # real Keras 3 on TensorFlow: CI installs it, never skipped
 import numpy as np
 import pytest
 import tensorflow as tf
+import tf_keras  # Keras 2
 
 import minigraph as mg
 from minigraph.keras import activations, layers
@@ -121,6 +122,16 @@ def test_activation_gradients_match_tensorflow(name):
     print(f"{name}: worst gradient difference against TensorFlow {worst:.3g}")
     assert np.isfinite(ours).all()
     assert worst <= TOLERANCE, (ours, theirs)
+
+
+@pytest.mark.parametrize("options", [{"alpha": 0.1}, {"max_value": 2.0},
+                                     {"alpha": 0.2, "threshold": 1.0, "max_value": 4.0}])
+def test_relu_takes_keras_2_s_options(options):
+    x = np.concatenate([POINTS[:, 1:-1], [[-2.9, -0.5, 0.5, 1.5, 2.5, 4.5] + [0.1] * 5]]).astype(np.float32)
+    graph = mg.Graph()
+    with graph.as_default():
+        ours = K.get_session().run(activations.relu(mg.constant(x), **options))
+    np.testing.assert_allclose(ours, tf_keras.activations.relu(tf.constant(x), **options).numpy(), rtol=1e-6)
 
 
 def test_hard_sigmoid_is_keras_3s_relu6_formula_not_keras_2s():

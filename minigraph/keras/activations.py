@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 import minigraph as mg
+from minigraph.keras import backend as K
 from minigraph.keras.lookup import by_name
 from minigraph.ops import nn
 
@@ -21,7 +22,15 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 # Keras 2 programs also pass the functions themselves: Dense(10, activation=activations.softmax)
-relu, sigmoid, tanh, softmax = nn.relu, nn.sigmoid, nn.tanh, nn.softmax
+sigmoid, tanh, softmax = nn.sigmoid, nn.tanh, nn.softmax
+
+
+def relu(x, alpha: float = 0.0, max_value=None, threshold: float = 0.0):
+    """y = max(x, 0) (one Relu op); Keras 2's options: alpha * (x - threshold) below
+    `threshold`, and no more than `max_value`."""
+    if alpha == 0 and max_value is None and threshold == 0:
+        return nn.relu(x)
+    return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 
 def linear(x):
