@@ -251,7 +251,9 @@ def test_clear_session_starts_a_new_graph_and_new_names(fresh_layer_names):
     K.clear_session()
     assert K.get_graph() is not graph and session.closed and K.get_session().graph is K.get_graph()
     assert Dense(2).name == "dense" and Dense(2).name == "dense_1"
-    assert model.graph is graph  # a model built before belongs to the old graph
+    assert model.graph is graph  # a model built before belongs to the old graph, whose weights are gone:
+    with pytest.raises(RuntimeError, match=r"K.clear_session\(\) closed Keras's session of this graph"):
+        model.predict(np.ones((1, 3)))  # not silently the initial weights
 
 
 def test_summary_is_the_keras_table(fresh_layer_names):

@@ -275,6 +275,9 @@ def session_of(graph: Graph) -> mg.Session:
     """Keras's session for `graph`, made on first use; variables not yet initialised in
     it get their initial values first (as Keras 2 did), so ``K.eval(K.variable(...))``
     just works."""
+    if getattr(graph, "_keras_cleared", False):  # a fresh session would hold the initial weights
+        raise RuntimeError("K.clear_session() closed Keras's session of this graph, and the weights trained "
+                           "in it went with it; build the model again (as in Keras 2)")
     session = getattr(graph, "_keras_session", None)
     if session is None or session.closed:
         session = graph._keras_session = mg.Session(graph)
@@ -307,9 +310,11 @@ def reset_uids() -> None:
 
 def clear_session() -> None:
     """Closes the session, starts a fresh default graph and restarts layer names at 'dense'."""
-    session = getattr(get_graph(), "_keras_session", None)
+    graph = get_graph()
+    session = getattr(graph, "_keras_session", None)
     if session is not None:
         session.close()
+    graph._keras_cleared = True
     mg.reset_default_graph()
     reset_uids()
 
