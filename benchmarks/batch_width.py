@@ -27,6 +27,7 @@ QUICK_SETTINGS = [(32, 128), (256, 1024)]
 def main(argv=None) -> None:
     args = harness.comparison_options(__doc__.splitlines()[0], rounds=3, record="batch_width").parse_args(argv)
     frameworks, rows, rounds = harness.comparison_plan(args, default=FRAMEWORKS)
+    started = harness.machine()
     settings = QUICK_SETTINGS if args.quick else SETTINGS
     data_path, all_rows = harness.worksheet_data(sorted({hidden for _, hidden in settings}))
     comparisons = []
@@ -52,8 +53,8 @@ def main(argv=None) -> None:
             ratio = comparison["ratios_to_minigraph"].get(framework)
             cells.append(f"{seconds:.3f}" + (f" ({ratio:.2f})" if ratio is not None else ""))
         print(f"{comparison['batch_size']:>6}{comparison['hidden']:>7}" + "".join(f"{cell:>18}" for cell in cells))
-    record = {"machine": harness.machine(), "rows": rows or all_rows, "threads": args.threads, "rounds": rounds,
-              "frameworks": frameworks, "comparisons": comparisons}
+    record = {"machine": started, "finished": harness.now(), "rows": rows or all_rows, "threads": args.threads,
+              "rounds": rounds, "frameworks": frameworks, "comparisons": comparisons}
     path = args.json or (None if args.quick else harness.RESULTS / "batch_width.json")
     if path:
         harness.save_json(record, path)

@@ -75,6 +75,10 @@ def source() -> str:
     return f"commit {commit}" + (f", {len(changed)} uncommitted files in minigraph/" if changed else "")
 
 
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def machine() -> dict:
     """What a reader needs to weigh the numbers: CPU, cores, Python, numpy, date, load, and the code timed."""
     return {
@@ -83,7 +87,7 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": now(),
         "load_at_start": load_average(),
     }
 

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks.harness import RESULTS
+from benchmarks.harness import RESULTS, paired_ratio
 from benchmarks.worksheet_job import verdict
 
 HERE = Path(__file__).resolve().parent
@@ -32,8 +32,9 @@ def table(header: list[str], rows: list[list]) -> list[str]:
 
 def machine_lines(record: dict) -> list[str]:
     machine = record["machine"]
-    return [f"- {machine['date']}; {machine['cpu']}, {machine['cores']} cores; Python {machine['python']}, "
-            f"numpy {machine['numpy']}; one-minute load average at the start: {machine['load_at_start']}; "
+    when = f"{machine['date']} to {record['finished']}" if "finished" in record else f"{machine['date']} (run's end)"
+    return [f"- {when}; {machine['cpu']}, {machine['cores']} cores; Python {machine['python']}, "
+            f"numpy {machine['numpy']}; one-minute load average then: {machine['load_at_start']}; "
             f"minigraph as of {machine.get('source', 'an unrecorded commit')}"]
 
 
@@ -77,18 +78,20 @@ def batch_width_section(record: dict) -> list[str]:
     lines = ["## Batch size and width", "",
              f"`python -m benchmarks.batch_width`: s/epoch, median of {record['rounds']} rounds taking turns, "
              f"{record['rows']:,} rows, {record['threads'] or 'all'} thread(s) per library; in brackets, that "
-             "framework's time over minigraph's in the same round (median over rounds: above 1, minigraph is faster).",
-             ""]
+             "framework's time over minigraph's in the same round (median over rounds: above 1, minigraph is faster). "
+             "First by the wall clock, then by CPU time.", ""]
     lines += machine_lines(record) + [""]
-    rows = []
-    for comparison in record["comparisons"]:
-        cells = [str(comparison["batch_size"]), str(comparison["hidden"])]
-        for framework in frameworks:
-            seconds = comparison["summary"][framework]["seconds_per_epoch"]
-            ratio = comparison["ratios_to_minigraph"].get(framework)
-            cells.append(f"{seconds:.3f}" + (f" ({ratio:.2f})" if ratio is not None else ""))
-        rows.append(cells)
-    return lines + table(["batch", "hidden", *frameworks], rows) + [""]
+    for key, clock in (("seconds_per_epoch", "wall clock"), ("cpu_seconds_per_epoch", "CPU time")):
+        rows = []
+        for comparison in record["comparisons"]:
+            cells = [str(comparison["batch_size"]), str(comparison["hidden"])]
+            for framework in frameworks:
+                seconds = comparison["summary"][framework][key]
+                ratio = paired_ratio(comparison["runs"], framework, "minigraph", key=key)
+                cells.append(f"{seconds:.3f}" + ("" if framework == "minigraph" else f" ({ratio:.2f})"))
+            rows.append(cells)
+        lines += table(["batch", "hidden", *[f"{framework}, {clock}" for framework in frameworks]], rows) + [""]
+    return lines
 
 
 def engine_section(record: dict) -> list[str]:
@@ -150,12 +153,12 @@ def plot(records: dict, path: Path) -> None:
         labels = [f"b{c['batch_size']}\nh{c['hidden']}" for c in grid["comparisons"]]
         width = 0.8 / len(grid["frameworks"])
         for index, framework in enumerate(grid["frameworks"]):
-            values = [c["summary"][framework]["seconds_per_epoch"] for c in grid["comparisons"]]
+            values = [c["summary"][framework]["cpu_seconds_per_epoch"] for c in grid["comparisons"]]
             axes[1].bar([p + (index - (len(grid["frameworks"]) - 1) / 2) * width for p in range(len(labels))],
                         values, width=width, label=framework)
         axes[1].set_xticks(range(len(labels)), labels)
         axes[1].set_yscale("log")
-        axes[1].set_ylabel("seconds per epoch (log)")
+        axes[1].set_ylabel("CPU seconds per epoch (median, log)")
         axes[1].set_title("batch size (b) and hidden width (h)")
         axes[1].legend(fontsize=8)
     chains = records.get("long_chain")

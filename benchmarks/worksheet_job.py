@@ -37,6 +37,7 @@ from benchmarks.harness import (
     comparison_options,
     comparison_plan,
     machine,
+    now,
     paired_ratio,
     save_json,
     worksheet_data,
@@ -103,13 +104,14 @@ def print_table(record: dict) -> None:
 def main(argv=None) -> None:
     args = comparison_options(__doc__.splitlines()[0], rounds=5, record="worksheet_job").parse_args(argv)
     frameworks, rows, rounds = comparison_plan(args, default=CHOICES)
+    started = machine()
     data_path, all_rows = worksheet_data([128])
     try:
         record = compare(frameworks, rounds, args.threads, data_path, batch_size=32, hidden=128,
                          warmup_steps=5 if args.quick else 50, rows=rows)
     finally:
         data_path.unlink()
-    record["machine"] = machine()
+    record["machine"], record["finished"] = started, now()
     record["rows"] = rows or all_rows
     record["ratios"] = ratios(record)
     print_table(record)
