@@ -100,16 +100,16 @@ def engine_section(record: dict) -> list[str]:
              f"7 timings of {record['calls']:,} calls (median beside it; best CPU time too). minigraph's own time is "
              "the call's minus numpy's `x + y` on the same arrays. Load before: "
              f"{record['load_before']}.", ""]
-    rows = [["numpy `x + y` (the kernel)", record["numpy x + y"]["best"], record["numpy x + y"]["median"],
-             record["numpy x + y"]["best_cpu"], ""]]
+    def row(label: str, timing: dict, own: str = "") -> list:
+        return [label] + [f"{timing[key]:.2f}" for key in ("best", "median", "best_cpu")] + [own]
+
+    rows = [row("numpy `x + y` (the kernel)", record["numpy x + y"])]
     for path, timing in record["minigraph"].items():
-        rows.append([f"minigraph `{path}`", timing["best"], timing["median"], timing["best_cpu"],
-                     f"**{timing['own']:.2f}** (CPU {timing['own_cpu']:.2f})"])
+        rows.append(row(f"minigraph `{path}`", timing, f"**{timing['own']:.2f}** (CPU {timing['own_cpu']:.2f})"))
     if "tensorflow" in record:
         for path in ("session.run", "make_callable"):
-            timing = record["tensorflow"][path]
-            rows.append([f"TensorFlow {record['tensorflow']['version']} `{path}`", timing["best"], timing["median"],
-                         timing["best_cpu"], ""])
+            rows.append(row(f"TensorFlow {record['tensorflow']['version']} `{path}`", record["tensorflow"][path]))
+    lines += machine_lines(record) + [""]
     return lines + table(["call", "µs (best)", "µs (median)", "µs CPU (best)", "minigraph's own µs (goal < 10)"],
                          rows) + [""]
 
@@ -120,6 +120,7 @@ def chain_section(record: dict) -> list[str]:
              "`python -m benchmarks.long_chain`: x = x * a + b repeated; CPU seconds of each stage, µs per op of "
              "the chain in brackets; the last row is µs per op at the longest chain over µs per op at the "
              "shortest (1.0: linear).", ""]
+    lines += machine_lines(record) + [""]
     rows = []
     for ops, times in record["chains"].items():
         rows.append([f"{int(ops):,}"] + [f"{times[stage]:.3f} ({times[stage] / int(ops) * 1e6:.1f})"
