@@ -72,7 +72,7 @@ echo "setup: installing minigraph${extras} into $env_dir with pip"
 
 # From outside the repository, so minigraph/ in the current folder cannot stand in
 # for an install that did not take.
-check="import minigraph, numpy, graphviz, tqdm"
+check="import minigraph, numpy, graphviz"
 if [ -n "$extras" ]; then check="$check, pytest"; fi
 (cd / && "$python" -c "$check") || fail "the installed packages do not import with $python" \
   "read the error above; remove the environment (rm -r .venv) and run this again"
