@@ -389,3 +389,19 @@ def test_a_lambda_function_that_cannot_be_found_again_is_refused_when_saved():
                                          r"saved, since only a function defined at the top level of an importable "
                                          r"module can be found again"):
         Lambda(lambda t: t, name="anonymous").get_config()
+
+
+def test_layer_get_and_set_weights_round_trip_and_refuse_a_wrong_list_whole():
+    model = Sequential([Dense(3, input_shape=(2,)), Dense(1)])
+    dense = model.layers[0]
+    kernel, bias = dense.get_weights()
+    assert kernel.shape == (2, 3) and bias.shape == (3,)
+    dense.set_weights([np.ones((2, 3)), np.arange(3.0)])
+    np.testing.assert_array_equal(K.get_value(dense.bias), [0, 1, 2])
+    np.testing.assert_array_equal(model.get_weights()[0], np.ones((2, 3)))
+    wrong = r"weight .*kernel has shape \(2, 3\), got an array of shape \(3, 2\) \(layer dense\S*\)"
+    with pytest.raises(ValueError, match=wrong):
+        dense.set_weights([np.zeros((3, 2)), np.full(3, 9.0)])
+    np.testing.assert_array_equal(K.get_value(dense.bias), [0, 1, 2])  # nothing changed
+    with pytest.raises(ValueError, match="has 2 weights, got 1 arrays"):
+        dense.set_weights([np.zeros((2, 3))])

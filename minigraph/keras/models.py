@@ -38,7 +38,7 @@ from minigraph.keras.callbacks import CallbackList, History
 from minigraph.keras.data_checks import check_sample_weight, check_x, check_xy, validation_triple
 from minigraph.keras.functional import LayerGraph, functional_config, rebuild, trace
 from minigraph.keras.layers import InputLayer, Layer, unique_layer_name
-from minigraph.keras.layers.base import as_list, history_of, unpack
+from minigraph.keras.layers.base import as_list, get_values, history_of, set_values, unpack
 from minigraph.keras.model_summary import print_summary
 from minigraph.keras.saving import load_model  # noqa: F401  (keras.models.load_model, as Keras 2 programs import it)
 from minigraph.keras.training import (
@@ -49,7 +49,6 @@ from minigraph.keras.training import (
     class_weights_of,
     target_shape,
 )
-from minigraph.shapes import format_shape
 
 
 def check_metrics(metrics) -> None:
@@ -590,23 +589,11 @@ class Model:
     # --- weights --------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
         """Every weight's value, layer by layer (kernel, then bias)."""
-        return [np.array(v) for v in self.session.run([w.read for w in self.weights])]
+        return get_values(self.weights)
 
     def set_weights(self, weights) -> None:
         """Sets every weight; all shapes are checked before any weight changes."""
-        own = self.weights
-        weights = list(weights)
-        if len(weights) != len(own):
-            raise ValueError(f"set_weights(): model {self.name} has {len(own)} weights, got {len(weights)} arrays")
-        for variable, value in zip(own, weights):
-            if np.shape(value) != tuple(variable.shape):
-                raise ValueError(
-                    f"set_weights(): weight {variable.op.name} has shape {format_shape(variable.shape)}, "
-                    f"got an array of shape {np.shape(value)}"
-                )
-        session = self.session
-        for variable, value in zip(own, weights):
-            session.set_variable_value(variable, np.asarray(value, dtype=variable.dtype))
+        set_values(self.weights, weights, f"model {self.name}")
 
     def save_weights(self, filepath: str) -> None:
         """Writes every weight to an .npz file (see saving.py)."""

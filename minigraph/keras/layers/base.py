@@ -34,7 +34,7 @@ from minigraph import dtypes
 from minigraph.graph import Tensor
 from minigraph.keras import backend as K
 from minigraph.keras import initializers
-from minigraph.shapes import normalize_shape
+from minigraph.shapes import format_shape, normalize_shape
 
 
 def unique_layer_name(prefix: str) -> str:
@@ -238,6 +238,14 @@ class Layer:
     def count_params(self) -> int:
         return sum(int(np.prod(w.shape)) for w in self._weights)
 
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights' values, in the order of ``weights``: Dense gives [kernel, bias]."""
+        return get_values(self.weights)
+
+    def set_weights(self, weights) -> None:
+        """Sets every weight, in the order of ``weights``; all shapes are checked first."""
+        set_values(self.weights, weights, f"layer {self.name}")
+
     # --- where the layer was called -------------------------------------------------
     def _only_node(self, what: str) -> Node:
         if not self.inbound_nodes:
@@ -265,6 +273,24 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def get_values(variables: list) -> list[np.ndarray]:
+    """The variables' values in Keras's session, as new arrays the caller may change."""
+    return [np.array(value) for value in K.batch_get_value(variables)]
+
+
+def set_values(variables: list, values, owner: str) -> None:
+    """Gives each variable its value, in Keras's session. Every count and shape is
+    checked before any variable changes, so a wrong list changes nothing."""
+    values = list(values)
+    if len(values) != len(variables):
+        raise ValueError(f"set_weights(): {owner} has {len(variables)} weights, got {len(values)} arrays")
+    for variable, value in zip(variables, values):
+        if np.shape(value) != tuple(variable.shape):
+            raise ValueError(f"set_weights(): weight {variable.op.name} has shape {format_shape(variable.shape)}, "
+                             f"got an array of shape {np.shape(value)} ({owner})")
+    K.batch_set_value(zip(variables, values))
 
 
 class InputLayer(Layer):
