@@ -33,9 +33,16 @@ def test_save_and_load_weights_round_trip(tmp_path):
     np.testing.assert_array_equal(model.predict(x[:50]), other.predict(x[:50]))
 
 
-def test_save_weights_wants_an_npz_name(tmp_path):
-    with pytest.raises(ValueError, match=r"save_weights\(\): the file name must end in .npz, got '.*weights.h5'"):
-        worksheet_network().save_weights(str(tmp_path / "weights.h5"))
+def test_save_weights_takes_a_keras_2_name_and_writes_the_npz_there(tmp_path):
+    model, path = worksheet_network(), tmp_path / "weights.01-0.25.hdf5"  # ModelCheckpoint's kind of name
+    model.save_weights(str(path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no .npz appended, no temporary left
+    with np.load(path, allow_pickle=False) as data:
+        assert sorted(data.files) == sorted(WEIGHT_KEYS)
+    other = worksheet_network()
+    other.load_weights(str(path))
+    for ours, theirs in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 def write_weights(path, model, change=None, drop=None, add=None):

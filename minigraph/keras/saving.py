@@ -83,9 +83,11 @@ def weight_keys(model) -> list[tuple[str, object]]:
 
 
 def save_weights(model, filepath: str) -> None:
-    """Writes every weight of `model` to an .npz file (a temporary file, then a rename)."""
-    if not str(filepath).endswith(".npz"):
-        raise ValueError(f"save_weights(): the file name must end in .npz, got {filepath!r}")
+    """Writes every weight of `model` to an .npz archive at exactly `filepath` (a
+    temporary file, then a rename). Any name is taken: Keras 2 programs write
+    ``weights.h5`` or ``weights.{epoch:02d}.hdf5`` (ModelCheckpoint), and they run
+    unchanged; the file holds the .npz archive whatever its name says, which
+    load_weights reads back (and Keras itself would not)."""
     values = dict(zip([key for key, _ in weight_keys(model)], model.get_weights()))
     write_file(filepath, lambda file: np.savez(file, **values), "save_weights() could not write the weights file")
 
