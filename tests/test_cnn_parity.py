@@ -16,6 +16,7 @@ import minigraph.keras as mk
 from minigraph.keras.datasets import mnist
 from minigraph.keras.utils import set_random_seed, to_categorical
 
+pytestmark = pytest.mark.slow  # real MNIST, 100 training steps in each framework
 ROWS, BATCH, EPOCHS = 800, 32, 4  # 25 batches an epoch: 100 steps
 
 

@@ -23,6 +23,7 @@ from minigraph.keras.models import Sequential
 from minigraph.keras.optimizers import RMSprop
 from minigraph.keras.utils import set_random_seed
 
+pytestmark = pytest.mark.slow  # real MNIST, Keras 2 training beside minigraph's
 TRAIN_ROWS, TEST_ROWS = 3000, 1000
 
 
