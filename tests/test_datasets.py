@@ -14,7 +14,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from minigraph.keras.datasets import archives, cifar10, fashion_mnist
+from minigraph.keras.datasets import cifar10, fashion_mnist
 from minigraph.keras.datasets.archives import DatasetUnavailableError
 
 
@@ -171,20 +171,3 @@ def test_the_loaders_are_reached_as_keras_programs_reach_them():
     assert keras.datasets.fashion_mnist.load_data is fashion_mnist.load_data
     assert keras.datasets.cifar10.load_data is cifar10.load_data
     assert callable(keras.datasets.mnist.load_data)
-
-
-def real_copy(find):
-    try:
-        return find()
-    except DatasetUnavailableError:
-        return None
-
-
-@pytest.mark.skipif(real_copy(lambda: archives.find_checked_file(
-    "fashion-mnist", "t10k-labels-idx1-ubyte.gz", "md5", fashion_mnist.FILES["y_test"][1],
-    [archives.minigraph_data_dir("fashion-mnist"), archives.keras_datasets_dir() / "fashion-mnist"], "")) is None,
-    reason="the real Fashion-MNIST files are not on this machine (no package ships them)")
-def test_the_real_fashion_mnist():
-    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
-    assert x_train.shape == (60000, 28, 28) and y_test.shape == (10000,)
-    assert np.bincount(y_train).tolist() == [6000] * 10
