@@ -77,6 +77,14 @@ def per_output(value, names: list[str], what: str) -> list:
     return [value] * len(names)
 
 
+def as_result(logs: dict, return_dict: bool):
+    """What evaluate returns: the logs (return_dict), else the loss alone when there is
+    nothing else, else every value in the order of model.metrics_names."""
+    if return_dict:
+        return logs
+    return list(logs.values()) if len(logs) > 1 else logs["loss"]
+
+
 class Model:
     """A graph of layers from Input tensors to output tensors: Model(inputs, outputs)."""
 
@@ -472,14 +480,9 @@ class Model:
         if steps_per_epoch is not None:
             raise NotImplementedError("fit(steps_per_epoch=...) is not implemented in minigraph: fit takes arrays "
                                       "and runs ceil(samples / batch_size) steps an epoch")
-        self._require_built_from(x, "fit()")
-        self._require_compiled("fit()")
-        xs, ys = check_xy(self, x, y, "fit()")
-        if len(xs[0]) == 0:
-            raise ValueError("fit(): x and y are empty (0 samples); there is nothing to train on")
+        xs, ys, ws = self._labelled("fit()", x, y, sample_weight, class_weight, "; there is nothing to train on")
         batch_size = check_batch_size(32 if batch_size is None else batch_size)
         verbose = 1 if verbose == "auto" else verbose
-        ws = self._sample_weights(ys, sample_weight, class_weight, "fit()")
         (xs, ys, ws), validation = self._hold_out((xs, ys, ws), validation_split, validation_data)
         if not self.trainable_weights:
             warnings.warn(f"fit(): model {self.name} has no trainable weights; "
@@ -517,20 +520,12 @@ class Model:
                  steps=None, callbacks=None, return_dict: bool = False, **kwargs):
         """The loss and metrics on (x, y): a number when there is only the loss, else a
         list in the order of model.metrics_names (a dict with return_dict=True)."""
-        self._require_built_from(x, "evaluate()")
-        self._require_compiled("evaluate()")
-        xs, ys = check_xy(self, x, y, "evaluate()")
-        if len(xs[0]) == 0:
-            raise ValueError("evaluate(): x and y are empty (0 samples); a loss over no samples has no value")
+        xs, ys, ws = self._labelled("evaluate()", x, y, sample_weight, None, "; a loss over no samples has no value")
         batch_size = check_batch_size(32 if batch_size is None else batch_size)
         verbose = 1 if verbose == "auto" else verbose
-        ws = self._sample_weights(ys, sample_weight, None, "evaluate()")
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                  steps=math.ceil(len(xs[0]) / batch_size))
-        logs = self._measure(xs, ys, ws, batch_size, callbacks)
-        if return_dict:
-            return logs
-        return list(logs.values()) if len(logs) > 1 else logs["loss"]
+        return as_result(self._measure(xs, ys, ws, batch_size, callbacks), return_dict)
 
     def predict(self, x, batch_size: int | None = None, verbose=0, steps=None, callbacks=None, **kwargs):
         """The model's outputs for x, computed batch by batch (a list of arrays for a model
@@ -576,15 +571,20 @@ class Model:
         return self._one_batch("test_on_batch()", x, y, sample_weight, None, return_dict, train=False)
 
     def _one_batch(self, where: str, x, y, sample_weight, class_weight, return_dict: bool, train: bool):
+        xs, ys, ws = self._labelled(where, x, y, sample_weight, class_weight)
+        for logs in self._running_means(xs, ys, ws, len(xs[0]), train=train):
+            pass
+        return as_result(logs, return_dict)
+
+    def _labelled(self, where: str, x, y, sample_weight, class_weight, why_not_empty: str = ""):
+        """(xs, ys, ws): the checked inputs, labels and per-row weights of fit, evaluate and
+        the *_on_batch calls, once the model is built (from x if need be) and compiled."""
         self._require_built_from(x, where)
         self._require_compiled(where)
         xs, ys = check_xy(self, x, y, where)
         if len(xs[0]) == 0:
-            raise ValueError(f"{where}: x and y are empty (0 samples)")
-        ws = self._sample_weights(ys, sample_weight, class_weight, where)
-        for logs in self._running_means(xs, ys, ws, len(xs[0]), train=train):
-            pass
-        return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
+            raise ValueError(f"{where}: x and y are empty (0 samples){why_not_empty}")
+        return xs, ys, self._sample_weights(ys, sample_weight, class_weight, where)
 
     # --- weights --------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
