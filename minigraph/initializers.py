@@ -158,6 +158,14 @@ def _compute_fans(shape: tuple) -> tuple[int, int]:
     return shape[-2] * receptive_field, shape[-1] * receptive_field
 
 
+def _scaled_variance(shape: tuple, scale: float, mode: str) -> float:
+    """VarianceScaling's variance: scale / n, n the fan `mode` names (at least 1).
+    Keras's initializers (keras/initializers.py) draw with the same rule, in numpy."""
+    fan_in, fan_out = _compute_fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    return scale / max(1.0, n)
+
+
 # the standard deviation of N(0, 1) truncated to [-2, 2]: a truncated draw is divided by it
 _TRUNCATED_STDDEV = 0.87962566103423978
 
@@ -185,9 +193,7 @@ class VarianceScaling(Initializer):
 
     def build(self, shape, dtype):
         _floating(dtype, type(self).__name__)
-        fan_in, fan_out = _compute_fans(shape)
-        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
-        variance = self.scale / max(1.0, n)
+        variance = _scaled_variance(shape, self.scale, self.mode)
         if self.distribution in ("normal", "truncated_normal"):
             stddev = math.sqrt(variance) / _TRUNCATED_STDDEV
             return random_ops.truncated_normal(shape, 0.0, stddev, dtype=dtype, seed=self.seed)

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 
+# the variance rule and the truncation's constant are TF1's initializers' (one rule:
+# drawn here in numpy when a layer is built, there by random ops of the graph)
+from minigraph.initializers import _TRUNCATED_STDDEV as TRUNCATED_STDDEV
+from minigraph.initializers import _scaled_variance as scaled_variance
 from minigraph.keras.configurable import Configurable, deserialize, serialize  # noqa: F401 (Keras names initializers.serialize)
 
 _rng = np.random.default_rng()
-
-# the standard deviation of a unit normal cut at +-2: truncated draws are divided by it
-TRUNCATED_STDDEV = 0.87962566103423978
 
 
 def set_random_seed(seed: int) -> None:
@@ -48,16 +49,6 @@ def set_random_seed(seed: int) -> None:
 
 def generator() -> np.random.Generator:
     return _rng
-
-
-def compute_fans(shape: tuple) -> tuple[int, int]:
-    """(fan_in, fan_out) as Keras counts them: a Dense kernel is (fan_in, fan_out); a
-    convolution kernel (..., in, out) counts each input and output over its window."""
-    if len(shape) < 2:
-        size = int(np.prod(shape))
-        return size, size
-    window = int(np.prod(shape[:-2]))
-    return shape[-2] * window, shape[-1] * window
 
 
 def draw_truncated_normal(rng: np.random.Generator, mean: float, stddev: float, shape: tuple) -> np.ndarray:
@@ -176,9 +167,7 @@ class VarianceScaling(RandomInitializer):
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
 
     def __call__(self, shape, dtype="float32"):
-        fan_in, fan_out = compute_fans(tuple(shape))
-        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
-        variance = self.scale / max(1.0, n)
+        variance = scaled_variance(tuple(shape), self.scale, self.mode)
         rng = self.generator()
         if self.distribution == "uniform":
             limit = np.sqrt(3.0 * variance)
