@@ -27,9 +27,7 @@ sigmoid, tanh, softmax = nn.sigmoid, nn.tanh, nn.softmax
 
 def relu(x, alpha: float = 0.0, max_value=None, threshold: float = 0.0):
     """y = max(x, 0) (one Relu op); Keras 2's options: alpha * (x - threshold) below
-    `threshold`, and no more than `max_value`."""
-    if alpha == 0 and max_value is None and threshold == 0:
-        return nn.relu(x)
+    `threshold`, and no more than `max_value` (the backend's relu: one rule for both)."""
     return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 
