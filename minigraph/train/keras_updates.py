@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigraph.train.updates import ApplyUpdate
+from minigraph.train.updates import ApplyUpdate, rms_prop_step
 
 
 class ApplyKerasAdagrad(ApplyUpdate):
@@ -162,23 +162,12 @@ class ApplyKerasAMSGrad(ApplyUpdate):
 
 
 def keras_rms_prop_step(var, ms, mom, lr, grad, attrs, mg=None):
-    """Keras 3's RMSprop with momentum (and centred when `mg`, the mean gradient, is given)
-    on VariableRefs."""
+    """Keras 3's RMSprop with momentum (centred when `mg` is given): TF1's step, with
+    Keras's moving average rho old + (1 - rho) new."""
     cast = grad.dtype.type
-    rho = attrs["rho"]
-    new_ms = cast(rho) * ms.read() + cast(1 - rho) * np.square(grad)
-    if mg is None:
-        denominator = new_ms + cast(attrs["epsilon"])
-    else:  # divide by the variance estimate E[g^2] - E[g]^2 instead
-        new_mg = cast(rho) * mg.read() + cast(1 - rho) * grad
-        denominator = (new_ms - np.square(new_mg)) + cast(attrs["epsilon"])
-        mg.write(new_mg)
-    new_mom = cast(attrs["momentum"]) * mom.read() + (lr * grad) / np.sqrt(denominator)
-    new = var.read() - new_mom
-    ms.write(new_ms)
-    mom.write(new_mom)
-    var.write(new)
-    return new
+    rho, one_minus_rho = cast(attrs["rho"]), cast(1 - attrs["rho"])
+    return rms_prop_step(var, ms, mom, lr, grad, lambda old, new: rho * old + one_minus_rho * new,
+                         cast(attrs["epsilon"]), cast(attrs["momentum"]), mg)
 
 
 class ApplyKerasRMSPropMomentum(ApplyUpdate):

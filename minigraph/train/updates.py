@@ -190,14 +190,18 @@ class ApplyAdagrad(ApplyUpdate):
         return new
 
 
-def rms_prop_step(var, ms, mom, lr, grad, attrs, mg=None):
-    """TF1's RMSProp step on VariableRefs (mg: the mean gradient, when centred)."""
-    rho, momentum, epsilon = (tf1_number(attrs[key], grad.dtype) for key in ("rho", "momentum", "epsilon"))
-    one_minus_rho = grad.dtype.type(1) - rho
-    new_ms = ms.read() + (np.square(grad) - ms.read()) * one_minus_rho
+def rms_prop_step(var, ms, mom, lr, grad, average, epsilon, momentum, mg=None):
+    """One RMSProp step on VariableRefs, TF1's and Keras's alike: `average(old, new)`
+    is the moving average of ms (and mg, the mean gradient, when centred), the one
+    place where they round differently.
+
+        ms := average(ms, g^2)     [mg := average(mg, g)]
+        mom := momentum mom + lr g / sqrt(ms [- mg^2] + epsilon)     w := w - mom
+    """
+    new_ms = average(ms.read(), np.square(grad))
     denominator = new_ms + epsilon
     if mg is not None:  # centred: divide by the variance estimate E[g^2] - E[g]^2 instead
-        new_mg = mg.read() + (grad - mg.read()) * one_minus_rho
+        new_mg = average(mg.read(), grad)
         denominator = (new_ms - np.square(new_mg)) + epsilon
         mg.write(new_mg)
     new_mom = mom.read() * momentum + (grad * lr) / np.sqrt(denominator)
@@ -206,6 +210,14 @@ def rms_prop_step(var, ms, mom, lr, grad, attrs, mg=None):
     mom.write(new_mom)
     var.write(new)
     return new
+
+
+def tf1_rms_prop_step(var, ms, mom, lr, grad, attrs, mg=None):
+    """TF1's kernels: ms + (g^2 - ms)(1 - rho), every number a float of the gradient's dtype."""
+    rho, momentum, epsilon = (tf1_number(attrs[key], grad.dtype) for key in ("rho", "momentum", "epsilon"))
+    one_minus_rho = grad.dtype.type(1) - rho
+    return rms_prop_step(var, ms, mom, lr, grad, lambda old, new: old + (new - old) * one_minus_rho,
+                         epsilon, momentum, mg)
 
 
 class ApplyRMSProp(ApplyUpdate):
@@ -223,7 +235,7 @@ class ApplyRMSProp(ApplyUpdate):
 
     def forward(self, var, ms, mom, lr, grad):
         self.check_gradient(var, grad)
-        return rms_prop_step(var, ms, mom, lr, grad, self.attrs)
+        return tf1_rms_prop_step(var, ms, mom, lr, grad, self.attrs)
 
 
 class ApplyCenteredRMSProp(ApplyUpdate):
@@ -239,7 +251,7 @@ class ApplyCenteredRMSProp(ApplyUpdate):
 
     def forward(self, var, mg, ms, mom, lr, grad):
         self.check_gradient(var, grad)
-        return rms_prop_step(var, ms, mom, lr, grad, self.attrs, mg=mg)
+        return tf1_rms_prop_step(var, ms, mom, lr, grad, self.attrs, mg=mg)
 
 
 class ApplyKerasRMSProp(ApplyUpdate):
