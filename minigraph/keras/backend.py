@@ -22,6 +22,7 @@ it instead, for every model built afterwards (the layers then choose once, when 
 from __future__ import annotations
 
 import collections
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -261,9 +262,28 @@ def ones_like(x, dtype=None) -> Tensor:
 
 
 # --- the graph and the session Keras keeps -------------------------------------------
-# The session (and the learning phase) of a graph are kept on the graph itself, so they
-# live exactly as long as it: a model built inside `with graph.as_default():` keeps
-# running in that graph's session after the block ends.
+# The session (and the learning phase) of a graph are kept on the graph itself, in one
+# KerasState, so they live exactly as long as it: a model built inside `with
+# graph.as_default():` keeps running in that graph's session after the block ends. (A
+# WeakKeyDictionary keyed by graph would never let a graph go: its session, the value,
+# refers to the graph, the key.)
+
+
+@dataclass
+class KerasState:
+    """What Keras keeps for one graph."""
+
+    session: mg.Session | None = None
+    cleared: bool = False  # by clear_session(): the trained weights are gone
+    learning_phase: Tensor | None = None  # made by the first learning_phase() call
+    fixed_learning_phase: int | None = None  # set_learning_phase(0 or 1)
+
+
+def state_of(graph: Graph) -> KerasState:
+    state = getattr(graph, "_keras_state", None)
+    if state is None:
+        state = graph._keras_state = KerasState()
+    return state
 
 
 def get_graph() -> Graph:
@@ -275,12 +295,13 @@ def session_of(graph: Graph) -> mg.Session:
     """Keras's session for `graph`, made on first use; variables not yet initialised in
     it get their initial values first (as Keras 2 did), so ``K.eval(K.variable(...))``
     just works."""
-    if getattr(graph, "_keras_cleared", False):  # a fresh session would hold the initial weights
+    state = state_of(graph)
+    if state.cleared:  # a fresh session would hold the initial weights
         raise RuntimeError("K.clear_session() closed Keras's session of this graph, and the weights trained "
                            "in it went with it; build the model again (as in Keras 2)")
-    session = getattr(graph, "_keras_session", None)
+    session = state.session
     if session is None or session.closed:
-        session = graph._keras_session = mg.Session(graph)
+        session = state.session = mg.Session(graph)
     pending = [v.initializer for v in graph.variables if not session.is_initialized(v)]
     if pending:
         session.run(pending)
@@ -294,7 +315,7 @@ def get_session() -> mg.Session:
 
 def set_session(session: mg.Session) -> None:
     """Makes `session` the one Keras uses for its graph."""
-    session.graph._keras_session = session
+    state_of(session.graph).session = session
 
 
 def get_uid(prefix: str = "") -> int:
@@ -310,11 +331,10 @@ def reset_uids() -> None:
 
 def clear_session() -> None:
     """Closes the session, starts a fresh default graph and restarts layer names at 'dense'."""
-    graph = get_graph()
-    session = getattr(graph, "_keras_session", None)
-    if session is not None:
-        session.close()
-    graph._keras_cleared = True
+    state = state_of(get_graph())
+    if state.session is not None:
+        state.session.close()
+    state.cleared = True
     mg.reset_default_graph()
     reset_uids()
 
@@ -326,27 +346,25 @@ def learning_phase():
     """The graph's learning phase: a bool tensor, False unless fed (fit feeds True);
     or 0/1 if set_learning_phase fixed it."""
     graph = get_graph()
-    fixed = getattr(graph, "_keras_fixed_learning_phase", None)
-    if fixed is not None:
-        return fixed
-    phase = getattr(graph, "_keras_learning_phase", None)
-    if phase is None:
+    state = state_of(graph)
+    if state.fixed_learning_phase is not None:
+        return state.fixed_learning_phase
+    if state.learning_phase is None:
         with graph.as_default(), graph.name_scope(None):
-            phase = mg.placeholder_with_default(False, shape=(), name="keras_learning_phase")
-        graph._keras_learning_phase = phase
-    return phase
+            state.learning_phase = mg.placeholder_with_default(False, shape=(), name="keras_learning_phase")
+    return state.learning_phase
 
 
 def set_learning_phase(value: int) -> None:
     """Fixes the learning phase to 0 (test) or 1 (train) for what is built from now on."""
     if value not in (0, 1):
         raise ValueError(f"Expected learning phase to be 0 or 1, got {value!r}")
-    get_graph()._keras_fixed_learning_phase = int(value)
+    state_of(get_graph()).fixed_learning_phase = int(value)
 
 
 def learning_phase_placeholder(graph: Graph) -> Tensor | None:
     """The learning phase tensor fit feeds True, None if nothing in `graph` reads it."""
-    return getattr(graph, "_keras_learning_phase", None)
+    return state_of(graph).learning_phase
 
 
 def in_train_phase(x, alt, training=None):
