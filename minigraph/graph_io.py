@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from minigraph.atomic_files import write_atomically
 from minigraph.graph_def import GraphDef
 
 
@@ -27,11 +28,10 @@ def write_graph(graph_or_graph_def, logdir: str, name: str, as_text: bool = True
     path = os.path.join(logdir, name)
     if as_text:
         text = str(graph_def) if isinstance(graph_def, GraphDef) else _message_text(graph_def)
-        with open(path, "w") as file:
-            file.write(text)
+        data = text.encode("utf-8")
     else:
-        with open(path, "wb") as file:
-            file.write(graph_def.SerializeToString())
+        data = graph_def.SerializeToString()
+    write_atomically(path, lambda file: file.write(data))  # a crash leaves the old file or the new one
     return path
 
 

@@ -20,7 +20,7 @@ import tensorflow as tf
 from google.protobuf import text_format
 
 import minigraph as mg
-from minigraph import graph_util
+from minigraph import atomic_files, graph_util
 from minigraph.graph import Operation
 from minigraph.tf_graph_def import MINIGRAPH_ONLY
 from support.graph_defs import assert_same_nodes
@@ -186,6 +186,26 @@ def test_worksheet_network_as_a_binary_pb(tmp_path, record):
     record("float32", error, "worksheet network")
     assert error <= 1e-5
     np.testing.assert_array_equal(np.argmax(ours, 1), np.argmax(theirs, 1))
+
+
+def test_write_graph_replaces_a_file_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A graph written over an old one by a program that dies mid-write leaves the old file."""
+    with mg.Graph().as_default() as graph:
+        mg.add(mg.placeholder(mg.float32, (2,), name="x"), 1.0, name="y")
+    path = mg.io.write_graph(graph, str(tmp_path), "graph.pbtxt")
+    before = open(path).read()
+    assert 'name: "y"' in before
+    with graph.as_default():
+        mg.multiply(graph.get_tensor_by_name("y:0"), 2.0, name="z")
+
+    def dies(handle):
+        raise KeyboardInterrupt  # the new bytes are written, not yet on disk nor renamed
+
+    monkeypatch.setattr(atomic_files.os, "fsync", dies)
+    with pytest.raises(KeyboardInterrupt):
+        mg.io.write_graph(graph, str(tmp_path), "graph.pbtxt")
+    assert open(path).read() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.pbtxt"]  # no temporary file left
 
 
 def test_text_pbtxt_is_what_tensorflow_parses(tmp_path):

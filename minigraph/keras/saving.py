@@ -51,11 +51,11 @@ import zlib
 
 import numpy as np
 
+from minigraph.atomic_files import write_atomically
 from minigraph.keras import backend as K
 from minigraph.keras import losses, optimizers
 from minigraph.keras.layers import snake_case
 from minigraph.shapes import format_shape
-from minigraph.train.saver import write_atomically
 
 # how the files load_weights is most often handed by mistake begin
 FILE_SIGNATURES = {

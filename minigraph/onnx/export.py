@@ -6,11 +6,13 @@ it adds nodes whose last output is named after the op, so the ops that read it f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
 
 from minigraph import dtypes
+from minigraph.atomic_files import write_atomically
 from minigraph.graph import Tensor, walk
 from minigraph.graph_def import unused_name
 
@@ -103,7 +105,8 @@ def export(session, outputs, path: str | None = None, inputs=None, opset: int = 
                               producer_name="minigraph")
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
-        onnx.save(proto, path)
+        data = proto.SerializeToString()  # what onnx.save writes, but never half of it
+        write_atomically(os.fspath(path), lambda file: file.write(data))
     return proto
 
 

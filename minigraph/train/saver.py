@@ -50,12 +50,12 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from minigraph.atomic_files import write_atomically
 from minigraph.errors import InvalidArgumentError
 from minigraph.graph import get_default_graph, tensor_or_none
 from minigraph.ops.state import Variable, global_variables
@@ -180,40 +180,6 @@ def _named_variables(var_list) -> dict[str, Variable]:
 def _prefix(path: str) -> str:
     """'model-3' from 'model-3' or 'model-3.npz': restore takes either."""
     return path[: -len(SUFFIX)] if path.endswith(SUFFIX) else path
-
-
-# --- files, written atomically ----------------------------------------------------
-
-
-def write_atomically(path: str, write) -> None:
-    """Calls `write(file)` on a temporary file beside `path`, syncs it to disk, then
-    renames it to `path`: readers see the old file or the whole new one, never a part."""
-    directory, base = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(directory, f".{base}.{uuid.uuid4().hex[:8]}.tmp")
-    # mode 0o666 less the umask, as open() gives (mkstemp's files are private, 0o600)
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes reach the disk before the name points at them
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: str) -> None:
-    """Makes the rename itself durable (POSIX keeps names in the directory's own data)."""
-    if os.name != "posix":
-        return
-    handle = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def _write_arrays(file, values: dict[str, np.ndarray]) -> None:

@@ -43,7 +43,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from minigraph.train.saver import write_atomically
+from minigraph.atomic_files import write_atomically
 
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_FILE_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
