@@ -109,7 +109,8 @@ def test_a_cnn_as_mnist_cnn_writes_it_trains_with_adadelta(digits):
     img_rows, img_cols = 28, 28
     x_train = x_train.reshape(x_train.shape[0], img_rows, img_cols, 1)
     x_test = x_test.reshape(x_test.shape[0], img_rows, img_cols, 1)
-    set_random_seed(2)
+    K.clear_session()  # a fresh graph: its random ops' seeds do not depend on the tests before
+    set_random_seed(2)  # weights, shuffles and Dropout's masks
     model = cnn(keras, (img_rows, img_cols, 1))
     # Keras 2.3.1's Adadelta ran at lr=1.0 (tf_keras's default is 0.001, too slow for two epochs)
     model.compile(loss=keras.losses.categorical_crossentropy, optimizer=keras.optimizers.Adadelta(learning_rate=1.0),
@@ -118,7 +119,7 @@ def test_a_cnn_as_mnist_cnn_writes_it_trains_with_adadelta(digits):
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"cnn on {TRAIN_ROWS} rows, 2 epochs of Adadelta(1.0): test accuracy {accuracy:.4f}")
     assert history.history["loss"][1] < history.history["loss"][0]
-    assert accuracy > 0.75  # about 0.82 after these 48 steps
+    assert accuracy > 0.75  # 0.796 after these 48 steps, with these seeds in a fresh graph
     assert history.history["val_accuracy"][-1] == pytest.approx(accuracy, abs=1e-6)
 
 

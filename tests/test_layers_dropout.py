@@ -163,3 +163,27 @@ def test_a_noise_shape_of_another_rank_names_the_layer_and_the_shape():
                                                              r"needs inputs of rank 2, got inputs of shape "
                                                              r"\(None, 3, 4\)"):
         Dropout(0.5, noise_shape=(None, 1), name="drop")(K.placeholder(shape=(None, 3, 4)))
+
+
+def test_set_random_seed_makes_dropout_in_fit_repeat():
+    """keras.utils.set_random_seed seeds the graph's random ops too (Dropout's masks), so
+    one program run twice from a fresh session trains to the same weights."""
+    from minigraph.keras.models import Sequential
+    from minigraph.keras.utils import set_random_seed
+
+    x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+    y = np.eye(2, dtype="float32")[np.arange(64) % 2]
+
+    def train(seed):
+        K.clear_session()
+        set_random_seed(seed)
+        model = Sequential([Dense(16, activation="relu", input_shape=(8,)), Dropout(0.5),
+                            Dense(2, activation="softmax")])
+        model.compile("sgd", "categorical_crossentropy")
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        return model.get_weights()
+
+    first, again, other = train(1), train(1), train(2)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other))

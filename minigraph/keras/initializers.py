@@ -22,7 +22,8 @@ for its defaults (``'random_normal'``). Layers take either, and keep the class's
 configuration so a saved model rebuilds the same recipe (``serialize``/``get``).
 
 One numpy Generator feeds every initializer and every shuffle in ``fit``;
-``minigraph.keras.utils.set_random_seed(seed)`` makes a whole run repeatable. A
+``minigraph.keras.utils.set_random_seed(seed)`` makes a whole run repeatable (it seeds
+the graph's random ops too: Dropout). A
 ``seed=`` given to an initializer gives it its own generator, so it draws the same
 numbers every time it is called, as Keras 3's seeded initializers do.
 """
@@ -36,15 +37,19 @@ import numpy as np
 from minigraph.initializers import _TRUNCATED_STDDEV as TRUNCATED_STDDEV
 from minigraph.initializers import _scaled_variance as scaled_variance
 from minigraph.keras.configurable import Configurable, deserialize, serialize  # noqa: F401 (Keras names initializers.serialize)
+from minigraph.ops.random import set_random_seed as set_graph_seed
 
 _rng = np.random.default_rng()
 
 
 def set_random_seed(seed: int) -> None:
-    """Seeds weight initialisation and fit's shuffling (and numpy's global generator)."""
+    """Seeds weight initialisation and fit's shuffling (and numpy's global generator),
+    and gives Keras's graph its graph-level seed (``tf.set_random_seed``), so the random
+    ops built from now on (Dropout's masks) repeat too, as Keras seeds its backend."""
     global _rng
     _rng = np.random.default_rng(seed)
     np.random.seed(seed)
+    set_graph_seed(seed)
 
 
 def generator() -> np.random.Generator:
