@@ -62,7 +62,7 @@ from minigraph.ops import *  # noqa: F401,F403  (the op functions: add, matmul, 
 from minigraph.ops import Variable
 from minigraph.ops.conversion import to_double, to_float, to_int32, to_int64
 from minigraph.ops.creation import eye, fill, lin_space, linspace, ones, range, zeros  # noqa: A004
-from minigraph.passes import ConfigProto, GraphOptions  # the session's config: which compiler passes run
+from minigraph.passes import ConfigProto, GraphOptions, OptimizerOptions  # the session's config: passes, JIT
 from minigraph.session import InteractiveSession, Session
 from minigraph.variable_scope import (
     AUTO_REUSE,

@@ -9,7 +9,9 @@ TF1 says it so::
 and so does minigraph (``mg.ConfigProto``, ``mg.GraphOptions``,
 ``mg.passes.RewriterConfig``). Each field names one pass, as Grappler's optimizers
 are named; ``disable_meta_optimizer=True`` turns them all off, leaving the plain
-plan: the ops the fetches need, each run by its own kernel. A shorter switch for a
+plan: the ops the fetches need, each run by its own kernel. ``GraphOptions(
+optimizer_options=OptimizerOptions(global_jit_level=OptimizerOptions.OFF))`` keeps
+plans from being compiled to Python functions (``minigraph/plan.py``). A shorter switch for a
 whole program, or a whole test suite: the environment variable
 ``MINIGRAPH_GRAPH_PASSES=off`` makes that the default for every session made
 without a config (so CI can run the parity tests both ways without editing them).
@@ -58,8 +60,23 @@ class RewriterConfig:
 
 
 @dataclass
+class OptimizerOptions:
+    """TF1's switch for its JIT compiler (XLA), here the plan compiler (``minigraph/plan.py``):
+    at DEFAULT (or ON_1, ON_2) a plan run twice is compiled to one Python function; at
+    OFF every run walks the plan step by step."""
+
+    OFF = -1
+    DEFAULT = 0
+    ON_1 = 1
+    ON_2 = 2
+
+    global_jit_level: int = DEFAULT
+
+
+@dataclass
 class GraphOptions:
     rewrite_options: RewriterConfig = field(default_factory=RewriterConfig)
+    optimizer_options: OptimizerOptions = field(default_factory=OptimizerOptions)
 
 
 class ConfigProto:
@@ -73,6 +90,11 @@ class ConfigProto:
         self.graph_options = graph_options or GraphOptions()
         self.ignored = settings
 
+    @property
+    def compiles_plans(self) -> bool:
+        """True unless the JIT level is OFF: then plans are only ever interpreted."""
+        return self.graph_options.optimizer_options.global_jit_level != OptimizerOptions.OFF
+
     def __repr__(self) -> str:
         switches = self.graph_options.rewrite_options
         changed = {f.name: getattr(switches, f.name) for f in fields(switches)
@@ -81,8 +103,9 @@ class ConfigProto:
 
 
 def plain_config() -> ConfigProto:
-    """A config that runs no pass."""
-    return ConfigProto(GraphOptions(RewriterConfig(disable_meta_optimizer=True)))
+    """A config that runs no pass and compiles no plan: each run walks the graph's own ops."""
+    return ConfigProto(GraphOptions(RewriterConfig(disable_meta_optimizer=True),
+                                    OptimizerOptions(global_jit_level=OptimizerOptions.OFF)))
 
 
 def default_config() -> ConfigProto:
