@@ -28,8 +28,14 @@ from minigraph import nest
 from minigraph.graph import Operation, tensor_or_none
 from minigraph.passes.arithmetic import fold_transpose_into_matmul
 from minigraph.passes.common_subgraph import common_subgraph_elimination
-from minigraph.passes.config import ConfigProto, GraphOptions, OptimizerOptions, RewriterConfig
-from minigraph.passes.config import default_config, plain_config
+from minigraph.passes.config import (
+    ConfigProto,
+    GraphOptions,
+    OptimizerOptions,
+    RewriterConfig,
+    default_config,
+    plain_config,
+)
 from minigraph.passes.constant_folding import constant_folding
 from minigraph.passes.dependency import dependency_optimization
 from minigraph.passes.program import Program, build_program
@@ -38,7 +44,8 @@ from minigraph.passes.remapping import register_multi_tensor_kernel
 from minigraph.passes.remapping import remapping as remap
 
 __all__ = ["ConfigProto", "GraphOptions", "OptimizerOptions", "RewriterConfig", "Program", "build_program",
-           "compile_program", "explain", "Explanation", "plain_config", "default_config", "register_multi_tensor_kernel", "PASSES"]
+           "compile_program", "explain", "Explanation", "plain_config", "default_config",
+           "register_multi_tensor_kernel", "PASSES"]
 
 # (switch in RewriterConfig, pass), in the order they run: folding before merging lets
 # equal folded constants merge; fusing after merging fuses what is left; pruning last.
