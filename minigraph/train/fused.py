@@ -1,26 +1,60 @@
-"""Multi-tensor Adam: one kernel updates every variable, on flat buffers.
+"""Multi-tensor Adam: one kernel updates every variable, on flat buffers it reuses.
 
 An ``ApplyKerasAdam`` step on a (128,)-vector is about a dozen numpy calls, and each
 call costs microseconds before it touches a number: for small variables the update
 is nearly all overhead, paid once per variable. The fused kernel pays it once for
 all of them. It keeps every variable's weights, ``m`` and ``v`` side by side in
-three flat buffers, and each term of Adam is one numpy call over the whole buffer:
+flat buffers, and each term of Adam is one numpy call over the whole buffer:
 
     flat g = [g_kernel | g_bias | g_kernel_1 | g_bias_1]       (one copy)
     m := m + (g - m)(1 - beta1)      v := v + (g^2 - v)(1 - beta2)
     w := w - alpha m / (sqrt(v) + epsilon)                      (one call per term)
 
-Each variable's new value is then a *view* of its piece of the new flat buffer
-(reshaped to the variable's shape), written to the session's store as any update
-writes. On the next step, if the store still holds exactly those views, the flat
-buffer is used as it is; if anything else wrote a variable in between (``set_weights``,
-an ``assign``), the pieces are concatenated afresh. Nothing is changed in place:
-each step makes new buffers, so a value fetched earlier keeps its numbers.
+Each variable's new value is then a *view* of its piece of a flat buffer (reshaped
+to the variable's shape), written to the session's store as any update writes.
+
+**Double buffering.** A value in the store is never changed in place: a value
+fetched earlier in the same run, and the old value the run's transaction keeps to
+undo it, must keep their numbers. Making new buffers every step would honour that,
+but for a wide layer (287k weights: 1.1 MB a buffer, a dozen of them a step) the
+fresh memory costs more than the arithmetic. So the kernel keeps two *sets* of
+buffers, each [w | m | v] in one array, made once. The store holds one set's views
+(the current values); each step reads that set and writes the new values, with
+``out=``, into the *other* set, then hands the other set's views to the store. The
+set just read is not touched until the step after next, so for the whole run it
+keeps the old numbers: reads earlier in the run and the transaction's undo see them
+intact. No memory is allocated on a step.
+
+If the store does not hold exactly one set's views (the first step, or after
+``set_weights`` or an ``assign`` wrote a variable), the current values are gathered
+into one new flat array first, as a single-buffered kernel would do every step.
+
+**Why overwriting the older set is safe**, that is, who could still hold one of its
+arrays when the step after next writes it. An array the store held leaves it only
+through these doors, and each makes a copy:
+
+- ``Session.run`` and ``make_callable`` return copies of every fetched array
+  (``Session._execute``), so ``K.get_value``, ``K.batch_get_value``, Keras's
+  ``get_weights`` (and with it ``save_weights``, checkpoints, ``EarlyStopping``'s
+  best weights), ``graph_util.convert_variables_to_constants`` and the ONNX export,
+  which all fetch through a run, get arrays of their own;
+- ``Session.variable_value`` (``Saver.save``) copies;
+- ``Assign`` copies the value it stores, and every other update computes a new
+  array, so no other variable's stored value is a view of these buffers;
+- a run's own values (reads of a variable, the transaction's undo list) live until
+  the run ends and hold the set that run read, which that run never writes.
+
+And in case some path does not copy (a caller holding a view from a thread, a new
+door added later), the kernel asks Python before it writes: ``sys.getrefcount``
+counts the references to each view and to the flat array under it (a numpy view
+keeps its base alive, so a view of a view counts too). A set that anyone besides
+the kernel still holds is left to its holders, and a new one is made in its place.
 
 The numbers are the unfused kernels', bit for bit: every term is an elementwise
 IEEE operation (+, -, *, /, sqrt, each correctly rounded) on the same float32
 operands, and where a term is rearranged it is only by a + b = b + a, which is exact.
-Where each element sits in memory does not change what is computed for it.
+Where each element sits in memory, and whether the result goes to a new array or
+with ``out=`` into an old one, does not change what is computed for it.
 
 The compiler's remapping pass (``minigraph/passes/remapping.py``) uses it: it fuses
 the ``ApplyKerasAdam`` (Keras's Adam) and ``ApplyAdam`` (TF1's AdamOptimizer) nodes
@@ -30,10 +64,38 @@ hyper-parameters. The graph keeps one update node per variable, as TF's does.
 
 from __future__ import annotations
 
+import operator
+import sys
+
 import numpy as np
 
 from minigraph.passes import register_multi_tensor_kernel
 from minigraph.train.updates import ApplyAdam, ApplyKerasAdam, tf1_number
+
+
+class BufferSet:
+    """One set of buffers: the weights, m and v of every member in one flat array
+    [w | m | v], and the views of it the store is given, one per variable."""
+
+    def __init__(self, size: int, dtype: np.dtype, pieces: list, shapes: list):
+        self.flat = np.empty(3 * size, dtype=dtype)
+        self.w, self.m, self.v = (self.flat[start:start + size] for start in (0, size, 2 * size))
+        # in the order the kernel's refs come: every variable, then every m, then every v
+        self.views = [part[piece].reshape(shape) for part in (self.w, self.m, self.v)
+                      for piece, shape in zip(pieces, shapes)]
+        self._references_when_unheld = self._references()
+
+    def _references(self) -> int:
+        return sys.getrefcount(self.flat) + sum(map(sys.getrefcount, self.views))
+
+    def unheld(self) -> bool:
+        """True if only this set refers to its arrays: no store, fetch or caller holds one.
+        (Every holder adds a reference; this set's own references never change.)"""
+        return self._references() == self._references_when_unheld
+
+    def holds(self, values: list) -> bool:
+        """True if `values` are exactly this set's views (the store holds this set)."""
+        return all(map(operator.is_, values, self.views))
 
 
 class MultiTensorAdam:
@@ -47,50 +109,61 @@ class MultiTensorAdam:
         self.dtype = members[0].inputs[0].dtype
         self.shapes = [tuple(op.inputs[0].shape) for op in members]
         ends = np.cumsum([int(np.prod(shape, dtype=np.int64)) for shape in self.shapes]).tolist()
+        self.size = ends[-1]
         self.pieces = [slice(start, end) for start, end in zip([0] + ends[:-1], ends)]
-        self.gradients = np.empty(ends[-1], dtype=self.dtype)  # reused: it never leaves the kernel
+        # scratch, reused: neither ever leaves the kernel
+        self.gradients = np.empty(self.size, dtype=self.dtype)
         self.gradient_pieces = [self.gradients[piece].reshape(shape) for piece, shape in zip(self.pieces, self.shapes)]
-        self.written: dict[int, tuple] = {}  # 0, 1, 2 (var, m, v) -> (flat buffer, the views written)
+        self.denominator = np.empty(self.size, dtype=self.dtype)
+        self.sets: list[BufferSet | None] = [None, None]  # made on the first step that needs each
+        self.sets_made = 0  # 2 for a whole training run, unless something held on to a set
 
     def __call__(self, *arguments):
         shared, rest = arguments[:self.shared], arguments[self.shared:]
-        refs = rest[0::4], rest[1::4], rest[2::4]  # vars, ms, vs
-        for op, var, grad, shape, piece in zip(self.members, refs[0], rest[3::4], self.shapes, self.gradient_pieces):
+        refs = rest[0::4] + rest[1::4] + rest[2::4]  # every var, then every m, then every v
+        for op, var, grad, shape, piece in zip(self.members, rest[0::4], rest[3::4], self.shapes,
+                                               self.gradient_pieces):
             if grad.shape != shape:
                 op.check_gradient(var, grad)  # raises, naming the update and the variable
             piece[...] = grad  # every shape is checked before anything is computed
-        w, m, v = (self._flat(kind, kind_refs) for kind, kind_refs in enumerate(refs))
+        (w, m, v), new = self._buffers(refs)
         beta1_power, beta2_power, one_minus_beta1, one_minus_beta2, lr, epsilon = self.scalars(*shared)
-        cast, g = self.dtype.type, self.gradients
+        cast, g, denominator = self.dtype.type, self.gradients, self.denominator
         alpha = lr * np.sqrt(cast(1) - beta2_power) / (cast(1) - beta1_power)
-        new_m = g - m  # m + (g - m)(1 - beta1), term by term, in new buffers
+        new_m, new_v, new_w = new.m, new.v, new.w
+        np.subtract(g, m, out=new_m)  # m + (g - m)(1 - beta1), term by term
         new_m *= one_minus_beta1
         new_m += m
-        new_v = np.square(g)  # v + (g^2 - v)(1 - beta2)
+        np.square(g, out=new_v)  # v + (g^2 - v)(1 - beta2)
         new_v -= v
         new_v *= one_minus_beta2
         new_v += v
-        denominator = np.sqrt(new_v)
+        np.sqrt(new_v, out=denominator)
         denominator += epsilon
-        new_w = new_m * alpha  # w - (m alpha) / (sqrt(v) + epsilon)
+        np.multiply(new_m, alpha, out=new_w)  # w - (m alpha) / (sqrt(v) + epsilon)
         new_w /= denominator
         np.subtract(w, new_w, out=new_w)
-        for kind, flat in enumerate((new_w, new_m, new_v)):
-            self._write(kind, refs[kind], flat)
-
-    def _flat(self, kind: int, refs) -> np.ndarray:
-        """The current values of `refs` as one flat buffer: last step's, if nothing wrote since."""
-        values = [ref.read() for ref in refs]
-        last = self.written.get(kind)
-        if last is not None and all(value is view for value, view in zip(values, last[1])):
-            return last[0]
-        return np.concatenate([np.asarray(value, dtype=self.dtype).ravel() for value in values])
-
-    def _write(self, kind: int, refs, flat: np.ndarray) -> None:
-        views = [flat[piece].reshape(shape) for piece, shape in zip(self.pieces, self.shapes)]
-        for ref, view in zip(refs, views):
+        for ref, view in zip(refs, new.views):
             ref.write(view)
-        self.written[kind] = (flat, views)
+
+    def _buffers(self, refs) -> tuple:
+        """The current (w, m, v) as flat arrays, and the set the new values go to."""
+        values = [ref.read() for ref in refs]
+        for index, current in enumerate(self.sets):
+            if current is not None and current.holds(values):
+                return (current.w, current.m, current.v), self._unheld_set(1 - index)
+        # the store holds something else: gather the values, write to a set nobody holds
+        gathered = np.concatenate([np.asarray(value, dtype=self.dtype).ravel() for value in values])
+        target = 0 if self.sets[0] is None or self.sets[0].unheld() else 1
+        return np.split(gathered, 3), self._unheld_set(target)
+
+    def _unheld_set(self, index: int) -> BufferSet:
+        """Set `index`, or a new one in its place if anyone besides this kernel holds it."""
+        buffers = self.sets[index]
+        if buffers is None or not buffers.unheld():
+            buffers = self.sets[index] = BufferSet(self.size, self.dtype, self.pieces, self.shapes)
+            self.sets_made += 1
+        return buffers
 
 
 def _id(source) -> int:
