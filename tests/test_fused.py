@@ -1,0 +1,141 @@
+"""The multi-tensor Adam on double buffers (minigraph/train/fused.py).
+
+The kernel writes each step's new weights, m and v in place, into the one of its two
+buffer sets the session's store does not hold. These tests check the promises that
+makes it safe, each against the unfused ``ApplyAdam`` kernels (no passes), bit for bit:
+
+- a value read earlier in the same run, and a run's undo, keep their numbers;
+- whoever still holds a stored array (an assign's copy, a caller holding the store's
+  own array) keeps its numbers, because a held set is never overwritten;
+- a training run makes two sets and no more, and a step allocates no buffer.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import minigraph as mg
+from minigraph.passes import plain_config
+from minigraph.train.fused import MultiTensorAdam
+
+PLAIN = plain_config()
+
+
+def fused_kernels(session: mg.Session) -> list[MultiTensorAdam]:
+    return [step.kernel for plan in session._plans.values() for step in plan.steps
+            if isinstance(step.kernel, MultiTensorAdam)]
+
+
+class Job:
+    """Two variables trained by TF1's AdamOptimizer, a third that copies one of them,
+    and a run that fails after the update (a matmul of mismatched fed shapes)."""
+
+    def __init__(self, config, dtype):
+        self.graph = mg.Graph()
+        with self.graph.as_default():
+            self.w = mg.Variable(np.linspace(-1, 1, 6).reshape(2, 3).astype(dtype), name="w")
+            self.b = mg.Variable(np.array([0.5, -0.25, 0.0], dtype), name="b")
+            self.copy = mg.Variable(np.zeros((2, 3), dtype), name="copy")
+            self.x = mg.placeholder(dtype, (None, 2))
+            loss = mg.reduce_sum(mg.square(mg.nn.relu(self.x @ self.w + self.b) - 1.0))
+            self.optimizer = mg.train.AdamOptimizer(0.1)
+            self.train = self.optimizer.minimize(loss, var_list=[self.w, self.b])
+            self.copy_w = mg.assign(self.copy, self.w)
+            left, right = mg.placeholder(dtype, (None, None)), mg.placeholder(dtype, (None, None))
+            self.fails = mg.matmul(left, right)  # made after the update: it runs after it
+            self.bad_feed = {left: np.ones((2, 3), dtype), right: np.ones((2, 3), dtype)}
+            self.session = mg.Session(config=config)
+            self.session.run(mg.global_variables_initializer())
+        self.dtype = dtype
+
+    def step(self, number: int):
+        return self.session.run(self.train, {self.x: np.array([[1, 2], [3, -1], [number, 1]], self.dtype)})
+
+    def state(self) -> list[np.ndarray]:
+        slots = [self.optimizer.get_slot(var, name) for var in (self.w, self.b) for name in ("m", "v")]
+        return self.session.run([self.w, self.b, *slots])
+
+
+def events(job: Job) -> list[np.ndarray]:
+    """Trains `job` through everything that may hold or restore a stored value, checking
+    as it goes; returns the numbers seen, to compare fused with unfused."""
+    seen = []
+    for number in range(3):
+        job.step(number)
+    before = job.session.run(job.w)
+    read_then_updated = job.session.run([job.w.value(), job.train], {job.x: np.ones((3, 2), job.dtype)})[0]
+    np.testing.assert_array_equal(read_then_updated, before)  # read before the update, in the same run
+    assert not np.array_equal(job.session.run(job.w), before)
+    seen.append(read_then_updated)
+
+    before = job.state()
+    with pytest.raises(mg.errors.InvalidArgumentError, match="MatMul"):
+        job.session.run([job.train, job.fails], {job.x: np.ones((3, 2), job.dtype), **job.bad_feed})
+    for after_undo, old in zip(job.state(), before):  # the undo restored the set it read, intact
+        np.testing.assert_array_equal(after_undo, old)
+
+    job.session.run(job.copy_w)
+    copied = job.session.run(job.w)
+    job.step(3)  # the store holds a set of the training run's kernel
+    held = job.session._store.read(job.b.op)  # the store's own array, not a copy
+    held_numbers = held.copy()
+    for number in range(4, 7):
+        job.step(number)
+    np.testing.assert_array_equal(job.session.run(job.copy), copied)
+    np.testing.assert_array_equal(held, held_numbers)
+    assert not np.array_equal(job.session.run(job.b), held_numbers)
+
+    job.session.run(mg.assign(job.b, np.array([1, 2, 3], job.dtype)))  # the store holds a foreign array
+    for number in range(7, 10):
+        job.step(number)
+    return seen + job.state()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_double_buffered_adam_keeps_every_promise_and_the_unfused_bits(dtype):
+    fused, plain = Job(None, dtype), Job(PLAIN, dtype)
+    fused_numbers, plain_numbers = events(fused), events(plain)
+    assert fused_kernels(plain.session) == []
+    # one kernel per plan: the training step's makes a set for its first step, a second for
+    # the next, a third only because the test held one; the two one-off runs' make one each
+    assert sorted(kernel.sets_made for kernel in fused_kernels(fused.session)) == [1, 1, 3]
+    for ours, theirs in zip(fused_numbers, plain_numbers, strict=True):
+        assert ours.dtype == theirs.dtype == dtype
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_the_store_holds_views_of_the_two_sets_in_turn():
+    job = Job(None, np.float32)
+    owners = []  # which set the store's value of w lies in, after each step
+    for number in range(6):
+        job.step(number)
+        (kernel,) = fused_kernels(job.session)
+        owners.append([buffers is not None and np.shares_memory(job.session._store.read(job.w.op), buffers.flat)
+                       for buffers in kernel.sets].index(True))
+    assert owners == [0, 1, 0, 1, 0, 1]
+    assert kernel.sets_made == 2
+
+
+def test_a_step_of_a_wide_layer_allocates_no_buffer():
+    """1M weights (4 MB a buffer): after the first two steps, a step allocates none."""
+    with mg.Graph().as_default():
+        w = mg.Variable(np.zeros((1024, 1024), np.float32))
+        b = mg.Variable(np.zeros(1024, np.float32))
+        grad_w, grad_b = mg.placeholder(mg.float32, (1024, 1024)), mg.placeholder(mg.float32, (1024,))
+        train = mg.train.AdamOptimizer(0.01).apply_gradients([(grad_w, w), (grad_b, b)])
+        session = mg.Session()
+        session.run(mg.global_variables_initializer())
+        feed = {grad_w: np.ones((1024, 1024), np.float32), grad_b: np.ones(1024, np.float32)}
+        for _ in range(3):
+            session.run(train, feed)
+        tracemalloc.start()
+        try:
+            for _ in range(3):
+                session.run(train, feed)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert fused_kernels(session)[0].sets_made == 2
+        assert peak < 1_000_000, f"a step allocated {peak:,} bytes at its peak"
+        assert session.run(w)[0, 0] == pytest.approx(-0.01 * 6, rel=1e-5)  # each step moves it by lr
