@@ -90,7 +90,8 @@ class Node:
     """One step: ``kernel(*arguments)``, after the nodes in `after` have run.
 
     `op` is the graph op the step runs (a detached copy when a pass changed its
-    attributes); `fused` lists the graph ops a fused step stands for."""
+    attributes); `fused` lists the graph ops a fused step stands for. A fused `chain`
+    (MatMul, then its bias add, then Relu) gives the value of its last op, `op`."""
 
     op: Operation
     kernel: Callable
@@ -99,12 +100,14 @@ class Node:
     type_name: str = ""
     fused: tuple = ()
     note: str = ""  # what a pass did to this node, shown by explain
+    chain: bool = False  # fused ops each reading the one before: the step gives the last's value
 
     @property
     def name(self) -> str:
-        """The op's name; for a fused step, the name scope its ops share and its type
+        """The op's name; for a fused chain, its last op's name, as TF's remapper names
+        it; for other fused steps, the name scope their ops share and the step's type
         ('adam/MultiTensorKerasAdam')."""
-        if not self.fused:
+        if not self.fused or self.chain:
             return self.op.name
         scopes = [op.name.split("/")[:-1] for op in self.fused]
         shared = []
@@ -116,7 +119,7 @@ class Node:
 
     @cached_property
     def has_output(self) -> bool:
-        return not self.fused and bool(self.op.outputs)
+        return (self.chain or not self.fused) and bool(self.op.outputs)
 
     @property
     def ops(self) -> tuple[Operation, ...]:
@@ -206,6 +209,24 @@ def unfed_placeholder(op: Placeholder) -> InvalidArgumentError:
         f"{dtypes.tf_name(op.attrs['dtype'])}{shape_text}",
         op=op,
     )
+
+
+def readers_of(program: Program) -> dict:
+    """{node: [(reader, argument index), ...]} over `program`'s steps; the index is None
+    where the reader waits for the node (``after``) instead of reading its value."""
+    readers: dict = {node: [] for node in program.nodes}
+    for node in program.nodes:
+        for index, argument in enumerate(node.arguments):
+            if isinstance(argument, Node):
+                readers[argument].append((node, index))
+        for waited in node.after:
+            readers[waited].append((node, None))
+    return readers
+
+
+def pinned_in(program: Program) -> set:
+    """The steps a rewrite must keep as they are: their values are fetched, or they are."""
+    return {s for s in program.fetches if isinstance(s, Node)} | set(program.roots)
 
 
 def replace_sources(program: Program, replacements: dict) -> tuple[list, list]:

@@ -1,5 +1,9 @@
 """Remapping: several small steps replaced by one fused kernel that does their work.
 
+Two kinds, as in TensorFlow's Grappler remapper: a *chain* of ops, each reading the
+one before, run as one kernel (a dense layer's MatMul, bias add and Relu:
+``fused_matmul.py``), and many *independent* updates run as one, below.
+
 A numpy call costs a few microseconds before it touches a number. A step that
 updates a (128,)-vector with Adam is a dozen such calls, nearly all overhead, and the
 worksheet's step runs four of them, one per variable. The same dozen calls on one
@@ -22,9 +26,10 @@ nothing anyone can see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
+from minigraph.passes.fused_matmul import fuse_matmul_bias_add
 from minigraph.passes.program import Node, Program, VariableHandle
 
 
@@ -44,6 +49,13 @@ def register_multi_tensor_kernel(op_type: type, group_key: Callable, make_kernel
 
 
 def remapping(program: Program) -> Program:
+    """Dense layers' chains fused first, then the optimizer's updates."""
+    chains = fuse_matmul_bias_add(program)
+    updates = fuse_multi_tensor(chains)
+    return updates.rewritten(updates.nodes, log=chains.log + updates.log)
+
+
+def fuse_multi_tensor(program: Program) -> Program:
     read = {a for node in program.nodes for a in node.arguments if isinstance(a, Node)}
     read |= {s for s in program.fetches if isinstance(s, Node)}
     groups: dict = {}
@@ -86,7 +98,7 @@ def remapping(program: Program) -> Program:
             continue
         if any(n in replacements for n in node.after):
             after = tuple(dict.fromkeys(replacements.get(n, n) for n in node.after))
-            node = Node(node.op, node.kernel, node.arguments, after, node.type_name, node.fused, node.note)
+            node = replace(node, after=after)
         rewired.append(node)
     roots = list(dict.fromkeys(replacements.get(r, r) for r in program.roots))
     return program.rewritten(rewired, roots=roots, log=log)
