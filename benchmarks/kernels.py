@@ -74,7 +74,7 @@ def worksheet_kernels() -> list[tuple[str, mg.Operation, tuple]]:
         ("OnesLike", ones_like(per_example), (v,)),
         ("Sum (metric)", mg.reduce_sum(per_example), (v,)),
         ("ReducedSize", ReducedSize(per_example, axis=None).output, (v,)),
-        ("BroadcastLike (loss grad seed)", broadcast_like(seed, per_example), (np.float32(1.0), v)),
+        ("BroadcastLike (loss grad seed)", broadcast_like(seed, per_example), (np.array(1.0, np.float32), v)),
         ("BroadcastLike (xent grad)", broadcast_like(per_example, logits, axes=(-1,)), (v, z)),
         ("SumLike (bias grad)", sum_like(logits, bias_1), (z, b1)),
     ]

@@ -13,6 +13,8 @@ known then.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from minigraph import dtypes
@@ -355,7 +357,11 @@ class OnesLike(Operation):
         return x.shape, x.dtype
 
     def forward(self, x):
-        return np.ones_like(x)
+        # what np.ones_like does (a new array laid out as x is, then filled), minus its
+        # argument handling, which costs more than the filling at batch 32
+        ones = np.empty_like(x)
+        ones.fill(1)
+        return ones
 
 
 def ones_like(x, name: str | None = None) -> Tensor:
@@ -368,7 +374,9 @@ class ZerosLike(OnesLike):
     type_name = "ZerosLike"
 
     def forward(self, x):
-        return np.zeros_like(x)
+        zeros = np.empty_like(x)  # as OnesLike's
+        zeros.fill(0)
+        return zeros
 
 
 def zeros_like(x, name: str | None = None) -> Tensor:
@@ -383,12 +391,16 @@ def _sum_to(value: np.ndarray, shape: tuple) -> np.ndarray:
     if value.shape == shape:
         return value
     lead = value.ndim - len(shape)
+    if shape and value.shape[lead:] == shape:  # a bias's gradient: only leading axes were added
+        return np.add.reduce(value, axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and value.shape[lead + i] != 1
     )
-    return value.sum(axis=axes, keepdims=True).reshape(shape)
+    # the ufunc's reduction itself: what value.sum calls, without its Python wrapper
+    return np.add.reduce(value, axis=axes, keepdims=True).reshape(shape)
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of two small tuples, asked on every step
 def _with_axes(shape: tuple, axes: tuple) -> tuple:
     """`shape` with a 1 inserted at each of `axes` (axes count in the longer shape)."""
     if not axes:
@@ -399,6 +411,9 @@ def _with_axes(shape: tuple, axes: tuple) -> tuple:
     for p in positions:
         result.insert(p, 1)
     return tuple(result)
+
+
+SMALL_BROADCAST = 1 << 14  # elements; a larger broadcast stays a view (no memory for the copies)
 
 
 class BroadcastLike(Operation):
@@ -414,7 +429,17 @@ class BroadcastLike(Operation):
         axes = self.attrs["axes"]
         if axes:
             x = x.reshape(_with_axes(x.shape, axes))
-        return np.broadcast_to(x, like.shape)
+        shape = like.shape
+        if like.size <= SMALL_BROADCAST and isinstance(x, (np.ndarray, np.generic)) and x.ndim <= len(shape):
+            # a small result is copied out: np.broadcast_to spends 2 µs making its view, and the
+            # ops after it read a view whose strides are 0 more slowly than a plain array
+            copy = np.empty(shape, x.dtype)
+            try:
+                copy[...] = x
+                return copy
+            except ValueError:
+                pass  # shapes that don't broadcast: np.broadcast_to raises numpy's own message
+        return np.broadcast_to(x, shape)
 
     def gradient(self, grad_output):
         return [sum_like(grad_output, self.inputs[0], axes=self.attrs["axes"]), None]
@@ -435,8 +460,10 @@ class SumLike(Operation):
         return like.shape, x.dtype
 
     def forward(self, x, like):
-        kept = _with_axes(like.shape, self.attrs["axes"])
-        return _sum_to(x, kept).reshape(like.shape)
+        axes = self.attrs["axes"]
+        if not axes:  # the usual case (a bias's gradient): like's shape is the one to sum to
+            return _sum_to(x, like.shape)
+        return _sum_to(x, _with_axes(like.shape, axes)).reshape(like.shape)
 
     def gradient(self, grad_output):
         return [broadcast_like(grad_output, self.inputs[0], axes=self.attrs["axes"]), None]

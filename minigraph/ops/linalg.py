@@ -53,14 +53,16 @@ class MatMul(Operation):
         return (a_shape[0], b_shape[1]), a.dtype
 
     def forward(self, a, b):
-        for position, value in enumerate((a, b)):
-            if value.ndim != 2:
-                raise self.error(
-                    f"In[{position}] ('{self.input_names[position]}') must be a matrix (ndims == 2), got "
-                    f"shape {value.shape}; a batched product is not MatMul", InvalidArgumentError,
-                )
-        a = a.T if self.attrs["transpose_a"] else a  # a view: BLAS reads it transposed
-        b = b.T if self.attrs["transpose_b"] else b
+        if a.ndim != 2 or b.ndim != 2:  # one test on the way in; the loop below only names the culprit
+            for position, value in enumerate((a, b)):
+                if value.ndim != 2:
+                    raise self.error(
+                        f"In[{position}] ('{self.input_names[position]}') must be a matrix (ndims == 2), got "
+                        f"shape {value.shape}; a batched product is not MatMul", InvalidArgumentError,
+                    )
+        attrs = self.attrs
+        a = a.T if attrs["transpose_a"] else a  # a view: BLAS reads it transposed
+        b = b.T if attrs["transpose_b"] else b
         if a.shape[1] != b.shape[0]:
             raise self.error(
                 f"Matrix size-incompatible: In[0]: {list(a.shape)}, In[1]: {list(b.shape)}{self._flags()}",
