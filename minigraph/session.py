@@ -11,10 +11,12 @@
    constants are computed ahead, Adam's updates run as one kernel); the session's
    ``config`` says which. The plan for a (fetches, fed tensors) pair is made once
    and cached, so a training loop pays for it on its first step only.
-3. **Execute** the plan: a list holds the run's values, and each ``Step`` calls one
-   op's kernel on values at known positions of that list and stores its result at
-   another. The fetched values are handed back in the structure they were asked in
-   (a tensor, a list, a dict...: see ``nest.py``).
+3. **Execute** the plan (``plan.py``): a list holds the run's values, and each
+   ``Step`` calls one op's kernel on values at known positions of that list and
+   stores its result at another. A plan that runs again is compiled to one Python
+   function, a line per step (``sess.plan_source(fetches)`` prints it). The fetched
+   values are handed back in the structure they were asked in (a tensor, a list, a
+   dict...: see ``nest.py``).
 
 Variable values live in the session's ``VariableStore`` for the session's life.
 Every other value is dropped as soon as the last op that reads it has run, so a long
@@ -35,91 +37,18 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from minigraph import nest
-from minigraph.errors import InvalidArgumentError, OpError
 from minigraph.graph import Graph, Operation, Tensor, default_session, get_default_graph, tensor_or_none
 from minigraph.ops.state import Variable
 from minigraph.passes import ConfigProto, compile_program, default_config
-from minigraph.passes.program import Constant, Node, OpState, Program, VariableHandle, build_program
+from minigraph.passes.program import Constant, OpState, VariableHandle, build_program
+from minigraph.plan import Plan
 from minigraph.shapes import fits, format_shape
 from minigraph.variable_store import VariableStore
-
-# What a kernel raises when the values it was given can't work (a matmul whose
-# run-time shapes don't line up, an index out of range). They become
-# InvalidArgumentError naming the op. Anything else (an AttributeError, a KeyError)
-# is a bug in minigraph and is left as it is, so its traceback points at the bug.
-BAD_VALUE_ERRORS = (ValueError, IndexError, ArithmeticError)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of a plan: call `kernel` on the values at `arguments`, store at `result`,
-    then drop the values at `frees` (this step was the last to need them). `node` is
-    the compiled program's node: the graph op (or ops, when fused) it runs."""
-
-    kernel: Callable
-    arguments: tuple[int, ...]  # positions in the run's value list, one per input
-    result: int | None  # where the output goes; None for ops without output
-    frees: tuple[int, ...]
-    node: Node
-
-    @property
-    def op(self) -> Operation:
-        return self.node.op
-
-
-class Plan:
-    """What one kind of run does: the steps in order, where the feeds go, where the
-    fetches come from. Positions index one list of values, made afresh for each run
-    from `initial_values` (which holds what is known before the run: constants,
-    VariableRefs, a random op's generator)."""
-
-    def __init__(self, program: Program, steps: list[Step], feed_positions: tuple, fetch_positions: list,
-                 initial_values: list):
-        self.program = program  # what the passes made of the graph (mg.passes.explain prints it)
-        self.steps = steps
-        self.feed_positions = feed_positions  # one per fed tensor, in program.fed order
-        self.fetch_positions = fetch_positions  # one per fetch; None for an op
-        self.initial_values = initial_values
-        self.writes_variables = any(op.writes_variables for step in steps for op in step.node.ops)
-        # the loop's own form of each step: plain tuples unpack faster than attributes
-        self._loop = [(step.kernel, step.arguments, step.result, step.frees) for step in steps]
-
-    def execute(self, fed_values) -> list:
-        """Runs the steps on `fed_values` (one per fed tensor, in program.fed order)."""
-        values: list[Any] = self.initial_values.copy()
-        for position, value in zip(self.feed_positions, fed_values):
-            values[position] = value
-        index = 0
-        try:
-            for kernel, arguments, result, frees in self._loop:
-                if len(arguments) == 1:
-                    output = kernel(values[arguments[0]])
-                elif len(arguments) == 2:
-                    output = kernel(values[arguments[0]], values[arguments[1]])
-                else:
-                    output = kernel(*[values[i] for i in arguments])
-                if result is not None:
-                    values[result] = output
-                for position in frees:
-                    values[position] = None
-                index += 1
-        except OpError:
-            raise
-        except BAD_VALUE_ERRORS as error:
-            step = self.steps[index]
-            raise _failed(step.op, [values[i] for i in step.arguments], error) from error
-        return [None if position is None else values[position] for position in self.fetch_positions]
-
-
-def _failed(op: Operation, arguments: list, error: Exception) -> InvalidArgumentError:
-    shapes = ", ".join(str(np.shape(a)) for a in arguments if isinstance(a, np.ndarray))
-    return InvalidArgumentError(f"{op.type_name} '{op.name}' failed on inputs of shape {shapes}: {error}", op=op)
 
 
 class Session:
@@ -178,9 +107,16 @@ class Session:
 
     def describe_plan(self, fetches, feed_list=()) -> str:
         """The steps a run of `fetches` takes in this session, after its passes: one per line."""
+        return self._plan_of(fetches, feed_list).program.listing()
+
+    def plan_source(self, fetches, feed_list=()) -> str:
+        """The Python function a run of `fetches` is compiled to (``minigraph/plan.py``)."""
+        return self._plan_of(fetches, feed_list).source
+
+    def _plan_of(self, fetches, feed_list) -> Plan:
         flat = [self._resolve_fetch(fetch) for fetch in nest.flatten(fetches)]
         fed = [self._resolve_feed_key(key) for key in feed_list]
-        return self._plan_for(flat, dict.fromkeys(fed)).program.listing()
+        return self._plan_for(flat, dict.fromkeys(fed))
 
     def _plan_for(self, fetches: list, feeds: dict) -> Plan:
         """The cached plan for these fetches and fed tensors (made on first use)."""
@@ -330,42 +266,9 @@ class Session:
     def _make_plan(self, fetches: list, feeds: dict) -> Plan:
         """The compiled plan: the ops the fetches need, stopping at fed tensors
         (``build_program``), rewritten by the config's passes, then laid out in one
-        list of values: each source gets a position, each node a step."""
+        list of values (``Plan.lay_out``): each source gets a position, each node a step."""
         program = compile_program(build_program(fetches, list(feeds)), self.config)
-        positions: dict[Any, int] = {}
-        initial_values: list[Any] = []
-
-        def position_of(source) -> int:
-            if source not in positions:
-                positions[source] = len(initial_values)
-                initial_values.append(self._initial_value(source))
-            return positions[source]
-
-        feed_positions = tuple(position_of(feed) for feed in program.fed)
-        wiring = []  # (node, argument positions, result position) per step
-        for node in program.nodes:
-            arguments = tuple(position_of(source) for source in node.arguments)
-            result = position_of(node) if node.has_output else None
-            wiring.append((node, arguments, result))
-        fetch_positions = [None if source is None else position_of(source) for source in program.fetches]
-
-        # a value is dropped after the last step that reads it; a fetched one is kept,
-        # and so is one known before the run (a constant, a VariableRef)
-        last_reader = {}
-        for index, (_, arguments, result) in enumerate(wiring):
-            if result is not None:
-                last_reader[result] = index  # nobody reads it: drop it at once
-            for position in arguments:
-                if initial_values[position] is None:
-                    last_reader[position] = index
-        for position in fetch_positions:
-            last_reader.pop(position, None)
-        frees: list[list[int]] = [[] for _ in wiring]
-        for position, index in last_reader.items():
-            frees[index].append(position)
-        steps = [Step(node.kernel, arguments, result, tuple(frees[index]), node)
-                 for index, (node, arguments, result) in enumerate(wiring)]
-        return Plan(program, steps, feed_positions, fetch_positions, initial_values)
+        return Plan.lay_out(program, self._initial_value, compiles=self.config.compiles_plans)
 
     def _initial_value(self, source):
         """What a position holds before a run: a constant's value, a VariableRef, an op's

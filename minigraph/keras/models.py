@@ -369,7 +369,8 @@ class Model:
     # --- the callables fit, evaluate and predict run ---------------------------------
     def _step(self, kind: str):
         """The session callable for 'train' or 'test' batches, made once per training graph:
-        it takes x, y and sample weights (one array each per input/output)."""
+        it takes the batch's x, y and sample weights (one array each per input/output, in
+        that order) and returns the logged fetches' values (see _log_fetches)."""
         if kind not in self._steps:
             training = self._training_graph
             feeds = (self.inputs + [head.target for head in training.heads]
@@ -378,17 +379,12 @@ class Model:
                        for tensor in (numerator, denominator) if tensor is not None]
             phase = K.learning_phase_placeholder(self.graph)
             if kind == "train":
-                fetches = [training.train_op] + fetches
+                fetches = fetches + [training.train_op]  # its value is None: the caller ignores it
                 if phase is not None:  # Dropout drops, BatchNormalization uses the batch's statistics
-                    feeds = feeds + [phase]
-            run = self.session.make_callable(fetches, feeds)
-            train = kind == "train"
-            with_phase = train and phase is not None
-
-            def step(xs, ys, ws):
-                values = run(*xs, *ys, *ws, *([np.True_] if with_phase else []))
-                return values[1:] if train else values
-            self._steps[kind] = step
+                    run = self.session.make_callable(fetches, feeds + [phase])
+                    self._steps[kind] = lambda *batch: run(*batch, np.True_)
+                    return self._steps[kind]
+            self._steps[kind] = self.session.make_callable(fetches, feeds)
         return self._steps[kind]
 
     def _running_means(self, xs, ys, ws, batch_size: int, train: bool = False, callbacks=None, hooks: str = "test"):
@@ -400,21 +396,23 @@ class Model:
         names = [name for name, _, _ in fetches]
         by_rows = [denominator is None for _, _, denominator in fetches]
         totals, counts = [0.0] * len(fetches), [0.0] * len(fetches)
-        labels_from, weights_from = len(xs), len(xs) + len(ys)
-        begin, end = (getattr(callbacks, f"on_{hooks}_batch_{edge}") if callbacks is not None else None
+        begin, end = (callbacks.batch_hook(f"on_{hooks}_batch_{edge}") if callbacks is not None else None
                       for edge in ("begin", "end"))
         for index, batch in enumerate(batches(batch_size, *xs, *ys, *ws)):
             if begin is not None:
-                begin(index)
-            values = iter(step(batch[:labels_from], batch[labels_from:weights_from], batch[weights_from:]))
+                begin(index, {})
+            values = step(*batch)
             rows = len(batch[0])
+            position = 0
             for i, weighed_by_rows in enumerate(by_rows):
                 if weighed_by_rows:  # a loss: the batch's mean, weighed by its rows
-                    totals[i] += float(next(values)) * rows
+                    totals[i] += float(values[position]) * rows
                     counts[i] += rows
+                    position += 1
                 else:  # a metric: its weighted sum and its sum of weights
-                    totals[i] += float(next(values))
-                    counts[i] += float(next(values))
+                    totals[i] += float(values[position])
+                    counts[i] += float(values[position + 1])
+                    position += 2
             logs = {name: total / count if count else float("nan")
                     for name, total, count in zip(names, totals, counts)}
             if end is not None:

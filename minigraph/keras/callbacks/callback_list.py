@@ -4,6 +4,12 @@ A ``CallbackList`` holds a run's callbacks and passes each hook to every one of
 them in order, with the *same* logs dict, as Keras 2 does: a callback that writes
 into the epoch logs (``ReduceLROnPlateau`` adds ``lr``) is heard by those after it,
 which is why ``History`` and the progress bar go last.
+
+A batch hook runs once per batch, thousands of times an epoch, and most callbacks
+leave it alone (History, EarlyStopping, ModelCheckpoint listen at epochs only). So
+``batch_hook`` hands ``fit`` only the callbacks that override it, or None when none
+does, as Keras does (tf.keras skips batch hooks nobody overrides): calling a method
+that does nothing costs as much as a small numpy call.
 """
 
 from __future__ import annotations
@@ -11,6 +17,15 @@ from __future__ import annotations
 from minigraph.keras.callbacks.base import Callback
 from minigraph.keras.callbacks.history import History
 from minigraph.keras.callbacks.progbar_logger import ProgbarLogger
+
+# the base class's training-batch hooks call these, Keras 2's older names of them
+OLDER_NAMES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def overrides(callback: Callback, hook: str) -> bool:
+    """True when `callback` has its own `hook`: its class's, or a function given to it
+    (LambdaCallback), rather than Callback's, which does nothing."""
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
 class CallbackList:
@@ -49,6 +64,22 @@ class CallbackList:
 
     def append(self, callback: Callback) -> None:
         self.callbacks.append(callback)
+
+    def batch_hook(self, hook: str):
+        """A function calling `hook` ('on_train_batch_end', ...) of the callbacks that do
+        something there (with one logs dict, as every hook), or None if no callback does."""
+        older = OLDER_NAMES.get(hook)
+        methods = [getattr(c, hook) for c in self.callbacks if overrides(c, hook) or (older and overrides(c, older))]
+        if not methods:
+            return None
+        if len(methods) == 1:
+            return methods[0]
+
+        def call_each(batch: int, logs=None):
+            logs = {} if logs is None else logs
+            for method in methods:
+                method(batch, logs)
+        return call_each
 
     def __iter__(self):
         return iter(self.callbacks)
