@@ -9,8 +9,10 @@ in TensorFlow's graph optimiser, Grappler:
     dependency_optimization       Identity and NoOp steps dropped          (dependency.py)
     constant_folding              values known in advance computed once     (constant_folding.py)
     common_subgraph_elimination   a value computed twice computed once      (common_subgraph.py)
-    arithmetic_optimization       a Transpose folded into MatMul's flags    (arithmetic.py)
-    remapping                     small updates fused into one kernel       (remapping.py)
+    arithmetic_optimization       a Transpose folded into MatMul's flags,   (arithmetic.py)
+                                  broadcasts made late                      (broadcasts.py)
+    remapping                     MatMul + bias + Relu in one kernel,       (fused_matmul.py)
+                                  small updates fused into one kernel       (remapping.py)
     pruning                       steps nobody needs any more dropped       (pruning.py)
 
 The graph is never changed: the passes rewrite the plan, so what a student built is
@@ -26,7 +28,7 @@ from typing import Callable
 
 from minigraph import nest
 from minigraph.graph import Operation, tensor_or_none
-from minigraph.passes.arithmetic import fold_transpose_into_matmul
+from minigraph.passes.arithmetic import arithmetic_optimization
 from minigraph.passes.common_subgraph import common_subgraph_elimination
 from minigraph.passes.config import (
     ConfigProto,
@@ -53,7 +55,7 @@ PASSES: list[tuple[str, Callable[[Program], Program]]] = [
     ("dependency_optimization", dependency_optimization),
     ("constant_folding", constant_folding),
     ("common_subgraph_elimination", common_subgraph_elimination),
-    ("arithmetic_optimization", fold_transpose_into_matmul),
+    ("arithmetic_optimization", arithmetic_optimization),
     ("remapping", remap),
     ("pruning", pruning),
 ]

@@ -1,4 +1,5 @@
-"""Arithmetic rewrites: the same value by less work. One here: a transpose folded into MatMul.
+"""Arithmetic rewrites: the same value by less work. Here: a transpose folded into MatMul;
+and broadcasts made late (``broadcasts.py``), run after it as part of the same pass.
 
 ``matmul(transpose(a), b)`` would copy-free transpose ``a`` in one step, then hand
 the view to BLAS in the next. But MatMul has the flags ``transpose_a`` and
@@ -17,9 +18,14 @@ from __future__ import annotations
 
 from minigraph.ops.array import Transpose
 from minigraph.ops.linalg import MatMul
-from minigraph.passes.program import Node, Program, replace_sources, rewire, with_attrs
+from minigraph.passes.broadcasts import broadcast_late
+from minigraph.passes.program import Node, Program, in_turn, replace_sources, rewire, with_attrs
 
 FLAGS = ("transpose_a", "transpose_b")
+
+
+def arithmetic_optimization(program: Program) -> Program:
+    return in_turn(program, fold_transpose_into_matmul, broadcast_late)
 
 
 def fold_transpose_into_matmul(program: Program) -> Program:

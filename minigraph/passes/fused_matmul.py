@@ -7,7 +7,7 @@ it all again. Written by hand, the same layer is one product and two passes over
 
     out = x @ kernel                 # a new array: nobody else holds it yet
     out += bias                      # the same float32 sum per element as out + bias
-    np.maximum(out, 0, out=out)      # and the same max as relu makes
+    np.maximum(out, 0, out=out)      # and the same max as Relu takes
 
 TensorFlow's Grappler does this in its remapper: MatMul followed by BiasAdd (and
 Relu) becomes one ``_FusedMatMul`` node with ``fused_ops = ["BiasAdd", "Relu"]``,
@@ -161,6 +161,7 @@ def _fused_node(chain: Chain, replacements: dict) -> Node:
 def fused_matmul_kernel(matmul: Operation, relu: bool):
     """out = a @ b + bias (then max(out, 0)), the sum and the max made in the product's memory."""
     multiply = matmul.forward  # MatMul's own kernel: its transpose flags, its checks
+    zero = np.zeros((), matmul.output.dtype)  # numpy compares with a 0 of the array's dtype faster
 
     def matmul_bias_add(a, b, bias):
         out = multiply(a, b)
@@ -170,7 +171,7 @@ def fused_matmul_kernel(matmul: Operation, relu: bool):
     def matmul_bias_add_relu(a, b, bias):
         out = multiply(a, b)
         out += bias
-        np.maximum(out, 0, out=out)
+        np.maximum(out, zero, out=out)
         return out
 
     return matmul_bias_add_relu if relu else matmul_bias_add

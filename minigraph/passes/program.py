@@ -211,6 +211,16 @@ def unfed_placeholder(op: Placeholder) -> InvalidArgumentError:
     )
 
 
+def in_turn(program: Program, *passes) -> Program:
+    """`program` after each of `passes` in turn, with the lines all of them logged: the
+    parts of one named pass (remapping fuses chains, then updates)."""
+    log: list[str] = []
+    for run_pass in passes:
+        program = run_pass(program)
+        log += program.log
+    return program.rewritten(program.nodes, log=log)
+
+
 def readers_of(program: Program) -> dict:
     """{node: [(reader, argument index), ...]} over `program`'s steps; the index is None
     where the reader waits for the node (``after``) instead of reading its value."""

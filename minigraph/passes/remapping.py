@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from minigraph.passes.fused_matmul import fuse_matmul_bias_add
-from minigraph.passes.program import Node, Program, VariableHandle
+from minigraph.passes.program import Node, Program, VariableHandle, in_turn
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,7 @@ def register_multi_tensor_kernel(op_type: type, group_key: Callable, make_kernel
 
 def remapping(program: Program) -> Program:
     """Dense layers' chains fused first, then the optimizer's updates."""
-    chains = fuse_matmul_bias_add(program)
-    updates = fuse_multi_tensor(chains)
-    return updates.rewritten(updates.nodes, log=chains.log + updates.log)
+    return in_turn(program, fuse_matmul_bias_add, fuse_multi_tensor)
 
 
 def fuse_multi_tensor(program: Program) -> Program:

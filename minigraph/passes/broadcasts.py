@@ -1,0 +1,164 @@
+"""Arithmetic rewrites: broadcast late. Divide before copying, and let numpy do the copy.
+
+Gradients broadcast a lot. The gradient of ``mean(x)`` copies the upstream value
+(one number) to x's shape, then divides every copy by the count; the gradient of a
+loss summed over classes copies each row's value across the classes, then multiplies
+by ``softmax - labels``. The copies are ``BroadcastLike`` steps, and each is a numpy
+call that allocates and writes nothing but the same numbers again. Two rewrites make
+them late, or never:
+
+**Divide first.** ``broadcast(g) / n`` with a scalar n is ``broadcast(g / n)``: each
+element is the same float division of the same two numbers, so it is done once per
+value of g (once in all, for a mean's gradient) instead of once per element. The
+RealDiv and the BroadcastLike become one step, which divides, then broadcasts.
+
+**Let numpy broadcast.** ``broadcast(a) * b``, where b already has the broadcast's
+shape, is ``a * b``: numpy broadcasts a by itself, without writing the copies down.
+The BroadcastLike (or the divide-first step above) and the elementwise op that reads
+it (``Mul``, ``AddV2``, ``Sub``, ``RealDiv``) become one step. Here static shapes
+can't prove it (a batch of None rows on both sides need not be the same None), so
+the step checks at run time, for the price of a shape comparison: when b has the
+broadcast's shape, or is a scalar, it computes ``a * b`` (and broadcasts that, for a
+scalar b); otherwise it runs both ops as the graph says.
+
+Only floating-point values are rewritten, and a broadcast is folded only into its one
+reader: one whose value is fetched, or read by two steps, stays a step. TensorFlow's
+Grappler has such rewrites in its arithmetic optimizer ("hoist" a cheap op before
+another; "remove redundant BroadcastTo").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigraph.ops.array import BroadcastLike, _with_axes
+from minigraph.ops.math import Add, Divide, Multiply, Subtract
+from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_sources, rewire
+
+UFUNCS = {Multiply: np.multiply, Add: np.add, Subtract: np.subtract, Divide: np.true_divide}
+ELEMENTWISE = tuple(UFUNCS)
+DIVIDE_FIRST, NUMPY_BROADCASTS = "divided before broadcasting", "numpy broadcasts"
+
+
+def broadcast_late(program: Program) -> Program:
+    readers, pinned = readers_of(program), pinned_in(program)
+    plans: dict = {}  # elementwise node -> (how, the broadcast it takes in, its side)
+    for node in program.nodes:
+        broadcast = _sole_broadcast_argument(node, readers, pinned, plans)
+        if broadcast is None:
+            continue
+        side = node.arguments.index(broadcast)
+        if (type(node.op) is Divide and side == 0 and node.op.inputs[1].shape == ()
+                and type(broadcast.op) is BroadcastLike and broadcast not in plans):
+            plans[node] = (DIVIDE_FIRST, broadcast, side)
+        else:
+            plans[node] = (NUMPY_BROADCASTS, broadcast, side)
+    if not plans:
+        return program.rewritten(program.nodes)
+
+    folded = {broadcast for _, broadcast, _ in plans.values()}
+    replacements: dict = {}
+    nodes, log = [], []
+    for old in program.nodes:
+        node = rewire(old, replacements)
+        if old in plans:
+            how, broadcast, side = plans[old]
+            node = _rewritten(node, replacements.get(broadcast, broadcast), side, how)
+            log.append(f"{how}: {' and '.join(f'{op.type_name} {op.name}' for op in node.fused)} in one step")
+        if node is not old:
+            replacements[old] = node
+        if old not in folded:  # a folded step runs inside its reader's
+            nodes.append(node)
+    fetches, roots = replace_sources(program, replacements)
+    return program.rewritten(nodes, fetches, roots, log)
+
+
+def _sole_broadcast_argument(node: Node, readers: dict, pinned: set, plans: dict):
+    """The broadcast `node` reads (a BroadcastLike step, or one to be made divide-first),
+    when `node` is a float elementwise op and the broadcast's one reader."""
+    if type(node.op) not in ELEMENTWISE or node.fused or node.after or node.op.output.dtype.kind != "f":
+        return None
+    candidates = [a for a in node.arguments if isinstance(a, Node) and not a.after and (
+        (type(a.op) is BroadcastLike and not a.fused) or plans.get(a, ("",))[0] == DIVIDE_FIRST)]
+    if len(candidates) != 1:
+        return None
+    broadcast = candidates[0]
+    if broadcast in pinned or len(readers[broadcast]) != 1 or node.arguments.count(broadcast) != 1:
+        return None
+    return broadcast
+
+
+def _rewritten(node: Node, broadcast: Node, side: int, how: str) -> Node:
+    """`node` with `broadcast` (its argument at `side`) folded in: the new step reads the
+    broadcast's arguments, then `node`'s other argument."""
+    other = node.arguments[1 - side]
+    fused = broadcast.ops + (node.op,)
+    expand = expander(fused[0].attrs["axes"])  # the BroadcastLike's axes
+    if how == DIVIDE_FIRST:
+        return Node(node.op, divided_broadcast(node.op.forward, expand), broadcast.arguments + (other,), (),
+                    "BroadcastLike", fused=fused, note="RealDiv before the broadcast", chain=True)
+    ufunc = UFUNCS[type(node.op)]
+    if broadcast.fused:  # a divide-first step: g, like, n
+        kernel = broadcast_into_result_divided(broadcast.kernel.divide, expand, ufunc, side)
+    else:
+        kernel = broadcast_into_result(expand, ufunc, side)
+    return Node(node.op, kernel, broadcast.arguments + (other,), (), node.type_name, fused=fused, chain=True,
+                note=f"{' + '.join(op.type_name for op in broadcast.ops)} into the result's memory")
+
+
+def expander(axes: tuple):
+    """A function putting back the axes a reduction removed (as 1s), as BroadcastLike does."""
+    if not axes:
+        return None
+    if all(axis < 0 for axis in axes):  # counted from the end: an index does it, x[..., None]
+        index = (Ellipsis,) + tuple(None if p in axes else slice(None) for p in range(min(axes), 0))
+        return lambda x: x[index]
+    return lambda x: x.reshape(_with_axes(np.shape(x), axes))
+
+
+def divided_broadcast(divide, expand):
+    """The kernel of broadcast(g) / n as broadcast(g / n)."""
+
+    def kernel(g, like, n):
+        x = divide(g, n)
+        return np.broadcast_to(x if expand is None else expand(x), like.shape)
+
+    kernel.divide = divide  # a reader folding this step in divides, then broadcasts
+    return kernel
+
+
+def broadcast_into_result(expand, ufunc, side: int):
+    """The kernel of op(broadcast(x), other) (`side` 0; op(other, broadcast(x)) for 1)."""
+
+    def kernel(x, like, other):
+        return _operate(x if expand is None else expand(x), like.shape, other, ufunc, side)
+    return kernel
+
+
+def broadcast_into_result_divided(divide, expand, ufunc, side: int):
+    """The same, of op(broadcast(g) / n, other)."""
+
+    def kernel(g, like, n, other):
+        x = divide(g, n)
+        return _operate(x if expand is None else expand(x), like.shape, other, ufunc, side)
+    return kernel
+
+
+def _operate(x, shape: tuple, other, ufunc, side: int):
+    """ufunc(broadcast_to(x, shape), other), its operands in that order for `side` 0.
+    Where `other` has the broadcast's shape, so has the result: a scalar x is left to
+    numpy (cheap), anything else is copied into a new array that the ufunc then
+    overwrites with the result (numpy reads a plain array faster than a broadcast)."""
+    if other.shape == shape:
+        if x.ndim == 0:
+            return ufunc(x, other) if side == 0 else ufunc(other, x)
+        if x.ndim <= len(shape):
+            out = np.empty(shape, other.dtype)
+            try:
+                out[...] = x
+            except ValueError:  # x does not broadcast to the shape: the graph's ops say so, below
+                pass
+            else:
+                return ufunc(out, other, out=out) if side == 0 else ufunc(other, out, out=out)
+    copies = np.broadcast_to(x, shape)
+    return ufunc(copies, other) if side == 0 else ufunc(other, copies)

@@ -1,0 +1,235 @@
+"""The rewrites that make fewer, fatter steps (minigraph/passes/fused_matmul.py and
+broadcasts.py), and the Keras metric graph built without weights of one: each gives
+the plain plan's values bit for bit, and leaves alone what it must.
+
+(The op table with passes on and off, and the worksheet trained both ways, are in
+test_passes.py: they run these rewrites too.)
+"""
+
+import numpy as np
+import pytest
+
+import minigraph as mg
+from minigraph.keras import backend as K
+from minigraph.keras.layers import Dense
+from minigraph.keras.models import Sequential
+from minigraph.passes import RewriterConfig, plain_config
+
+PLAIN = plain_config()
+
+
+def explained(fetches, feed_list=(), **switches):
+    return mg.passes.explain(fetches, feed_list, mg.ConfigProto(mg.GraphOptions(RewriterConfig(**switches))))
+
+
+def step_types(explanation) -> list[str]:
+    return [node.type_name for node in explanation.after.nodes]
+
+
+def both_ways(fetches, feed_dict):
+    """The values with every pass, and with none."""
+    compiled, plain = mg.Session(), mg.Session(config=PLAIN)
+    for session in (compiled, plain):
+        session.run(mg.global_variables_initializer())
+    return compiled.run(fetches, feed_dict), plain.run(fetches, feed_dict)
+
+
+def assert_bitwise(ours, theirs):
+    for a, b in zip(ours, theirs):
+        assert np.asarray(a).dtype == np.asarray(b).dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def dense_network(bias_add=lambda product, bias: product + bias):
+    """x -> relu(x @ w + b) -> @ w_1 + b_1, its loss, and the gradients of both layers."""
+    rng = np.random.default_rng(0)
+    x = mg.placeholder(mg.float32, (None, 4), name="x")
+    w = mg.Variable(rng.standard_normal((4, 5)).astype(np.float32), name="w")
+    b = mg.Variable(rng.standard_normal(5).astype(np.float32), name="b")
+    w_1 = mg.Variable(rng.standard_normal((5, 3)).astype(np.float32), name="w_1")
+    b_1 = mg.Variable(rng.standard_normal(3).astype(np.float32), name="b_1")
+    hidden = mg.nn.relu(bias_add(mg.matmul(x, w), b))
+    logits = bias_add(mg.matmul(hidden, w_1), b_1)
+    loss = mg.reduce_mean(mg.square(logits))
+    grads = mg.gradients(loss, [w, b, w_1, b_1])
+    value = rng.standard_normal((6, 4)).astype(np.float32)
+    return x, logits, loss, grads, {x: value}
+
+
+# --- MatMul + bias add (+ Relu) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("bias_add", [
+    lambda product, bias: product + bias,  # Keras's Dense and TF1's x @ w + b: AddV2
+    lambda product, bias: bias + product,  # the bias first: the same sum
+    lambda product, bias: mg.nn.bias_add(product, bias),  # tf.nn.bias_add
+], ids=["AddV2", "bias + product", "BiasAdd"])
+def test_dense_layers_fuse_into_fused_matmul_steps_with_the_same_values(graph, bias_add):
+    x, logits, loss, grads, feed = dense_network(bias_add)
+    e = explained([loss] + grads, [x])
+    fused = [node for node in e.after.nodes if node.type_name == "_FusedMatMul"]
+    assert [node.note for node in fused] == ["MatMul + BiasAdd + Relu in one kernel", "MatMul + BiasAdd in one kernel"]
+    assert fused[0].name == "Relu" and [op.type_name for op in fused[0].fused][::2] == ["MatMul", "Relu"]
+    assert "Relu" not in step_types(e) and step_types(e).count("MatMul") == 3  # the gradient's three stay
+    assert any(line.startswith("fused MatMul MatMul, ") and "(fused_ops BiasAdd, Relu), named Relu" in line
+               for line in e.stages[-2][1].log)
+    # ReluGrad reads the fused step's output: Relu's value
+    relu_grad = next(node for node in e.after.nodes if node.type_name == "ReluGrad")
+    assert fused[0] in relu_grad.arguments
+    assert_bitwise(*both_ways([logits, loss] + grads, feed))
+
+
+def test_a_product_or_sum_read_elsewhere_is_not_fused(graph):
+    x, logits, loss, grads, feed = dense_network()
+    product = logits.op.inputs[0]  # the second layer's MatMul
+    e = explained([loss, product], [x])  # the product is fetched: it must exist on its own
+    assert [node.note for node in e.after.nodes if node.type_name == "_FusedMatMul"] == [
+        "MatMul + BiasAdd + Relu in one kernel"]
+    hidden_sum = e.before.nodes[[n.type_name for n in e.before.nodes].index("Relu")].op.inputs[0]
+    e = explained([loss, hidden_sum], [x])  # the first layer's sum is fetched: no Relu joins
+    assert [node.note for node in e.after.nodes if node.type_name == "_FusedMatMul"] == [
+        "MatMul + BiasAdd in one kernel", "MatMul + BiasAdd in one kernel"]
+    assert "Relu" in step_types(e)
+    assert_bitwise(*both_ways([loss, product, hidden_sum], feed))
+
+
+def test_a_bias_that_could_stretch_the_product_is_not_fused(graph):
+    x = mg.placeholder(mg.float32, (None, 3))
+    w = mg.constant(np.eye(3, dtype=np.float32))
+    wide = mg.placeholder(mg.float32, (None, 3))  # a (rows, 3) "bias": its rows may be more than x's
+    unknown = mg.placeholder(mg.float32, None)  # of unknown shape
+    product = mg.matmul(x, w)
+    for other in (wide, unknown):
+        assert "_FusedMatMul" not in step_types(explained(mg.nn.relu(product + other), [x, other]))
+    stretched = mg.Session().run(product + wide, {x: np.ones((1, 3), np.float32), wide: np.ones((2, 3), np.float32)})
+    assert stretched.shape == (2, 3)
+
+
+def test_a_fused_matmul_with_transpose_flags_and_its_errors_are_matmuls(graph):
+    x = mg.placeholder(mg.float32, (None, None))
+    w = mg.constant(np.arange(12, dtype=np.float32).reshape(4, 3))
+    y = mg.nn.relu(mg.matmul(x, w, transpose_b=True) + mg.constant(np.float32([1, -50, 2, 0])))
+    assert "_FusedMatMul" in step_types(explained(y, [x]))
+    value = np.float32([[1, -2, 3], [0, 1, -1]])
+    assert_bitwise(*both_ways([y], {x: value}))
+    with pytest.raises(mg.errors.InvalidArgumentError, match="Matrix size-incompatible: In\\[0\\]: \\[2, 2\\]"):
+        mg.Session().run(y, {x: value[:, :2]})
+
+
+def test_remapping_off_leaves_dense_layers_alone(graph):
+    x, logits, loss, grads, feed = dense_network()
+    assert "_FusedMatMul" not in step_types(explained([loss] + grads, [x], remapping=False))
+
+
+# --- broadcasts made late ---------------------------------------------------------------
+
+
+def weighted_mean(rows=None):
+    x = mg.placeholder(mg.float32, (rows, 3), name="x")
+    weights = mg.placeholder(mg.float32, (None,), name="weights")
+    per_row = mg.reduce_sum(mg.square(x), axis=1)
+    loss = mg.reduce_mean(per_row * weights)
+    return x, weights, loss, mg.gradients(loss, [x])[0]
+
+
+def test_a_mean_gradient_divides_once_and_its_readers_broadcast_into_their_result(graph):
+    x, weights, loss, grad = weighted_mean()
+    e = explained(grad, [x, weights])
+    text = str(e)
+    assert "divided before broadcasting: BroadcastLike gradients/Mean_grad/BroadcastLike and RealDiv " \
+           "gradients/Mean_grad/truediv in one step" in text
+    assert "numpy broadcasts: BroadcastLike gradients/Mean_grad/BroadcastLike and RealDiv " \
+           "gradients/Mean_grad/truediv and Mul gradients/mul_grad/mul in one step" in text
+    assert step_types(e).count("BroadcastLike") == 0 and "RealDiv" not in step_types(e)
+    rng = np.random.default_rng(1)
+    value = rng.standard_normal((5, 3)).astype(np.float32)
+    assert_bitwise(*both_ways([loss, grad], {x: value, weights: rng.uniform(size=5).astype(np.float32)}))
+
+
+@pytest.mark.parametrize("weight_rows", [1, 5], ids=["weights broadcast", "weights per row"])
+@pytest.mark.parametrize("x_rows", [1, 5])
+def test_broadcasts_made_late_check_shapes_at_run_time(graph, x_rows, weight_rows):
+    """A None rows dim on both sides: the folded step must find at run time which one
+    broadcasts (both give the plain plan's values and shapes)."""
+    x, weights, loss, grad = weighted_mean()
+    rng = np.random.default_rng(2)
+    feed = {x: rng.standard_normal((x_rows, 3)).astype(np.float32),
+            weights: rng.uniform(size=weight_rows).astype(np.float32)}
+    assert_bitwise(*both_ways([loss, grad], feed))
+
+
+def test_a_broadcast_that_fails_fails_as_in_the_plain_plan(graph):
+    a = mg.placeholder(mg.float32, (None,))
+    like = mg.placeholder(mg.float32, (None, None))
+    other = mg.placeholder(mg.float32, (None, None))
+    from minigraph.ops.array import broadcast_like
+    y = broadcast_like(a, like, axes=(-1,)) * other
+    assert step_types(explained(y, [a, like, other])) == ["Mul"]
+    good = {a: np.float32([1, 2]), like: np.zeros((2, 3), np.float32), other: np.ones((2, 3), np.float32)}
+    assert_bitwise(*both_ways([y], good))
+    bad = {a: np.float32([1, 2, 3]), like: np.zeros((2, 3), np.float32), other: np.ones((2, 3), np.float32)}
+    for config in (None, PLAIN):
+        with pytest.raises(mg.errors.InvalidArgumentError, match="failed on inputs of shape"):
+            mg.Session(config=config).run(y, bad)
+
+
+def test_a_fetched_broadcast_stays_a_step(graph):
+    x, weights, loss, grad = weighted_mean()
+    broadcast = next(op for op in graph.get_operations() if op.type_name == "BroadcastLike").outputs[0]
+    e = explained([grad, broadcast], [x, weights])
+    assert "BroadcastLike" in step_types(e) and "RealDiv" in step_types(e)
+
+
+def test_arithmetic_optimization_off_keeps_the_broadcasts(graph):
+    x, weights, loss, grad = weighted_mean()
+    assert step_types(explained(grad, [x, weights], arithmetic_optimization=False)).count("BroadcastLike") == 2
+
+
+# --- the Keras metric graph and the worksheet's step ------------------------------------
+
+
+def worksheet_model(rows=96, seed=3):
+    K.clear_session()
+    mg.keras.utils.set_random_seed(seed)
+    model = Sequential([Dense(16, activation="relu", input_shape=(6,)), Dense(4, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"],
+                  weighted_metrics=["accuracy"])
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((rows, 6)).astype(np.float32)
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, rows)]
+    return model, x, y
+
+
+def test_unweighted_accuracy_is_a_plain_sum_and_a_count_with_keras_numbers():
+    model, x, y = worksheet_model()
+    weights = np.random.default_rng(4).uniform(size=len(x)).astype(np.float32)
+    logs = model.evaluate(x, y, batch_size=32, sample_weight=weights, verbose=0, return_dict=True)
+    hits = (np.argmax(model.predict(x, verbose=0), axis=-1) == np.argmax(y, axis=-1)).astype(np.float32)
+    # Keras's Mean: the batches' sums added up, divided by the rows; weighted: by the weights
+    batch_sums = [float(np.sum(hits[i:i + 32])) for i in range(0, len(x), 32)]
+    assert logs["accuracy"] == sum(batch_sums) / len(x)
+    weighted_sums = [float(np.sum(hits[i:i + 32] * weights[i:i + 32])) for i in range(0, len(x), 32)]
+    weight_sums = [float(np.sum(weights[i:i + 32])) for i in range(0, len(x), 32)]
+    assert logs["weighted_accuracy"] == sum(weighted_sums) / sum(weight_sums)
+    assert 0 < logs["accuracy"] < 1 and logs["accuracy"] != logs["weighted_accuracy"]
+    metric_ops = [op.type_name for op in model.graph.get_operations() if op.name.startswith("metrics")]
+    assert "OnesLike" not in metric_ops and metric_ops.count("ReducedSize") == 1
+    K.clear_session()
+
+
+def test_the_fit_step_runs_fused_steps_and_trains_as_without_passes(monkeypatch):
+    results = {}
+    for passes in ("on", "off"):
+        monkeypatch.setenv("MINIGRAPH_GRAPH_PASSES", passes)
+        model, x, y = worksheet_model()
+        model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        train_plan = max(model.session._plans.values(), key=lambda plan: len(plan.steps))
+        results[passes] = ([step.node.type_name for step in train_plan.steps], model.get_weights(),
+                           model.evaluate(x, y, verbose=0))
+    K.clear_session()
+    compiled, plain = results["on"][0], results["off"][0]
+    assert compiled.count("_FusedMatMul") == 2 and "_FusedMatMul" not in plain
+    assert "BroadcastLike" not in compiled and plain.count("BroadcastLike") == 2
+    assert len(compiled) < len(plain)
+    assert_bitwise(results["on"][1], results["off"][1])
+    assert results["on"][2] == results["off"][2]
