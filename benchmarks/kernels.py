@@ -13,7 +13,8 @@ time, with no session around it: the numbers a faster kernel must lower.
 Each op is built as the worksheet's graph builds it (Dense(128) + relu, Dense(10) +
 softmax, categorical cross-entropy, the accuracy metric, their gradients) on
 placeholders of batch 32; the figure is the best of 7 timings of N calls (noise on a
-shared machine only ever adds time), with the median beside it. Run it with
+shared machine only ever adds time), with the median beside it, and the best by CPU
+time (``time.process_time``: what a busy neighbour takes is not counted). Run it with
 ``OPENBLAS_NUM_THREADS=1`` to time MatMul as the worksheet job does.
 """
 
@@ -91,15 +92,16 @@ def main(argv=None) -> None:
     print(f"kernels of the worksheet step at batch {BATCH}; µs per call, best of 7 x {calls:,} calls; "
           f"load {load_average()}")
     print(f"{info['cpu']}, numpy {info['numpy']}, {info['source']}, {info['date']}")
-    print(f"{'kernel':<34}{'best':>8}{'median':>8}")
-    total = 0.0
+    print(f"{'kernel':<34}{'best':>8}{'median':>8}{'best CPU':>10}")
+    total = total_cpu = 0.0
     with mg.Graph().as_default():
         for label, op, values in worksheet_kernels():
             forward = op.forward
             timing = per_call_microseconds(lambda: forward(*values), calls)
             total += timing["best"]
-            print(f"{label:<34}{timing['best']:>8.2f}{timing['median']:>8.2f}")
-    print(f"{'sum':<34}{total:>8.2f}")
+            total_cpu += timing["best_cpu"]
+            print(f"{label:<34}{timing['best']:>8.2f}{timing['median']:>8.2f}{timing['best_cpu']:>10.2f}")
+    print(f"{'sum':<34}{total:>8.2f}{'':>8}{total_cpu:>10.2f}")
 
 
 if __name__ == "__main__":
