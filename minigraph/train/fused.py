@@ -10,20 +10,23 @@ flat buffers, and each term of Adam is one numpy call over the whole buffer:
     m := m + (g - m)(1 - beta1)      v := v + (g^2 - v)(1 - beta2)
     w := w - alpha m / (sqrt(v) + epsilon)                      (one call per term)
 
+Because m and v lie side by side, the like terms of their two updates are one call
+over both: [g | g^2] - [m | v], then [m | v] + that. Ten numpy calls compute the
+step, however many variables there are.
 Each variable's new value is then a *view* of its piece of a flat buffer (reshaped
 to the variable's shape), written to the session's store as any update writes.
 
 **Double buffering.** A value in the store is never changed in place: a value
 fetched earlier in the same run, and the old value the run's transaction keeps to
-undo it, must keep their numbers. Making new buffers every step would honour that,
-but for a wide layer (287k weights: 1.1 MB a buffer, a dozen of them a step) the
-fresh memory costs more than the arithmetic. So the kernel keeps two *sets* of
-buffers, each [w | m | v] in one array, made once. The store holds one set's views
-(the current values); each step reads that set and writes the new values, with
-``out=``, into the *other* set, then hands the other set's views to the store. The
-set just read is not touched until the step after next, so for the whole run it
-keeps the old numbers: reads earlier in the run and the transaction's undo see them
-intact. No memory is allocated on a step.
+undo it, must keep their numbers. New buffers every step would honour that, at the
+price of four fresh arrays the size of the model a step (new m, v, w and the
+denominator; 1.1 MB each for a layer 4096 wide), allocated and filled anew. So the kernel keeps two
+*sets* of buffers, each [w | m | v] in one array, made once. The store holds one
+set's views (the current values); each step reads that set and writes the new
+values, with ``out=``, into the *other* set, then hands the other set's views to the
+store. The set just read is not touched until the step after next, so for the whole
+run it keeps the old numbers: reads earlier in the run and the transaction's undo
+see them intact. No memory is allocated on a step.
 
 If the store does not hold exactly one set's views (the first step, or after
 ``set_weights`` or an ``assign`` wrote a variable), the current values are gathered
@@ -80,6 +83,7 @@ class BufferSet:
     def __init__(self, size: int, dtype: np.dtype, pieces: list, shapes: list):
         self.flat = np.empty(3 * size, dtype=dtype)
         self.w, self.m, self.v = (self.flat[start:start + size] for start in (0, size, 2 * size))
+        self.m_and_v = self.flat[size:]
         # in the order the kernel's refs come: every variable, then every m, then every v
         self.views = [part[piece].reshape(shape) for part in (self.w, self.m, self.v)
                       for piece, shape in zip(pieces, shapes)]
@@ -111,10 +115,10 @@ class MultiTensorAdam:
         ends = np.cumsum([int(np.prod(shape, dtype=np.int64)) for shape in self.shapes]).tolist()
         self.size = ends[-1]
         self.pieces = [slice(start, end) for start, end in zip([0] + ends[:-1], ends)]
-        # scratch, reused: neither ever leaves the kernel
-        self.gradients = np.empty(self.size, dtype=self.dtype)
+        # scratch, reused: none of it ever leaves the kernel
+        self.gradients_and_squares = np.empty(2 * self.size, dtype=self.dtype)  # [g | g^2]
+        self.gradients, self.squares = self.gradients_and_squares[:self.size], self.gradients_and_squares[self.size:]
         self.gradient_pieces = [self.gradients[piece].reshape(shape) for piece, shape in zip(self.pieces, self.shapes)]
-        self.denominator = np.empty(self.size, dtype=self.dtype)
         self.sets: list[BufferSet | None] = [None, None]  # made on the first step that needs each
         self.sets_made = 0  # 2 for a whole training run, unless something held on to a set
 
@@ -126,36 +130,36 @@ class MultiTensorAdam:
             if grad.shape != shape:
                 op.check_gradient(var, grad)  # raises, naming the update and the variable
             piece[...] = grad  # every shape is checked before anything is computed
-        (w, m, v), new = self._buffers(refs)
+        (w, m_and_v), new = self._buffers(refs)
         beta1_power, beta2_power, one_minus_beta1, one_minus_beta2, lr, epsilon = self.scalars(*shared)
-        cast, g, denominator = self.dtype.type, self.gradients, self.denominator
+        cast = self.dtype.type
         alpha = lr * np.sqrt(cast(1) - beta2_power) / (cast(1) - beta1_power)
-        new_m, new_v, new_w = new.m, new.v, new.w
-        np.subtract(g, m, out=new_m)  # m + (g - m)(1 - beta1), term by term
-        new_m *= one_minus_beta1
-        new_m += m
-        np.square(g, out=new_v)  # v + (g^2 - v)(1 - beta2)
-        new_v -= v
-        new_v *= one_minus_beta2
-        new_v += v
-        np.sqrt(new_v, out=denominator)
+        # m and v lie side by side, so their updates' like terms are one call each:
+        # [m | v] + ([g | g^2] - [m | v]) [(1 - beta1) | (1 - beta2)], term by term
+        np.square(self.gradients, out=self.squares)
+        np.subtract(self.gradients_and_squares, m_and_v, out=new.m_and_v)
+        new.m *= one_minus_beta1
+        new.v *= one_minus_beta2
+        new.m_and_v += m_and_v
+        denominator = self.squares  # done with: its space holds sqrt(v) + epsilon
+        np.sqrt(new.v, out=denominator)  # w - (m alpha) / (sqrt(v) + epsilon)
         denominator += epsilon
-        np.multiply(new_m, alpha, out=new_w)  # w - (m alpha) / (sqrt(v) + epsilon)
-        new_w /= denominator
-        np.subtract(w, new_w, out=new_w)
+        np.multiply(new.m, alpha, out=new.w)
+        new.w /= denominator
+        np.subtract(w, new.w, out=new.w)
         for ref, view in zip(refs, new.views):
             ref.write(view)
 
     def _buffers(self, refs) -> tuple:
-        """The current (w, m, v) as flat arrays, and the set the new values go to."""
+        """The current (w, [m | v]) as flat arrays, and the set the new values go to."""
         values = [ref.read() for ref in refs]
         for index, current in enumerate(self.sets):
             if current is not None and current.holds(values):
-                return (current.w, current.m, current.v), self._unheld_set(1 - index)
+                return (current.w, current.m_and_v), self._unheld_set(1 - index)
         # the store holds something else: gather the values, write to a set nobody holds
         gathered = np.concatenate([np.asarray(value, dtype=self.dtype).ravel() for value in values])
         target = 0 if self.sets[0] is None or self.sets[0].unheld() else 1
-        return np.split(gathered, 3), self._unheld_set(target)
+        return (gathered[:self.size], gathered[self.size:]), self._unheld_set(target)
 
     def _unheld_set(self, index: int) -> BufferSet:
         """Set `index`, or a new one in its place if anyone besides this kernel holds it."""
@@ -180,12 +184,14 @@ def _keras_group(node):
 def _fuse_keras(nodes):
     first = nodes[0].op
     cast = first.inputs[0].dtype.type
-    beta1, beta2, epsilon = (first.attrs[key] for key in ("beta1", "beta2", "epsilon"))
+    # the numbers ApplyKerasAdam.forward casts on every step, cast once
+    beta1, beta2, one_minus_beta1, one_minus_beta2, epsilon = (
+        cast(number) for number in (first.attrs["beta1"], first.attrs["beta2"], 1 - first.attrs["beta1"],
+                                    1 - first.attrs["beta2"], first.attrs["epsilon"]))
 
     def scalars(iterations, lr):  # as ApplyKerasAdam.forward computes them
         t = cast(iterations + 1)
-        return (np.power(cast(beta1), t), np.power(cast(beta2), t), cast(1 - beta1), cast(1 - beta2), lr,
-                cast(epsilon))
+        return np.power(beta1, t), np.power(beta2, t), one_minus_beta1, one_minus_beta2, lr, epsilon
 
     _, _, _, iterations, lr, _ = nodes[0].arguments
     arguments = [iterations, lr]
