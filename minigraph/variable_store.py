@@ -28,9 +28,6 @@ on one graph draw from streams of their own, and each run draws afresh.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
-
 import numpy as np
 
 from minigraph.errors import FailedPreconditionError
@@ -64,21 +61,17 @@ class VariableStore:
             self._old_values[storage] = self._values.get(storage, _UNSET)
         self._values[storage] = value
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Writes inside take effect together, or, if the block raises, not at all."""
-        self._old_values = {}
-        try:
-            yield
-        except BaseException:
-            for storage, old in self._old_values.items():
-                if old is _UNSET:
-                    del self._values[storage]
-                else:
-                    self._values[storage] = old
-            raise
-        finally:
-            self._old_values = None
+    def transaction(self) -> "Transaction":
+        """``with store.transaction():`` writes inside take effect together, or, if the
+        block raises, not at all."""
+        return Transaction(self)
+
+    def _undo(self) -> None:
+        for storage, old in self._old_values.items():
+            if old is _UNSET:
+                del self._values[storage]
+            else:
+                self._values[storage] = old
 
     def ref(self, storage) -> "VariableRef":
         """The handle a kernel gets for a ref input that names `storage`."""
@@ -93,6 +86,26 @@ class VariableStore:
     def clear(self) -> None:
         self._values.clear()
         self._op_states.clear()
+
+
+class Transaction:
+    """The context of ``VariableStore.transaction``: a class rather than a generator
+    (contextlib), because a training step enters one per run and this costs a third."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: VariableStore):
+        self.store = store
+
+    def __enter__(self) -> None:
+        self.store._old_values = {}
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        try:
+            if error_type is not None:
+                self.store._undo()
+        finally:
+            self.store._old_values = None
 
 
 class VariableRef:
