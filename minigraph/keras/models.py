@@ -42,6 +42,7 @@ from minigraph.keras.layers.base import as_list, get_values, history_of, set_val
 from minigraph.keras.model_summary import print_summary
 from minigraph.keras.saving import load_model  # noqa: F401  (keras.models.load_model, as Keras 2 programs import it)
 from minigraph.keras.training import (
+    RunningMeans,
     TrainingGraph,
     batches,
     build_training_graph,
@@ -388,43 +389,29 @@ class Model:
         return self._steps[kind]
 
     def _running_means(self, xs, ys, ws, batch_size: int, train: bool = False, callbacks=None, hooks: str = "test"):
-        """Runs the batches (each after an optimizer step, when `train`); yields the logs
-        so far: the loss averaged over rows, each metric over its weights (Keras's Mean).
-        The callbacks hear of each batch (on_train_batch_end or on_test_batch_end)."""
+        """Runs the batches (each after an optimizer step, when `train`), yielding after
+        each a RunningMeans: the loss averaged over rows, each metric over its weights
+        (Keras's Mean). The callbacks hear of each batch (on_train_batch_end or
+        on_test_batch_end) with the logs so far."""
         step = self._step("train" if train else "test")
-        fetches = self._log_fetches()
-        names = [name for name, _, _ in fetches]
-        by_rows = [denominator is None for _, _, denominator in fetches]
-        totals, counts = [0.0] * len(fetches), [0.0] * len(fetches)
+        means = RunningMeans(self._log_fetches())
         begin, end = (callbacks.batch_hook(f"on_{hooks}_batch_{edge}") if callbacks is not None else None
                       for edge in ("begin", "end"))
         for index, batch in enumerate(batches(batch_size, *xs, *ys, *ws)):
             if begin is not None:
                 begin(index, {})
-            values = step(*batch)
-            rows = len(batch[0])
-            position = 0
-            for i, weighed_by_rows in enumerate(by_rows):
-                if weighed_by_rows:  # a loss: the batch's mean, weighed by its rows
-                    totals[i] += float(values[position]) * rows
-                    counts[i] += rows
-                    position += 1
-                else:  # a metric: its weighted sum and its sum of weights
-                    totals[i] += float(values[position])
-                    counts[i] += float(values[position + 1])
-                    position += 2
-            logs = {name: total / count if count else float("nan")
-                    for name, total, count in zip(names, totals, counts)}
+            means.add(step(*batch), len(batch[0]))
             if end is not None:
-                end(index, dict(logs))
-            yield logs
+                end(index, means.logs())
+            yield means
 
     def _measure(self, xs, ys, ws, batch_size: int, callbacks=None) -> dict:
         """The logs over all of (x, y), which holds at least one row (the test hooks told)."""
         if callbacks is not None:
             callbacks.on_test_begin()
-        for logs in self._running_means(xs, ys, ws, batch_size, callbacks=callbacks):
+        for means in self._running_means(xs, ys, ws, batch_size, callbacks=callbacks):
             pass
+        logs = means.logs()
         if callbacks is not None:
             callbacks.on_test_end(dict(logs))
         return logs
@@ -501,10 +488,10 @@ class Model:
             callbacks.on_epoch_begin(epoch)
             order = initializers.generator().permutation(rows) if shuffle else slice(None)
             shuffled = [[a[order] for a in arrays] for arrays in (xs, ys, ws)]
-            for logs in self._running_means(*shuffled, batch_size, train=True, callbacks=callbacks, hooks="train"):
+            for means in self._running_means(*shuffled, batch_size, train=True, callbacks=callbacks, hooks="train"):
                 if self.stop_training:  # the callbacks hear of each batch; TerminateOnNaN stops mid-epoch
                     break
-            epoch_logs = dict(logs)
+            epoch_logs = means.logs()
             if validation is not None:
                 val_logs = self._measure(*validation, batch_size, callbacks)
                 epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -570,9 +557,9 @@ class Model:
 
     def _one_batch(self, where: str, x, y, sample_weight, class_weight, return_dict: bool, train: bool):
         xs, ys, ws = self._labelled(where, x, y, sample_weight, class_weight)
-        for logs in self._running_means(xs, ys, ws, len(xs[0]), train=train):
+        for means in self._running_means(xs, ys, ws, len(xs[0]), train=train):
             pass
-        return as_result(logs, return_dict)
+        return as_result(means.logs(), return_dict)
 
     def _labelled(self, where: str, x, y, sample_weight, class_weight, why_not_empty: str = ""):
         """(xs, ys, ws): the checked inputs, labels and per-row weights of fit, evaluate and

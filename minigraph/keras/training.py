@@ -135,10 +135,42 @@ def build_training_graph(heads_spec: list, loss_weights: list[float], extra_loss
     return TrainingGraph(heads, total, train_op)
 
 
-def batches(batch_size: int, *arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
-    """(a[0:32], b[0:32]), (a[32:64], b[32:64]), ...: the same rows of each array."""
+def batches(batch_size: int, *arrays: np.ndarray) -> Iterator[list[np.ndarray]]:
+    """[a[0:32], b[0:32]], [a[32:64], b[32:64]], ...: the same rows of each array."""
     for start in range(0, len(arrays[0]), batch_size):
-        yield tuple(array[start:start + batch_size] for array in arrays)
+        stop = start + batch_size
+        yield [array[start:stop] for array in arrays]
+
+
+class RunningMeans:
+    """The numbers fit logs, over the batches so far: each loss averaged over rows, each
+    metric over its weights (Keras's Mean). `fetches` are _log_fetches()'s (name,
+    numerator, denominator) triples; a batch's values come in their order, one for a
+    loss (no denominator: the batch's mean), two for a metric (a weighted sum, a weight)."""
+
+    def __init__(self, fetches: list):
+        self.names = [name for name, _, _ in fetches]
+        self.by_rows = [denominator is None for _, _, denominator in fetches]
+        self.totals = [0.0] * len(fetches)
+        self.counts = [0.0] * len(fetches)
+
+    def add(self, values, rows: int) -> None:
+        """Adds one batch of `rows` rows: its fetched `values`."""
+        totals, counts, position = self.totals, self.counts, 0
+        for i, by_rows in enumerate(self.by_rows):
+            if by_rows:  # a loss: the batch's mean, weighed by its rows
+                totals[i] += float(values[position]) * rows
+                counts[i] += rows
+                position += 1
+            else:  # a metric: its weighted sum and its sum of weights
+                totals[i] += float(values[position])
+                counts[i] += float(values[position + 1])
+                position += 2
+
+    def logs(self) -> dict:
+        """{name: mean so far} (NaN for a metric whose weights sum to 0)."""
+        return {name: total / count if count else float("nan")
+                for name, total, count in zip(self.names, self.totals, self.counts)}
 
 
 def check_batch_size(batch_size) -> int:
