@@ -11,7 +11,11 @@ length the script times
 - **build**: the Python loop that adds the ops to a new graph;
 - **plan**: ``sess.make_callable(x, [x0, a])``, which walks back from the fetch and
   orders the ops (no kernel runs);
-- **run**: one call of that callable (the best of 3): each op's kernel on a (4,) vector;
+- **first run**: its first call, which reads the plan step by step: each op's kernel
+  on a (4,) vector;
+- **compile**: its second call, which compiles the plan to one Python function
+  (``minigraph/plan.py``) and runs it, less a run of the compiled function;
+- **run**: a call of the compiled function (the best of 3);
 - **differentiate**: ``mg.gradients(reduce_sum(x), [x0, a])``, which adds the
   gradient graph (about twice as many ops again);
 - **plan + run gradients**: the first call of a callable fetching the gradients.
@@ -34,7 +38,7 @@ import numpy as np
 import minigraph as mg
 from benchmarks.harness import RESULTS, load_average, machine, save_json
 
-STAGES = ("build", "plan", "run", "differentiate", "plan + run gradients")
+STAGES = ("build", "plan", "first run", "compile", "run", "differentiate", "plan + run gradients")
 
 
 def build_chain(links: int):
@@ -63,7 +67,10 @@ def time_chain(ops: int) -> dict:
         times["build"], (x0, a, x) = seconds(lambda: build_chain(ops // 2))
         session = mg.Session()
         times["plan"], forward = seconds(lambda: session.make_callable(x, [x0, a]))
+        times["first run"], _ = seconds(lambda: forward(*feed_values))
+        compile_and_run, _ = seconds(lambda: forward(*feed_values))
         times["run"] = min(seconds(lambda: forward(*feed_values))[0] for _ in range(3))
+        times["compile"] = max(compile_and_run - times["run"], 0.0)
         operations_before = len(graph.get_operations())
         times["differentiate"], grads = seconds(lambda: mg.gradients(mg.reduce_sum(x), [x0, a]))
         times["gradient_ops"] = len(graph.get_operations()) - operations_before
