@@ -138,7 +138,7 @@ def test_a_mean_gradient_divides_once_and_its_readers_broadcast_into_their_resul
     text = str(e)
     assert "divided before broadcasting: BroadcastLike gradients/Mean_grad/BroadcastLike and RealDiv " \
            "gradients/Mean_grad/truediv in one step" in text
-    assert "numpy broadcasts: BroadcastLike gradients/Mean_grad/BroadcastLike and RealDiv " \
+    assert "broadcast into the result: BroadcastLike gradients/Mean_grad/BroadcastLike and RealDiv " \
            "gradients/Mean_grad/truediv and Mul gradients/mul_grad/mul in one step" in text
     assert step_types(e).count("BroadcastLike") == 0 and "RealDiv" not in step_types(e)
     rng = np.random.default_rng(1)
@@ -188,12 +188,12 @@ def test_arithmetic_optimization_off_keeps_the_broadcasts(graph):
 # --- the Keras metric graph and the worksheet's step ------------------------------------
 
 
-def worksheet_model(rows=96, seed=3):
+def worksheet_model(rows=96, seed=3, weighted_metrics=("accuracy",)):
     K.clear_session()
     mg.keras.utils.set_random_seed(seed)
     model = Sequential([Dense(16, activation="relu", input_shape=(6,)), Dense(4, activation="softmax")])
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"],
-                  weighted_metrics=["accuracy"])
+                  weighted_metrics=list(weighted_metrics))
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((rows, 6)).astype(np.float32)
     y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, rows)]
@@ -221,7 +221,7 @@ def test_the_fit_step_runs_fused_steps_and_trains_as_without_passes(monkeypatch)
     results = {}
     for passes in ("on", "off"):
         monkeypatch.setenv("MINIGRAPH_GRAPH_PASSES", passes)
-        model, x, y = worksheet_model()
+        model, x, y = worksheet_model(weighted_metrics=())  # the worksheet's: metrics=['accuracy']
         model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
         train_plan = max(model.session._plans.values(), key=lambda plan: len(plan.steps))
         results[passes] = ([step.node.type_name for step in train_plan.steps], model.get_weights(),
@@ -229,7 +229,58 @@ def test_the_fit_step_runs_fused_steps_and_trains_as_without_passes(monkeypatch)
     K.clear_session()
     compiled, plain = results["on"][0], results["off"][0]
     assert compiled.count("_FusedMatMul") == 2 and "_FusedMatMul" not in plain
+    assert compiled.count("_FusedCount") == 1 and "Equal" not in compiled and "Equal" in plain
     assert "BroadcastLike" not in compiled and plain.count("BroadcastLike") == 2
     assert len(compiled) < len(plain)
     assert_bitwise(results["on"][1], results["off"][1])
     assert results["on"][2] == results["off"][2]
+
+
+# --- a comparison cast to numbers and summed: a count -----------------------------------
+
+
+@pytest.mark.parametrize("dtype", [mg.float32, mg.float16, mg.int32])
+def test_a_summed_cast_comparison_is_counted(graph, dtype):
+    scores = mg.placeholder(mg.float32, (None, 4), name="scores")
+    labels = mg.placeholder(mg.float32, (None, 4), name="labels")
+    hits = mg.equal(mg.argmax(scores, axis=1), mg.argmax(labels, axis=1))
+    correct = mg.reduce_sum(mg.cast(hits, dtype), name="correct")
+    e = explained(correct, [scores, labels])
+    assert step_types(e) == ["ArgMax", "ArgMax", "_FusedCount"]
+    assert "fused Equal Equal, Cast Cast, Sum correct into one _FusedCount step: np.count_nonzero" in str(e)
+    rng = np.random.default_rng(5)
+    for rows in (0, 7, 3000):  # float16 holds whole numbers exactly up to 2048: 3000 rows sum as the graph says
+        feed = {scores: rng.standard_normal((rows, 4)).astype(np.float32),
+                labels: np.eye(4, dtype=np.float32)[rng.integers(0, 4, rows)]}
+        ours, theirs = both_ways([correct], feed)
+        assert type(ours[0]) is type(theirs[0])
+        assert_bitwise(ours, theirs)
+    assert 0 < ours[0] < 3000
+
+
+def test_a_count_read_partly_or_kept_per_row_is_not_fused(graph):
+    a, b = mg.placeholder(mg.float32, (None, 2)), mg.placeholder(mg.float32, (None, 2))
+    as_numbers = mg.cast(mg.greater(a, b), mg.float32)
+    per_row = mg.reduce_sum(as_numbers, axis=1)  # not every axis
+    kept = mg.reduce_sum(as_numbers, keepdims=True)
+    assert "_FusedCount" not in step_types(explained([per_row, kept], [a, b]))
+    total = mg.reduce_sum(as_numbers)
+    assert "_FusedCount" not in step_types(explained([total, as_numbers], [a, b]))  # the 0/1s are fetched
+    assert step_types(explained(total, [a, b])) == ["_FusedCount"]
+
+
+@pytest.mark.parametrize("rows", [(5, 5), (1, 5), (5, 1)])
+def test_a_count_and_its_size_as_keras_metrics_take_them(graph, rows):
+    """sum(values) and ReducedSize(values), a Keras metric's two numbers: the size then
+    comes from the comparison's inputs, broadcast or not."""
+    from minigraph.ops.reduction import ReducedSize
+    a, b = mg.placeholder(mg.int64, (None,)), mg.placeholder(mg.int64, (None,))
+    values = mg.cast(mg.equal(a, b), mg.float32)
+    total, size = mg.reduce_sum(values), ReducedSize(values, axis=None).output
+    e = explained([total, size], [a, b])
+    assert step_types(e) == ["_FusedCount", "ReducedSize"]
+    assert e.after.nodes[1].arguments == e.after.nodes[0].arguments  # both read a and b
+    feed = {a: np.arange(rows[0]) % 2, b: np.zeros(rows[1], np.int64)}
+    ours, theirs = both_ways([total, size], feed)
+    assert_bitwise(ours, theirs)
+    assert ours[1] == 5

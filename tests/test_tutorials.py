@@ -125,6 +125,9 @@ def check_what_a_graph_compiler_does(text: str) -> None:
     assert text.count("identical: True") == 2  # passes on and off: the same weights, bit for bit
     assert "merged Softmax gradients/softmax_cross_entropy_with_logits_sg_grad/Softmax into output" in text
     assert "into one MultiTensorAdam step" in text
+    assert "into one _FusedMatMul step (fused_ops BiasAdd, Relu), named Relu" in text
+    assert "divided before broadcasting: BroadcastLike gradients/loss_grad/BroadcastLike" in text
+    assert "fused Equal Equal, Cast Cast, Sum correct into one _FusedCount step" in text
     assert "folded Transpose transpose into MatMul gram's transpose_a=True" in text
 
 

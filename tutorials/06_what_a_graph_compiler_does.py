@@ -7,9 +7,10 @@
 # **You will learn** why a static graph can run faster than the same arithmetic written by hand:
 # it is known *before* its first step, so a compiler can read it as a whole and rewrite it. You
 # will watch minigraph's compiler (`minigraph/passes`, named after TensorFlow's Grappler) merge a
-# softmax computed twice, compute constants once, drop steps that do nothing, and fuse four Adam
-# updates into one kernel; check that the rewritten step computes the same numbers, bit for bit;
-# time it; and switch it off.
+# softmax computed twice, compute constants once, drop steps that do nothing, make broadcasts
+# late, fuse each dense layer's MatMul, bias and relu into one kernel, the accuracy's compare,
+# cast and sum into a count, and four Adam updates into one kernel; check that the rewritten step
+# computes the same numbers, bit for bit; time it; and switch it off.
 #
 # (Runs in about a minute: the PCA of MNIST, and a few short timed runs.)
 
@@ -90,14 +91,25 @@ print(explanation)
 # - **common_subgraph_elimination** found the softmax computed twice: once for the output, and
 #   once inside the gradient of the fused cross-entropy, which is `softmax(logits) - labels`. Same
 #   op, same input: one step now, read by both.
-# - **remapping** fused the four `ApplyAdam` updates into one `MultiTensorAdam` step. Each update of
-#   a small variable (a bias of 10 numbers) is a dozen numpy calls, nearly all overhead; the fused
-#   kernel puts all four variables side by side in one flat buffer and makes each call once.
-# - **arithmetic_optimization** had nothing to do: minigraph's MatMul gradient already uses
-#   MatMul's `transpose_a`/`transpose_b` flags, as TensorFlow's does (see the last section).
+# - **arithmetic_optimization** made two broadcasts late. The gradient of the mean loss copied
+#   the seed 1 to every row, then divided each copy by the batch size: now it divides once, then
+#   copies. The gradient of the cross-entropy copied each row's number across the 10 classes, then
+#   multiplied by `softmax - labels`: now one step copies into a new array and multiplies into it
+#   in place, one array instead of two. (It had no Transpose to fold: minigraph's MatMul gradient
+#   already uses MatMul's `transpose_a`/`transpose_b` flags, as TensorFlow's does; see the last
+#   section.)
+# - **remapping** fused each dense layer into one `_FusedMatMul` step, as TensorFlow's remapper
+#   does: `out = x @ kernel`, then `out += bias` and (for the hidden layer) `max(out, 0)`, both in
+#   the product's own memory. The fused step takes the name of the layer's last op (`Relu`,
+#   `add_1`), so what read it still finds it: `ReluGrad` reads Relu's output, which is the fused
+#   step's. It turned `correct` (compare, cast the bools to 1.0s and 0.0s, sum them) into one
+#   `np.count_nonzero`: a sum of ones is a count, exactly, below 2**24 of them. Then it fused the
+#   four `ApplyAdam` updates into one `MultiTensorAdam` step. Each update of a small variable (a
+#   bias of 10 numbers) is a dozen numpy calls, nearly all overhead; the fused kernel puts all four
+#   variables side by side in one flat buffer and makes each call once.
 #
 # The graph itself did not change: the passes rewrite the plan, so what you built is what
-# `mg.viz.draw` shows. `mg.viz.draw_plan` draws what runs instead: numbered steps, the fused step
+# `mg.viz.draw` shows. `mg.viz.draw_plan` draws what runs instead: numbered steps, the fused steps
 # in orange, and the nodes the passes removed set apart.
 
 # %%
@@ -113,8 +125,9 @@ mg.viz.draw_plan(explanation, rankdir="LR")
 #
 # Why bit for bit and not just "close": every pass keeps each number's arithmetic. Merging two
 # softmaxes keeps one of two equal results; a folded constant is the kernel's own result; the
-# fused Adam does, for each weight, the same float32 operations (`+ - * /` and `sqrt`, each rounded
-# exactly once by IEEE 754) on the same operands: only where the numbers sit in memory changed.
+# fused Adam and the fused MatMul do, for each number, the same float32 operations (`+ - * /` and
+# `sqrt`, each rounded exactly once by IEEE 754) on the same operands, and dividing before
+# broadcasting divides the same two numbers: only where the numbers sit in memory changed.
 
 # %%
 (x_train, y_train), _ = load_pca_mnist()
@@ -233,3 +246,6 @@ with mg.Graph().as_default():
 #    find work?
 # 4. Read `minigraph/train/fused.py`. When would the fused Adam have to gather its flat buffers
 #    afresh instead of using last step's? Try it with `session.set_variable_value`.
+# 5. Fetch the hidden layer's sum too: `hidden_sum = session.graph.get_operation_by_name("add").outputs[0]`,
+#    then `mg.passes.explain(fetches + [hidden_sum], [x, labels])`. Why does the first `_FusedMatMul`
+#    lose its Relu? (Read `minigraph/passes/fused_matmul.py`.)

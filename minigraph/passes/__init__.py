@@ -12,6 +12,7 @@ in TensorFlow's graph optimiser, Grappler:
     arithmetic_optimization       a Transpose folded into MatMul's flags,   (arithmetic.py)
                                   broadcasts made late                      (broadcasts.py)
     remapping                     MatMul + bias + Relu in one kernel,       (fused_matmul.py)
+                                  a comparison cast and summed: a count,    (fused_count.py)
                                   small updates fused into one kernel       (remapping.py)
     pruning                       steps nobody needs any more dropped       (pruning.py)
 

@@ -1,30 +1,33 @@
-"""Arithmetic rewrites: broadcast late. Divide before copying, and let numpy do the copy.
+"""Arithmetic rewrites: broadcast late. Divide before copying; copy into the result.
 
 Gradients broadcast a lot. The gradient of ``mean(x)`` copies the upstream value
 (one number) to x's shape, then divides every copy by the count; the gradient of a
 loss summed over classes copies each row's value across the classes, then multiplies
-by ``softmax - labels``. The copies are ``BroadcastLike`` steps, and each is a numpy
-call that allocates and writes nothing but the same numbers again. Two rewrites make
-them late, or never:
+by ``softmax - labels``. The copies are ``BroadcastLike`` steps: each a numpy call
+that makes an array of the same numbers again, for the next step to read and drop.
+Two rewrites make the copies late, or fewer:
 
 **Divide first.** ``broadcast(g) / n`` with a scalar n is ``broadcast(g / n)``: each
 element is the same float division of the same two numbers, so it is done once per
 value of g (once in all, for a mean's gradient) instead of once per element. The
 RealDiv and the BroadcastLike become one step, which divides, then broadcasts.
 
-**Let numpy broadcast.** ``broadcast(a) * b``, where b already has the broadcast's
-shape, is ``a * b``: numpy broadcasts a by itself, without writing the copies down.
-The BroadcastLike (or the divide-first step above) and the elementwise op that reads
-it (``Mul``, ``AddV2``, ``Sub``, ``RealDiv``) become one step. Here static shapes
-can't prove it (a batch of None rows on both sides need not be the same None), so
-the step checks at run time, for the price of a shape comparison: when b has the
-broadcast's shape, or is a scalar, it computes ``a * b`` (and broadcasts that, for a
-scalar b); otherwise it runs both ops as the graph says.
+**Copy into the result.** ``broadcast(a) * b``, where b has the broadcast's shape,
+needs one new array, not two: copy a into a new array of b's shape, then multiply b
+into it, in place (the copy is this step's own: nobody else holds it). A scalar a is
+simply ``a * b``. (Why not ``a[:, None] * b``, letting numpy broadcast? On small
+arrays numpy's broadcasting loop costs more than the copy.) The BroadcastLike, or the
+divide-first step above, and the elementwise op that reads it (``Mul``, ``AddV2``,
+``Sub``, ``RealDiv``) become one step. Static shapes can't prove that b has the
+broadcast's shape (a batch of None rows on both sides need not be the same None), so
+the step checks it at run time, for the price of a shape comparison; where it does
+not hold, the step runs the two ops as the graph says. Each element still gets the
+same float operation on the same two numbers.
 
 Only floating-point values are rewritten, and a broadcast is folded only into its one
 reader: one whose value is fetched, or read by two steps, stays a step. TensorFlow's
-Grappler has such rewrites in its arithmetic optimizer ("hoist" a cheap op before
-another; "remove redundant BroadcastTo").
+Grappler has rewrites of this kind in its arithmetic optimizer (it "hoists" an op
+past another, and removes a BroadcastTo its reader does not need).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from minigraph.passes.program import Node, Program, pinned_in, readers_of, repla
 
 UFUNCS = {Multiply: np.multiply, Add: np.add, Subtract: np.subtract, Divide: np.true_divide}
 ELEMENTWISE = tuple(UFUNCS)
-DIVIDE_FIRST, NUMPY_BROADCASTS = "divided before broadcasting", "numpy broadcasts"
+DIVIDE_FIRST, INTO_RESULT = "divided before broadcasting", "broadcast into the result"
 
 
 def broadcast_late(program: Program) -> Program:
@@ -52,7 +55,7 @@ def broadcast_late(program: Program) -> Program:
                 and type(broadcast.op) is BroadcastLike and broadcast not in plans):
             plans[node] = (DIVIDE_FIRST, broadcast, side)
         else:
-            plans[node] = (NUMPY_BROADCASTS, broadcast, side)
+            plans[node] = (INTO_RESULT, broadcast, side)
     if not plans:
         return program.rewritten(program.nodes)
 

@@ -2,7 +2,8 @@
 
 Two kinds, as in TensorFlow's Grappler remapper: a *chain* of ops, each reading the
 one before, run as one kernel (a dense layer's MatMul, bias add and Relu:
-``fused_matmul.py``), and many *independent* updates run as one, below.
+``fused_matmul.py``; a comparison cast to numbers and summed, which is a count:
+``fused_count.py``), and many *independent* updates run as one, below.
 
 A numpy call costs a few microseconds before it touches a number. A step that
 updates a (128,)-vector with Adam is a dozen such calls, nearly all overhead, and the
@@ -29,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from minigraph.passes.fused_count import fuse_counts
 from minigraph.passes.fused_matmul import fuse_matmul_bias_add
 from minigraph.passes.program import Node, Program, VariableHandle, in_turn
 
@@ -49,8 +51,8 @@ def register_multi_tensor_kernel(op_type: type, group_key: Callable, make_kernel
 
 
 def remapping(program: Program) -> Program:
-    """Dense layers' chains fused first, then the optimizer's updates."""
-    return in_turn(program, fuse_matmul_bias_add, fuse_multi_tensor)
+    """Dense layers' chains fused first, then counts, then the optimizer's updates."""
+    return in_turn(program, fuse_matmul_bias_add, fuse_counts, fuse_multi_tensor)
 
 
 def fuse_multi_tensor(program: Program) -> Program:
