@@ -64,10 +64,16 @@ def _zero(dtype: np.dtype) -> np.ndarray:
     """A 0 of `dtype`: numpy compares with a typed 0 faster than with Python's 0, which it
     must first fit to the array's dtype (the result is the same)."""
     zero = _ZEROS.get(dtype)
-    return np.zeros((), dtype) if zero is None else zero
+    return _read_only_zero(dtype) if zero is None else zero
 
 
-_ZEROS = {np.dtype(name): np.zeros((), name) for name in ("float16", "float32", "float64", "int32", "int64")}
+def _read_only_zero(dtype) -> np.ndarray:
+    zero = np.zeros((), dtype)
+    zero.flags.writeable = False  # shared by every run: nothing may write into it
+    return zero
+
+
+_ZEROS = {np.dtype(name): _read_only_zero(name) for name in ("float16", "float32", "float64", "int32", "int64")}
 
 
 class Relu(UnaryOp):
