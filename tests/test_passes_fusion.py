@@ -284,3 +284,11 @@ def test_a_count_and_its_size_as_keras_metrics_take_them(graph, rows):
     ours, theirs = both_ways([total, size], feed)
     assert_bitwise(ours, theirs)
     assert ours[1] == 5
+
+
+def test_integer_broadcasts_are_left_alone(graph):
+    from minigraph.ops.array import broadcast_like
+    a, like = mg.placeholder(mg.int32, (None,)), mg.placeholder(mg.int32, (None, 2))
+    y = broadcast_like(a, like, axes=(-1,)) / like  # ints divide to float64
+    assert step_types(explained(y, [a, like])) == ["BroadcastLike", "RealDiv"]
+    assert_bitwise(*both_ways([y], {a: np.int32([1, 2]), like: np.int32([[1, 2], [3, 4]])}))

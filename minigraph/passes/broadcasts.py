@@ -79,7 +79,9 @@ def broadcast_late(program: Program) -> Program:
 def _sole_broadcast_argument(node: Node, readers: dict, pinned: set, plans: dict):
     """The broadcast `node` reads (a BroadcastLike step, or one to be made divide-first),
     when `node` is a float elementwise op and the broadcast's one reader."""
-    if type(node.op) not in ELEMENTWISE or node.fused or node.after or node.op.output.dtype.kind != "f":
+    if type(node.op) not in ELEMENTWISE or node.fused or node.after:
+        return None
+    if any(tensor.dtype.kind != "f" for tensor in node.op.inputs):  # ints divide to float64: left alone
         return None
     candidates = [a for a in node.arguments if isinstance(a, Node) and not a.after and (
         (type(a.op) is BroadcastLike and not a.fused) or plans.get(a, ("",))[0] == DIVIDE_FIRST)]
