@@ -194,6 +194,20 @@ def test_the_mean_of_the_worksheet_loss_is_a_numpy_scalar_as_before(graph, rng, 
     assert isinstance(ours, np.generic)
 
 
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("as_scalar", [False, True], ids=["0-d array", "numpy scalar"])
+def test_reductions_of_a_0d_value_equal_the_plain_formulas(graph, keepdims, as_scalar):
+    """A scalar loss reduced again (a mean of a mean): numpy scalars come in as well as 0-d arrays."""
+    x = np.array(2.5, np.float32)
+    x = x[()] if as_scalar else x
+    value = mg.placeholder(mg.float32, shape=())
+    assert_same_bits(kernel(mg.reduce_sum(value, keepdims=keepdims))(x),
+                     np.sum(x, axis=None, keepdims=keepdims, dtype=x.dtype))
+    assert_same_bits(kernel(mg.reduce_mean(value, keepdims=keepdims))(x), plain_mean(x, None, keepdims))
+    assert_same_bits(kernel(mg.reduce_max(value, keepdims=keepdims))(x),
+                     np.max(x, axis=None, keepdims=keepdims, initial=-np.inf))
+
+
 @pytest.mark.parametrize("shape, axis", [((0, 3), 0), ((0, 3), None), ((3, 0), 1), ((2, 0, 4), (1, 2))], ids=str)
 def test_a_float_mean_of_nothing_is_nan_and_warns_nothing(graph, shape, axis, recwarn):
     x = np.zeros(shape, np.float32)
@@ -368,8 +382,8 @@ def test_sum_like_equals_the_plain_sum(graph, rng, x_shape, like_shape, axes, dt
     """Integers included: an int32 gradient is summed in int64, by the kernel as by numpy's sum."""
     x = random_values(rng, x_shape, dtype)
     like = np.zeros(like_shape, np.float32)
-    ours = kernel(sum_like(mg.placeholder(dtype), mg.placeholder(mg.float32), axes))(x, like)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # inf + -inf is NaN, and numpy says so, in both
+        ours = kernel(sum_like(mg.placeholder(dtype), mg.placeholder(mg.float32), axes))(x, like)
         assert_same_bits(ours, plain_sum_like(x, like, axes))
 
 
