@@ -146,6 +146,15 @@ def test_relu_and_relu_gradient_equal_the_plain_formulas(graph, rng, dtype):
     assert_same_bits(kernel(mg.nn.relu(features))(x[0, 0]), np.maximum(x[0, 0], 0))
 
 
+@pytest.mark.parametrize("grad_shape", [(128,), (1, 128), ()], ids=str)
+def test_relu_gradient_of_a_broadcast_or_scalar_gradient_equals_the_plain_product(graph, rng, grad_shape):
+    x = random_values(rng, (4, 128), "float32")
+    grad = random_values(rng, grad_shape, "float32", edges=False)
+    grad = grad[()] if grad_shape == () else grad  # a numpy scalar
+    features = mg.placeholder(mg.float32)
+    assert_same_bits(kernel(relu_gradient(features, features))(grad, x), grad * (x > 0))
+
+
 def test_relu_keeps_the_sign_of_zero_and_nan(graph):
     x = np.array([-0.0, 0.0, np.nan, -np.inf, np.inf, -1.0], np.float32)
     assert_same_bits(kernel(mg.nn.relu(mg.placeholder(mg.float32)))(x), np.maximum(x, 0))

@@ -107,7 +107,14 @@ class ReluGrad(Operation):
         return features.shape, grad.dtype
 
     def forward(self, grad, features):
-        return grad * (features > _zero(features.dtype))
+        passed = features > _zero(features.dtype)
+        if type(grad) is not np.ndarray or grad.shape != passed.shape:
+            return grad * passed  # broadcasting, or a numpy scalar: the plain product
+        # the mask as 1s and 0s of grad's dtype, then times grad in place: the same products
+        # numpy makes of grad * passed, without casting each bool inside the multiplication
+        result = passed.astype(grad.dtype)
+        result *= grad
+        return result
 
     def gradient(self, grad_output):
         return [relu_gradient(grad_output, self.inputs[1]), None]
