@@ -51,6 +51,15 @@ def random_values(rng, shape, dtype, edges: bool = True) -> np.ndarray:
     return values
 
 
+LAYOUTS = {  # the ways a value may lie in memory
+    "C": lambda a: a,
+    "Fortran": np.asfortranarray,
+    "transposed": lambda a: a.T,
+    "strided": lambda a: a[:, ::2],
+    "reversed": lambda a: a[::-1],
+}
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(17)
@@ -155,9 +164,29 @@ def test_relu_gradient_of_a_broadcast_or_scalar_gradient_equals_the_plain_produc
     assert_same_bits(kernel(relu_gradient(features, features))(grad, x), grad * (x > 0))
 
 
-def test_relu_keeps_the_sign_of_zero_and_nan(graph):
-    x = np.array([-0.0, 0.0, np.nan, -np.inf, np.inf, -1.0], np.float32)
-    assert_same_bits(kernel(mg.nn.relu(mg.placeholder(mg.float32)))(x), np.maximum(x, 0))
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_relu_keeps_the_sign_of_zero_and_nan(graph, dtype):
+    """Against zeros numpy takes its vectorised loop (a body of whole registers, then a tail),
+    against the scalar 0 another: each length and start below lands -0.0, NaN of either sign
+    and inf in both parts, and the bits must agree."""
+    specials = np.array([-0.0, 0.0, np.nan, -np.nan, -np.inf, np.inf, -1.0, 1.0], dtype)
+    relu = kernel(mg.nn.relu(mg.placeholder(dtype)))
+    rng = np.random.default_rng(5)
+    for length in range(1, 200, 7):
+        values = rng.choice(specials, size=length + 3)
+        for start in range(3):  # a view that starts off the array's alignment
+            x = values[start:start + length]
+            assert_same_bits(relu(x), np.maximum(x, 0))
+            assert_same_bits(relu(x.reshape(1, -1)), np.maximum(x.reshape(1, -1), 0))
+    assert_same_bits(relu(values[::2]), np.maximum(values[::2], 0))  # not contiguous: the scalar path
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_relu_keeps_its_input_s_layout(graph, rng, layout):
+    x = LAYOUTS[layout](random_values(rng, (6, 8), "float32"))
+    ours = kernel(mg.nn.relu(mg.placeholder(mg.float32)))(x)
+    assert_same_bits(ours, np.maximum(x, 0))
+    assert ours.strides == np.maximum(x, 0).strides
 
 
 # --- reductions ---------------------------------------------------------------------------
@@ -394,15 +423,6 @@ def test_sum_like_equals_the_plain_sum(graph, rng, x_shape, like_shape, axes, dt
     with np.errstate(all="ignore"):  # inf + -inf is NaN, and numpy says so, in both
         ours = kernel(sum_like(mg.placeholder(dtype), mg.placeholder(mg.float32), axes))(x, like)
         assert_same_bits(ours, plain_sum_like(x, like, axes))
-
-
-LAYOUTS = {
-    "C": lambda a: a,
-    "Fortran": np.asfortranarray,
-    "transposed": lambda a: a.T,
-    "strided": lambda a: a[:, ::2],
-    "reversed": lambda a: a[::-1],
-}
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
