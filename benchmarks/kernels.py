@@ -32,6 +32,7 @@ from minigraph.ops.nn import relu_gradient
 from minigraph.ops.reduction import ReducedSize
 
 BATCH, FEATURES, HIDDEN, CLASSES = 32, 60, 128, 10
+WIDE = 4096  # the widest hidden layer of benchmarks/batch_width.py
 
 
 def worksheet_kernels() -> list[tuple[str, mg.Operation, tuple]]:
@@ -82,6 +83,20 @@ def worksheet_kernels() -> list[tuple[str, mg.Operation, tuple]]:
     return [(label, tensor.op, values) for label, tensor, values in rows]
 
 
+def wide_kernels() -> list[tuple[str, mg.Operation, tuple]]:
+    """The kernels whose size grows with the hidden layer, at width 4096 (batch 32): there
+    the arithmetic, not the overhead, is the cost."""
+    rng = np.random.default_rng(0)
+    hidden, bias = mg.placeholder(mg.float32, (None, WIDE)), mg.placeholder(mg.float32, (WIDE,))
+    h, g, b = (rng.normal(size=shape).astype(np.float32) for shape in ((BATCH, WIDE), (BATCH, WIDE), (WIDE,)))
+    rows = [
+        (f"Relu (width {WIDE})", mg.nn.relu(hidden), (h,)),
+        (f"ReluGrad (width {WIDE})", relu_gradient(hidden, hidden), (g, h)),
+        (f"SumLike (bias grad, width {WIDE})", sum_like(hidden, bias), (g, b)),
+    ]
+    return [(label, tensor.op, values) for label, tensor, values in rows]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20_000, help="calls per timing (7 timings each)")
@@ -93,16 +108,18 @@ def main(argv=None) -> None:
           f"load {load_average()}")
     print(f"{info['cpu']}, numpy {info['numpy']}, {info['source']}, {info['date']}")
     print(f"{'kernel':<34}{'best':>8}{'median':>8}{'best CPU':>10}")
-    total = total_cpu = 0.0
     with mg.Graph().as_default():
-        for label, op, values in worksheet_kernels():
-            forward = op.forward
-            timing = per_call_microseconds(lambda: forward(*values), calls)
-            total += timing["best"]
-            total_cpu += timing["best_cpu"]
-            print(f"{label:<34}{timing['best']:>8.2f}{timing['median']:>8.2f}{timing['best_cpu']:>10.2f}")
-    print(f"{'sum':<34}{total:>8.2f}{'':>8}{total_cpu:>10.2f}")
-
+        # the wide kernels take ~20 times longer a call: ~20 times fewer calls
+        for rows, row_calls, total_label in ((worksheet_kernels(), calls, "sum (the worksheet's kernels)"),
+                                             (wide_kernels(), calls // 20 + 1, f"sum (width {WIDE})")):
+            total = total_cpu = 0.0
+            for label, op, values in rows:
+                forward = op.forward
+                timing = per_call_microseconds(lambda: forward(*values), row_calls)
+                total += timing["best"]
+                total_cpu += timing["best_cpu"]
+                print(f"{label:<34}{timing['best']:>8.2f}{timing['median']:>8.2f}{timing['best_cpu']:>10.2f}")
+            print(f"{total_label:<34}{total:>8.2f}{'':>8}{total_cpu:>10.2f}")
 
 if __name__ == "__main__":
     main()
