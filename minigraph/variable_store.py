@@ -14,9 +14,7 @@ argument is a numpy array, as for any op. So a stateful kernel looks like this::
         variable.write(variable.read() + delta)
 
 Values are never changed in place: ``write`` stores a new array, so a value fetched
-earlier in the same run keeps the number it had. (The fused Adam recycles arrays,
-but only ones that left the store a step ago and that nobody holds any more:
-``minigraph/train/fused.py`` says how it knows.)
+earlier keeps its number (the fused Adam reuses only arrays nobody holds: train/fused.py).
 
 A run is all or nothing. The session runs each ``run`` inside ``transaction()``:
 every first write to a variable keeps its old value aside, and if the run fails
