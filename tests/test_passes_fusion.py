@@ -79,6 +79,17 @@ def test_dense_layers_fuse_into_fused_matmul_steps_with_the_same_values(graph, b
     assert_bitwise(*both_ways([logits, loss] + grads, feed))
 
 
+def test_a_fused_relu_keeps_the_bits_of_negative_zero_nan_and_inf(graph):
+    x = mg.placeholder(mg.float32, (None, 1))
+    w = mg.constant(np.float32([[1.0, 1.0, 1.0, 1.0]]))
+    bias = mg.constant(np.float32([-0.0, 0.0, -1.0, np.inf]))
+    y = mg.nn.relu(mg.matmul(x, w) + bias)
+    assert step_types(explained(y, [x])) == ["_FusedMatMul"]
+    value = np.float32([[-0.0], [0.0], [np.nan], [-np.inf], [1.0], [-2.0]])
+    (ours,), (theirs,) = both_ways([y], {x: value})
+    np.testing.assert_array_equal(ours.view(np.int32), theirs.view(np.int32))  # -0.0 is not 0.0 here
+
+
 def test_a_product_or_sum_read_elsewhere_is_not_fused(graph):
     x, logits, loss, grads, feed = dense_network()
     product = logits.op.inputs[0]  # the second layer's MatMul
