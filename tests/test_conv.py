@@ -20,8 +20,8 @@ import tensorflow as tf
 from google.protobuf import text_format
 
 import minigraph as mg
+from minigraph.errors import InvalidArgumentError
 from minigraph.ops import conv
-from minigraph.session import InvalidArgumentError
 from support.derivatives import gradient_check
 from support.inputs import away_from, normal
 from support.op_cases import Case, case_arrays
