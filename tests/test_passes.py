@@ -3,7 +3,9 @@ run returns changes.
 
 - every case of the op table (support/op_cases.py), its gradients and second
   derivatives, gives bit for bit the same values with the passes on and off, with
-  fed inputs and with constant inputs (then constant folding computes it all);
+  fed inputs and with constant inputs (then constant folding computes it all); with
+  the passes on, the values are those of the plan's compiled run (plan.py), with them
+  off those of the plan read step by step;
 - the worksheet network trained with Keras's Adam, and a TF1 AdamOptimizer, end
   with the same weights, bit for bit, with the multi-tensor Adam and without;
 - each pass on a small graph: what it removes, merges, folds or fuses, and what it
@@ -27,6 +29,7 @@ from minigraph.examples.worksheet import build_model
 from minigraph.keras import backend as K
 from minigraph.passes import RewriterConfig, plain_config
 from minigraph.passes.config import ENVIRONMENT_SWITCH
+from minigraph.plan import COMPILE_ON_RUN
 from support.derivatives import build_derivatives, run
 from support.op_cases import CASES, NO_GRADIENT_CASES, case_arrays
 
@@ -56,6 +59,8 @@ def run_case(case, config, constant_inputs: bool) -> dict:
         session = mg.Session(config=config)
         if constant_inputs:
             d.placeholders = []
+        for _ in range(COMPILE_ON_RUN - 1):  # with the default config, the last run is compiled (plan.py)
+            run(d, session, xs)
         return run(d, session, xs)
 
 
