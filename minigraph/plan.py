@@ -251,7 +251,7 @@ class _Names:
         self.counts: dict[str, int] = {}  # base -> the suffix it had last
 
     def new(self, text: str) -> str:
-        base = re.sub(r"\W+", "_", text).strip("_") or "value"
+        base = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_") or "value"  # ASCII: Python folds some letters
         if base[0].isdigit() or keyword.iskeyword(base):
             base = "_" + base
         name, count = base, self.counts.get(base, 1)
