@@ -303,3 +303,110 @@ def test_integer_broadcasts_are_left_alone(graph):
     y = broadcast_like(a, like, axes=(-1,)) / like  # ints divide to float64
     assert step_types(explained(y, [a, like])) == ["BroadcastLike", "RealDiv"]
     assert_bitwise(*both_ways([y], {a: np.int32([1, 2]), like: np.int32([[1, 2], [3, 4]])}))
+
+
+# --- a softmax and its cross-entropy: one max, one exp ----------------------------------
+
+
+def assert_same_bits(ours, theirs):
+    """Equal to the last bit: dtype, shape and bytes (so -0.0 is not 0.0, and NaN is NaN)."""
+    for a, b in zip(ours, theirs):
+        a, b = np.asarray(a), np.asarray(b)
+        assert (a.dtype, a.shape) == (b.dtype, b.shape)
+        assert a.tobytes() == b.tobytes()
+
+
+def classifier(dtype=mg.float32, loss_first=False, shape=(None, 4)):
+    """softmax(logits) and the cross-entropy of the same logits, and the loss's gradient
+    (which reads the softmax: the passes merge it with the output)."""
+    logits = mg.placeholder(dtype, shape, name="logits")
+    labels = mg.placeholder(dtype, shape, name="labels")
+    if loss_first:
+        losses = mg.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+        output = mg.nn.softmax(logits, name="output")
+    else:
+        output = mg.nn.softmax(logits, name="output")
+        losses = mg.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+    grad = mg.gradients(mg.reduce_mean(losses), logits)[0]
+    return logits, labels, output, losses, grad
+
+
+@pytest.mark.parametrize("dtype", [mg.float32, mg.float64, mg.float16])
+@pytest.mark.parametrize("loss_first", [False, True], ids=["softmax first", "loss first"])
+def test_a_softmax_and_its_cross_entropy_run_as_one_step_with_the_same_bits(graph, dtype, loss_first):
+    logits, labels, output, losses, grad = classifier(dtype, loss_first)
+    e = explained([output, losses, grad], [logits, labels])
+    kinds = step_types(e)
+    assert "Softmax" not in kinds and "SoftmaxCrossEntropyWithLogits" not in kinds
+    fused = kinds.index("_FusedSoftmaxCrossEntropy")
+    assert kinds[fused + 1:fused + 3] == ["itemgetter", "itemgetter"]
+    steps = e.after.nodes
+    # the parts stand for the two ops: their readers and the listings keep the names
+    assert [steps[fused + 1].name, steps[fused + 2].name] == [output.op.name, losses.op.name]
+    assert steps[fused].has_output and [op.type_name for op in steps[fused].fused] == [
+        "Softmax", "SoftmaxCrossEntropyWithLogits"]
+    assert (f"fused Softmax output and SoftmaxCrossEntropyWithLogits {losses.op.name} (the same logits) into one "
+            "_FusedSoftmaxCrossEntropy step, its two values taken out by itemgetter steps") in str(e)
+    rng = np.random.default_rng(6)
+    values = rng.standard_normal((64, 4)) * 3
+    values[1] = [1e4, -1e4, 0, 0]  # one class certain: exp underflows to 0 for the rest, log-sum 0
+    values[2] = [np.inf, 0, 0, 0]  # inf - inf: NaN, as the ops give it
+    values[3] = [np.nan, 1, 2, 3]
+    values[4] = [-np.inf, -np.inf, 5, 5]
+    label_values = rng.uniform(size=(64, 4))  # a distribution per row, not only one-hot
+    label_values[1] = [1, 0, 0, 0]  # on the certain class: a loss of 0
+    label_values /= label_values.sum(axis=1, keepdims=True)
+    feed = {logits: values.astype(dtype), labels: label_values.astype(dtype)}
+    with np.errstate(all="ignore"):
+        ours, theirs = both_ways([output, losses, grad], feed)
+    assert_same_bits(ours, theirs)
+    assert ours[1][1] == 0 and np.isnan(ours[1][[2, 3]]).all() and np.isfinite(ours[1][5:]).all()
+
+
+def test_fetched_softmax_and_losses_come_from_the_fused_step(graph):
+    logits, labels, output, losses, grad = classifier()
+    e = explained([output, losses], [logits, labels])  # the values themselves fetched, no gradient
+    assert step_types(e) == ["_FusedSoftmaxCrossEntropy", "itemgetter", "itemgetter"]
+    assert e.after.fetches == e.after.nodes[1:]
+    rng = np.random.default_rng(7)
+    feed = {logits: rng.standard_normal((5, 4)).astype(np.float32),
+            labels: np.eye(4, dtype=np.float32)[rng.integers(0, 4, 5)]}
+    session = mg.Session()
+    for _ in range(3):  # read step by step, then compiled: both give the two values
+        ours = session.run([output, losses], feed)
+        assert_same_bits(ours, mg.Session(config=PLAIN).run([output, losses], feed))
+    assert session.run(output, feed).sum(axis=1) == pytest.approx(np.ones(5))
+
+
+@pytest.mark.parametrize("loss_first", [False, True], ids=["softmax first", "loss first"])
+def test_the_fused_softmax_fails_as_the_first_of_its_ops_does(graph, loss_first):
+    """Values the fast kernel does not expect go to the ops' own kernels, in plan order."""
+    logits, labels, output, losses, grad = classifier(loss_first=loss_first, shape=None)
+    assert "_FusedSoftmaxCrossEntropy" in step_types(explained([output, losses], [logits, labels]))
+    first = losses.op.name if loss_first else "output"
+    bad = [({logits: np.float32(2), labels: np.float32(1)},
+            rf"logits must have at least one axis \(the classes\), got the scalar 2.0 \(node '{first}'"),
+           ({logits: np.zeros((2, 3), np.float32), labels: np.zeros((2, 4), np.float32)},
+            r"logits and labels must have the same shape, got logits \(2, 3\) and labels \(2, 4\)")]
+    for feed, message in bad:
+        for config in (None, PLAIN):
+            with pytest.raises(mg.errors.InvalidArgumentError, match=message):
+                mg.Session(config=config).run([output, losses], feed)
+    empty = {logits: np.zeros((2, 0), np.float32), labels: np.zeros((2, 0), np.float32)}  # no classes
+    assert_same_bits(*both_ways([output, losses], empty))
+
+
+def test_a_softmax_is_not_fused_with_labels_made_after_it_nor_with_remapping_off(graph):
+    logits = mg.placeholder(mg.float32, (None, 3), name="logits")
+    output = mg.nn.softmax(logits, name="output")
+    labels = mg.nn.softmax(mg.placeholder(mg.float32, (None, 3), name="scores"), name="labels")  # a step after it
+    losses = mg.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+    feed_list = [logits, labels.op.inputs[0]]
+    assert step_types(explained([output, losses], feed_list)) == ["Softmax", "Softmax",
+                                                                  "SoftmaxCrossEntropyWithLogits"]
+    rng = np.random.default_rng(8)
+    assert_same_bits(*both_ways([output, losses], {t: rng.standard_normal((2, 3)).astype(np.float32)
+                                                   for t in feed_list}))
+    logits, labels, output, losses, grad = classifier()
+    assert step_types(explained([output, losses], [logits, labels], remapping=False)) == [
+        "Softmax", "SoftmaxCrossEntropyWithLogits"]

@@ -30,6 +30,7 @@ change, which is what ``mg.passes.explain`` prints.
 from __future__ import annotations
 
 import copy
+import operator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Callable
@@ -91,7 +92,9 @@ class Node:
 
     `op` is the graph op the step runs (a detached copy when a pass changed its
     attributes); `fused` lists the graph ops a fused step stands for. A fused `chain`
-    (MatMul, then its bias add, then Relu) gives the value of its last op, `op`."""
+    (MatMul, then its bias add, then Relu) gives the value of its last op, `op`; a fused
+    step that gives several of its ops' values gives a tuple (`gives_tuple`), and one
+    step per value takes it out (``parts_of``)."""
 
     op: Operation
     kernel: Callable
@@ -101,6 +104,7 @@ class Node:
     fused: tuple = ()
     note: str = ""  # what a pass did to this node, shown by explain
     chain: bool = False  # fused ops each reading the one before: the step gives the last's value
+    gives_tuple: bool = False  # its value is a tuple of its ops' values, for ``parts_of`` steps
 
     @property
     def name(self) -> str:
@@ -119,7 +123,7 @@ class Node:
 
     @cached_property
     def has_output(self) -> bool:
-        return (self.chain or not self.fused) and bool(self.op.outputs)
+        return (self.chain or self.gives_tuple or not self.fused) and bool(self.op.outputs)
 
     @property
     def ops(self) -> tuple[Operation, ...]:
@@ -165,6 +169,15 @@ class Program:
 def node_of(op: Operation, arguments: tuple, after: tuple = ()) -> Node:
     """The node that runs graph op `op` with its own kernel."""
     return Node(op, op.forward, arguments, after, op.type_name)
+
+
+def parts_of(whole: Node, originals) -> list[Node]:
+    """A step per node of `originals` that takes its value out of `whole`'s tuple (the
+    i-th value is the i-th original's): an ``operator.itemgetter``, a C call of a few
+    dozen nanoseconds. Each stands for its original's op, so the steps that read it,
+    the fetches and the listings find it under the name they knew."""
+    return [Node(original.op, operator.itemgetter(i), (whole,), (), "itemgetter",
+                 note=f"value {i} of {whole.name}") for i, original in enumerate(originals)]
 
 
 def with_attrs(op: Operation, inputs: tuple, **attrs) -> Operation:

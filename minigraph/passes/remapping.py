@@ -3,7 +3,9 @@
 Two kinds, as in TensorFlow's Grappler remapper: a *chain* of ops, each reading the
 one before, run as one kernel (a dense layer's MatMul, bias add and Relu:
 ``fused_matmul.py``; a comparison cast to numbers and summed, which is a count:
-``fused_count.py``), and many *independent* updates run as one, below.
+``fused_count.py``), two ops that begin with the same work run as one kernel that
+gives both values (a softmax and its cross-entropy: ``fused_softmax.py``), and many
+*independent* updates run as one, below.
 
 A numpy call costs a few microseconds before it touches a number. A step that
 updates a (128,)-vector with Adam is a dozen such calls, nearly all overhead, and the
@@ -32,6 +34,7 @@ from typing import Callable
 
 from minigraph.passes.fused_count import fuse_counts
 from minigraph.passes.fused_matmul import fuse_matmul_bias_add
+from minigraph.passes.fused_softmax import fuse_softmax_cross_entropy
 from minigraph.passes.program import Node, Program, VariableHandle, in_turn
 
 
@@ -51,8 +54,9 @@ def register_multi_tensor_kernel(op_type: type, group_key: Callable, make_kernel
 
 
 def remapping(program: Program) -> Program:
-    """Dense layers' chains fused first, then counts, then the optimizer's updates."""
-    return in_turn(program, fuse_matmul_bias_add, fuse_counts, fuse_multi_tensor)
+    """Dense layers' chains fused first, then counts, a softmax with its cross-entropy, then
+    the optimizer's updates."""
+    return in_turn(program, fuse_matmul_bias_add, fuse_counts, fuse_softmax_cross_entropy, fuse_multi_tensor)
 
 
 def fuse_multi_tensor(program: Program) -> Program:
