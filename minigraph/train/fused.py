@@ -87,10 +87,11 @@ class BufferSet:
         # in the order the kernel's refs come: every variable, then every m, then every v
         self.views = [part[piece].reshape(shape) for part in (self.w, self.m, self.v)
                       for piece, shape in zip(pieces, shapes)]
+        self._arrays = [self.flat, *self.views]  # what a holder may refer to
         self._references_when_unheld = self._references()
 
     def _references(self) -> int:
-        return sys.getrefcount(self.flat) + sum(map(sys.getrefcount, self.views))
+        return sum(map(sys.getrefcount, self._arrays))
 
     def unheld(self) -> bool:
         """True if only this set refers to its arrays: no store, fetch or caller holds one.
@@ -102,6 +103,9 @@ class BufferSet:
         return all(map(operator.is_, values, self.views))
 
 
+_shape = operator.attrgetter("shape")
+
+
 class MultiTensorAdam:
     """The kernel of one fused step: called with the shared scalars' values, then
     (var, m, v, grad) for each member, var, m and v as VariableRefs."""
@@ -111,6 +115,10 @@ class MultiTensorAdam:
         self.shared = shared  # how many arguments come before the per-variable ones
         self.scalars = scalars  # shared values -> (beta1^t, beta2^t, 1 - beta1, 1 - beta2, lr, epsilon)
         self.dtype = members[0].inputs[0].dtype
+        self.one = self.dtype.type(1)
+        # the variables the refs name, as the graph says (a ref input's storage is its op):
+        # every variable, then every m, then every v, the order of a set's views
+        self.storages = [op.inputs[slot].op for slot in (0, 1, 2) for op in members]
         self.shapes = [tuple(op.inputs[0].shape) for op in members]
         ends = np.cumsum([int(np.prod(shape, dtype=np.int64)) for shape in self.shapes]).tolist()
         self.size = ends[-1]
@@ -121,19 +129,23 @@ class MultiTensorAdam:
         self.gradient_pieces = [self.gradients[piece].reshape(shape) for piece, shape in zip(self.pieces, self.shapes)]
         self.sets: list[BufferSet | None] = [None, None]  # made on the first step that needs each
         self.sets_made = 0  # 2 for a whole training run, unless something held on to a set
+        self.last_written = 0  # the set the last step wrote: the store most likely holds it
 
     def __call__(self, *arguments):
-        shared, rest = arguments[:self.shared], arguments[self.shared:]
-        refs = rest[0::4] + rest[1::4] + rest[2::4]  # every var, then every m, then every v
-        for op, var, grad, shape, piece in zip(self.members, rest[0::4], rest[3::4], self.shapes,
-                                               self.gradient_pieces):
-            if grad.shape != shape:
-                op.check_gradient(var, grad)  # raises, naming the update and the variable
-            piece[...] = grad  # every shape is checked before anything is computed
-        (w, m_and_v), new = self._buffers(refs)
-        beta1_power, beta2_power, one_minus_beta1, one_minus_beta2, lr, epsilon = self.scalars(*shared)
-        cast = self.dtype.type
-        alpha = lr * np.sqrt(cast(1) - beta2_power) / (cast(1) - beta1_power)
+        gradients = arguments[self.shared + 3::4]
+        if list(map(_shape, gradients)) != self.shapes:  # every shape is checked before anything is computed
+            for op, var, grad, shape in zip(self.members, arguments[self.shared::4], gradients, self.shapes):
+                if grad.shape != shape:
+                    op.check_gradient(var, grad)  # raises, naming the update and the variable
+        for piece, grad in zip(self.gradient_pieces, gradients):
+            piece[...] = grad
+        store = arguments[self.shared].store  # the session's; every ref argument names it
+        (w, m_and_v), new = self._buffers(store.read_many(self.storages))
+        beta1_power, beta2_power, one_minus_beta1, one_minus_beta2, lr, epsilon = self.scalars(
+            *arguments[:self.shared])
+        if type(lr) is np.ndarray:
+            lr = lr[()]  # a numpy scalar: the same IEEE product, without a ufunc's array set-up
+        alpha = lr * np.sqrt(self.one - beta2_power) / (self.one - beta1_power)
         # m and v lie side by side, so their updates' like terms are one call each:
         # [m | v] + ([g | g^2] - [m | v]) [(1 - beta1) | (1 - beta2)], term by term
         np.square(self.gradients, out=self.squares)
@@ -147,13 +159,12 @@ class MultiTensorAdam:
         np.multiply(new.m, alpha, out=new.w)
         new.w /= denominator
         np.subtract(w, new.w, out=new.w)
-        for ref, view in zip(refs, new.views):
-            ref.write(view)
+        store.write_many(self.storages, new.views)
 
-    def _buffers(self, refs) -> tuple:
+    def _buffers(self, values: list) -> tuple:
         """The current (w, [m | v]) as flat arrays, and the set the new values go to."""
-        values = [ref.read() for ref in refs]
-        for index, current in enumerate(self.sets):
+        for index in (self.last_written, 1 - self.last_written):
+            current = self.sets[index]
             if current is not None and current.holds(values):
                 return (current.w, current.m_and_v), self._unheld_set(1 - index)
         # the store holds something else: gather the values, write to a set nobody holds
@@ -167,6 +178,7 @@ class MultiTensorAdam:
         if buffers is None or not buffers.unheld():
             buffers = self.sets[index] = BufferSet(self.size, self.dtype, self.pieces, self.shapes)
             self.sets_made += 1
+        self.last_written = index
         return buffers
 
 
