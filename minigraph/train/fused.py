@@ -201,9 +201,13 @@ def _fuse_keras(nodes):
         cast(number) for number in (first.attrs["beta1"], first.attrs["beta2"], 1 - first.attrs["beta1"],
                                     1 - first.attrs["beta2"], first.attrs["epsilon"]))
 
+    # np.power on 0-d arrays: the same loop as on numpy scalars, so the same bits, without
+    # turning each scalar into an array first (0.3 µs a call); t is cast into one, as cast() does
+    beta1_array, beta2_array, t = np.array(beta1), np.array(beta2), np.empty((), cast)
+
     def scalars(iterations, lr):  # as ApplyKerasAdam.forward computes them
-        t = cast(iterations + 1)
-        return np.power(beta1, t), np.power(beta2, t), one_minus_beta1, one_minus_beta2, lr, epsilon
+        t[()] = iterations + 1
+        return np.power(beta1_array, t), np.power(beta2_array, t), one_minus_beta1, one_minus_beta2, lr, epsilon
 
     _, _, _, iterations, lr, _ = nodes[0].arguments
     arguments = [iterations, lr]
