@@ -240,7 +240,8 @@ def test_the_fit_step_runs_fused_steps_and_trains_as_without_passes(monkeypatch)
     K.clear_session()
     compiled, plain = results["on"][0], results["off"][0]
     assert compiled.count("_FusedMatMul") == 2 and "_FusedMatMul" not in plain
-    assert compiled.count("_FusedCount") == 1 and "Equal" not in compiled and "Equal" in plain
+    assert compiled.count("_FusedArgMaxCount") == 1 and "Equal" not in compiled and "Equal" in plain
+    assert "ArgMax" not in compiled and compiled.count("_FusedSoftmaxCrossEntropy") == 1
     assert "BroadcastLike" not in compiled and plain.count("BroadcastLike") == 2
     assert len(compiled) < len(plain)
     assert_bitwise(results["on"][1], results["off"][1])
@@ -257,8 +258,9 @@ def test_a_summed_cast_comparison_is_counted(graph, dtype):
     hits = mg.equal(mg.argmax(scores, axis=1), mg.argmax(labels, axis=1))
     correct = mg.reduce_sum(mg.cast(hits, dtype), name="correct")
     e = explained(correct, [scores, labels])
-    assert step_types(e) == ["ArgMax", "ArgMax", "_FusedCount"]
+    assert step_types(e) == ["_FusedArgMaxCount"] and e.after.nodes[0].name == "correct"  # the Sum's value
     assert "fused Equal Equal, Cast Cast, Sum correct into one _FusedCount step: np.count_nonzero" in str(e)
+    assert "folded ArgMax ArgMax, ArgMax ArgMax_1 into correct's count: one correct step" in str(e)
     rng = np.random.default_rng(5)
     for rows in (0, 7, 3000):  # float16 holds whole numbers exactly up to 2048: 3000 rows sum as the graph says
         feed = {scores: rng.standard_normal((rows, 4)).astype(np.float32),
@@ -295,6 +297,73 @@ def test_a_count_and_its_size_as_keras_metrics_take_them(graph, rows):
     ours, theirs = both_ways([total, size], feed)
     assert_bitwise(ours, theirs)
     assert ours[1] == 5
+
+
+def accuracy_count(reduction=mg.argmax, output_type=mg.int64, shape=(None, 4)):
+    """A Keras metric's two numbers for the accuracy: how many argmaxes agree, and of how many."""
+    from minigraph.ops.reduction import ReducedSize
+    scores = mg.placeholder(mg.float32, shape, name="scores")
+    labels = mg.placeholder(mg.float32, shape, name="labels")
+    agree = mg.cast(mg.equal(reduction(labels, axis=1, output_type=output_type),
+                             reduction(scores, axis=1, output_type=output_type)), mg.float32)
+    return scores, labels, mg.reduce_sum(agree, name="correct"), ReducedSize(agree, axis=None, name="rows").output
+
+
+@pytest.mark.parametrize("reduction, output_type", [(mg.argmax, mg.int64), (mg.argmax, mg.int32),
+                                                     (mg.argmin, mg.int64)], ids=["argmax", "int32", "argmin"])
+def test_the_accuracy_metric_is_one_step_with_the_same_numbers(graph, reduction, output_type):
+    scores, labels, correct, rows = accuracy_count(reduction, output_type)
+    e = explained([correct, rows], [scores, labels])
+    assert step_types(e) == ["_FusedArgMaxCount", "itemgetter", "itemgetter"]
+    fused, count, size = e.after.nodes
+    assert fused.arguments == e.after.fed[::-1] and e.after.fetches == (count, size)  # (labels, scores)
+    assert (count.name, size.name) == ("correct", "rows")
+    kind = reduction.__name__.replace("arg", "Arg").replace("max", "Max").replace("min", "Min")
+    assert f"folded {kind} {kind}, {kind} {kind}_1 into correct's count and rows: one _FusedArgMaxCount step" in str(e)
+    rng = np.random.default_rng(9)
+    values = rng.standard_normal((40, 4)).astype(np.float32)
+    hot = rng.integers(0, 4, 40)
+    missed = int(np.flatnonzero(values[1:39].argmax(1) != hot[1:39])[0]) + 1  # a row the scores miss
+    # a NaN is never the largest (nor the smallest), as in TF; numpy's argmax would pick it, and
+    # count a hit in each of these rows: at the label's class in the scores, at the scores' in the labels
+    for nan_in in ((), ("scores",), ("labels",), ("scores", "labels")):
+        feed = {scores: values.copy(), labels: np.eye(4, dtype=np.float32)[hot]}
+        if "scores" in nan_in:
+            feed[scores][[0, 39], hot[[0, 39]]] = np.nan
+        if "labels" in nan_in:
+            feed[labels][missed, values[missed].argmax()] = np.nan
+        naive = np.count_nonzero(np.argmax(feed[labels], 1) == np.argmax(feed[scores], 1))
+        session = mg.Session()
+        for _ in range(3):  # read step by step, then compiled
+            ours = session.run([correct, rows], feed)
+            theirs = mg.Session(config=PLAIN).run([correct, rows], feed)
+            assert [type(v) for v in ours] == [type(v) for v in theirs]
+            assert_same_bits(ours, theirs)
+        assert ours[1] == 40 and 0 < ours[0] < 40
+        if reduction is mg.argmax:
+            assert naive - ours[0] == 2 * ("scores" in nan_in) + ("labels" in nan_in)
+
+
+def test_an_argmax_read_elsewhere_stays_a_step(graph):
+    scores, labels, correct, rows = accuracy_count()
+    indices = correct.op.inputs[0].op.inputs[0].op.inputs[1]  # argmax(scores)
+    e = explained([correct, rows, indices], [scores, labels])
+    assert step_types(e) == ["ArgMax", "ArgMax", "_FusedCount", "ReducedSize"]
+    rng = np.random.default_rng(10)
+    feed = {scores: rng.standard_normal((5, 4)).astype(np.float32),
+            labels: np.eye(4, dtype=np.float32)[rng.integers(0, 4, 5)]}
+    assert_same_bits(*both_ways([correct, rows, indices], feed))
+    assert step_types(explained([correct, rows], [scores, labels], remapping=False)).count("ArgMax") == 2
+
+
+def test_a_folded_argmax_fails_as_the_argmax_does(graph):
+    scores, labels, correct, rows = accuracy_count(shape=None)  # the rank is checked when it runs
+    assert step_types(explained([correct, rows], [scores, labels]))[0] == "_FusedArgMaxCount"
+    feed = {scores: np.float32([1, 2, 3]), labels: np.float32([0, 1, 0])}
+    for config in (None, PLAIN):
+        with pytest.raises(mg.errors.InvalidArgumentError, match=r"Expected an axis in the range \[-1, 1\) for a "
+                           r"value of shape \(3,\), but got 1"):
+            mg.Session(config=config).run([correct, rows], feed)
 
 
 def test_integer_broadcasts_are_left_alone(graph):

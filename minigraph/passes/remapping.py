@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from minigraph.passes.fused_count import fuse_counts
+from minigraph.passes.fused_count import fuse_argmax_counts, fuse_counts
 from minigraph.passes.fused_matmul import fuse_matmul_bias_add
 from minigraph.passes.fused_softmax import fuse_softmax_cross_entropy
 from minigraph.passes.program import Node, Program, VariableHandle, in_turn
@@ -54,9 +54,10 @@ def register_multi_tensor_kernel(op_type: type, group_key: Callable, make_kernel
 
 
 def remapping(program: Program) -> Program:
-    """Dense layers' chains fused first, then counts, a softmax with its cross-entropy, then
-    the optimizer's updates."""
-    return in_turn(program, fuse_matmul_bias_add, fuse_counts, fuse_softmax_cross_entropy, fuse_multi_tensor)
+    """Dense layers' chains fused first, then counts (and the argmaxes they compare), a
+    softmax with its cross-entropy, then the optimizer's updates."""
+    return in_turn(program, fuse_matmul_bias_add, fuse_counts, fuse_argmax_counts, fuse_softmax_cross_entropy,
+                   fuse_multi_tensor)
 
 
 def fuse_multi_tensor(program: Program) -> Program:
