@@ -138,3 +138,33 @@ def test_a_step_of_a_wide_layer_allocates_no_buffer():
         assert fused_kernels(session)[0].sets_made == 2
         assert peak < 1_000_000, f"a step allocated {peak:,} bytes at its peak"
         assert session.run(w)[0, 0] == pytest.approx(-0.01 * 6, rel=1e-5)  # each step moves it by lr
+
+
+def keras_adam_steps(config, steps: int, beta_2: float) -> list[np.ndarray]:
+    """A weight matrix and a bias trained by Keras's Adam on fed gradients; the weights
+    after every step."""
+    with mg.Graph().as_default():
+        rng = np.random.default_rng(3)
+        w = mg.Variable(rng.standard_normal((3, 4)).astype(np.float32))
+        b = mg.Variable(np.zeros(4, np.float32))
+        grad_w, grad_b = mg.placeholder(mg.float32, (3, 4)), mg.placeholder(mg.float32, (4,))
+        optimizer = mg.keras.optimizers.Adam(learning_rate=0.01, beta_2=beta_2)
+        train = optimizer.apply_gradients([(grad_w, w), (grad_b, b)])
+        session = mg.Session(config=config)
+        session.run(mg.global_variables_initializer())
+        seen = []
+        for _ in range(steps):
+            session.run(train, {grad_w: rng.standard_normal((3, 4)).astype(np.float32),
+                                grad_b: rng.standard_normal(4).astype(np.float32)})
+            seen.append(np.concatenate([session.run(w).ravel(), session.run(b)]))
+        assert len(fused_kernels(session)) == (config is None)
+        return seen
+
+
+@pytest.mark.parametrize("beta_2", [0.999, 0.9999])
+def test_keras_adam_fused_keeps_the_unfused_bits_step_after_step(beta_2):
+    """beta^t and alpha each step, as ApplyKerasAdam computes them: np.power's float32
+    (the libm powf that `beta ** t` calls differs from it at t = 2, 5, 6... for 0.9999)."""
+    fused, plain = keras_adam_steps(None, 1500, beta_2), keras_adam_steps(PLAIN, 1500, beta_2)
+    for step, (ours, theirs) in enumerate(zip(fused, plain, strict=True)):
+        assert ours.tobytes() == theirs.tobytes(), f"step {step + 1}: {ours} != {theirs}"
