@@ -8,8 +8,9 @@
 # it is known *before* its first step, so a compiler can read it as a whole and rewrite it. You
 # will watch minigraph's compiler (`minigraph/passes`, named after TensorFlow's Grappler) merge a
 # softmax computed twice, compute constants once, drop steps that do nothing, make broadcasts
-# late, fuse each dense layer's MatMul, bias and relu into one kernel, the accuracy's compare,
-# cast and sum into a count, and four Adam updates into one kernel; check that the rewritten step
+# late, fuse each dense layer's MatMul, bias and relu into one kernel, the softmax and the loss
+# into one kernel that gives both, the accuracy's argmaxes, compare, cast and sum into a count, and
+# four Adam updates into one kernel; check that the rewritten step
 # computes the same numbers, bit for bit; time it; and switch it off.
 #
 # (Runs in about a minute: the PCA of MNIST, and a few short timed runs.)
@@ -103,8 +104,13 @@ print(explanation)
 #   the product's own memory. The fused step takes the name of the layer's last op (`Relu`,
 #   `add_1`), so what read it still finds it: `ReluGrad` reads Relu's output, which is the fused
 #   step's. It turned `correct` (compare, cast the bools to 1.0s and 0.0s, sum them) into one
-#   `np.count_nonzero`: a sum of ones is a count, exactly, below 2**24 of them. Then it fused the
-#   four `ApplyAdam` updates into one `MultiTensorAdam` step. Each update of a small variable (a
+#   `np.count_nonzero`: a sum of ones is a count, exactly, below 2**24 of them; then it folded the
+#   two `ArgMax` steps into that count, so the accuracy is one step. It ran the softmax and the
+#   cross-entropy of the same logits as one `_FusedSoftmaxCrossEntropy` kernel: both start with
+#   the row's max and `exp(logits - max)`, so it computes those once and finishes both. A step has
+#   one value, so this one's is a pair, and two `itemgetter` steps take it apart, each named after
+#   the op it stands for: the steps that read `output` or the loss, and your fetches, still find
+#   them. Then it fused the four `ApplyAdam` updates into one `MultiTensorAdam` step. Each update of a small variable (a
 #   bias of 10 numbers) is a dozen numpy calls, nearly all overhead; the fused kernel puts all four
 #   variables side by side in one flat buffer and makes each call once.
 #
@@ -125,9 +131,10 @@ mg.viz.draw_plan(explanation, rankdir="LR")
 #
 # Why bit for bit and not just "close": every pass keeps each number's arithmetic. Merging two
 # softmaxes keeps one of two equal results; a folded constant is the kernel's own result; the
-# fused Adam and the fused MatMul do, for each number, the same float32 operations (`+ - * /` and
-# `sqrt`, each rounded exactly once by IEEE 754) on the same operands, and dividing before
-# broadcasting divides the same two numbers: only where the numbers sit in memory changed.
+# fused Adam, the fused MatMul and the fused softmax do, for each number, the same float
+# operations (`+ - * /`, `exp` and `sqrt`, each rounded exactly once) on the same operands, in the
+# same order, and dividing before broadcasting divides the same two numbers: only where the numbers
+# sit in memory, and how many times they are computed, changed.
 
 # %%
 (x_train, y_train), _ = load_pca_mnist()
