@@ -13,6 +13,7 @@ in TensorFlow's graph optimiser, Grappler:
                                   broadcasts made late                      (broadcasts.py)
     remapping                     MatMul + bias + Relu in one kernel,       (fused_matmul.py)
                                   a comparison cast and summed: a count,    (fused_count.py)
+                                  softmax and cross-entropy: one exp,       (fused_softmax.py)
                                   small updates fused into one kernel       (remapping.py)
     pruning                       steps nobody needs any more dropped       (pruning.py)
 
