@@ -35,12 +35,23 @@ sum, or the element at the index found all cost more.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from minigraph.ops.array import Cast
 from minigraph.ops.math import Comparison
 from minigraph.ops.reduction import ArgMax, ReducedSize, Sum
-from minigraph.passes.program import Node, Program, parts_of, pinned_in, readers_of, replace_sources, rewire
+from minigraph.passes.program import (
+    Node,
+    Program,
+    parts_of,
+    pinned_in,
+    readers_of,
+    replace_groups,
+    replace_sources,
+    rewire,
+)
 
 # the most elements a sum of ones is exact for, by the dtype it is summed in
 EXACT_COUNTS = {np.dtype(np.float16): 2**11, np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53,
@@ -110,32 +121,22 @@ def fuse_argmax_counts(program: Program) -> Program:
         return program.rewritten(program.nodes)
 
     folded_away = {step for count, size, indices in folds.values() for step in (count, size, *indices)}
-    replacements: dict = {}
-    nodes, log = [], []
-    for old in program.nodes:
-        if old in folds:
-            count, size, indices = folds[old]
-            arguments = tuple(replacements.get(i.arguments[0], i.arguments[0]) for i in indices)
-            ops = (indices[0].op, indices[1].op, *count.fused) + ((size.op,) if size else ())
-            kernel = argmax_count_kernel(*ops[:5], size_dtype=size.op.output.dtype if size else None)
-            node = Node(count.op, kernel, arguments, (), "_FusedArgMaxCount", fused=ops, chain=size is None,
-                        gives_tuple=size is not None, note=f"{' + '.join(op.type_name for op in ops)} in one kernel")
-            if size is None:  # the count alone: the step's value is the Sum's
-                replacements[count] = node
-                nodes.append(node)
-            else:  # the count and the size: a tuple, taken apart
-                parts = parts_of(node, (count, size))
-                replacements.update(zip((count, size), parts))
-                nodes += [node, *parts]
-            log.append(f"folded {', '.join(f'{i.type_name} {i.name}' for i in indices)} into {count.name}'s count"
-                       + (f" and {size.name}: one {node.name} step" if size else f": one {node.name} step"))
-        elif old not in folded_away:
-            node = rewire(old, replacements)
-            if node is not old:
-                replacements[old] = node
-            nodes.append(node)
-    fetches, roots = replace_sources(program, replacements)
-    return program.rewritten(nodes, fetches, roots, log)
+    return replace_groups(program, {first: partial(_folded, *fold) for first, fold in folds.items()}, folded_away)
+
+
+def _folded(count: Node, size: Node | None, indices: tuple, replacements: dict):
+    """The step doing the ArgMaxes' work and the count's (and the size's), and the steps
+    taking its values apart when it gives two (see ``replace_groups``)."""
+    arguments = tuple(replacements.get(i.arguments[0], i.arguments[0]) for i in indices)
+    ops = (indices[0].op, indices[1].op, *count.fused) + ((size.op,) if size else ())
+    kernel = argmax_count_kernel(*ops[:5], size_dtype=size.op.output.dtype if size else None)
+    node = Node(count.op, kernel, arguments, (), "_FusedArgMaxCount", fused=ops, chain=size is None,
+                gives_tuple=size is not None, note=f"{' + '.join(op.type_name for op in ops)} in one kernel")
+    line = f"folded {', '.join(f'{i.type_name} {i.name}' for i in indices)} into {count.name}'s count"
+    if size is None:  # the count alone: the step's value is the Sum's
+        return [node], {count: node}, f"{line}: one {node.name} step"
+    parts = parts_of(node, (count, size))  # the count and the size: a tuple, taken apart
+    return [node, *parts], dict(zip((count, size), parts)), f"{line} and {size.name}: one {node.name} step"
 
 
 def _plain_argmax(node, pinned: set) -> bool:

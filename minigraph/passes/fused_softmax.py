@@ -33,10 +33,12 @@ errors.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from minigraph.ops.nn import Softmax, SoftmaxCrossEntropyWithLogits
-from minigraph.passes.program import Node, Program, parts_of, replace_sources, rewire
+from minigraph.passes.program import Node, Program, parts_of, replace_groups
 
 
 def fuse_softmax_cross_entropy(program: Program) -> Program:
@@ -60,28 +62,20 @@ def fuse_softmax_cross_entropy(program: Program) -> Program:
     if not pairs:
         return program.rewritten(program.nodes)
 
-    fused_away = {member for pair in pairs.values() for member in pair}
-    replacements: dict = {}
-    nodes, log = [], []
-    for old in program.nodes:
-        if old in pairs:
-            softmax, loss = pairs[old]
-            arguments = tuple(replacements.get(a, a) for a in loss.arguments)
-            kernel = softmax_cross_entropy_kernel(softmax.op, loss.op, softmax_first=old is softmax)
-            fused = Node(loss.op, kernel, arguments, (), "_FusedSoftmaxCrossEntropy", fused=(softmax.op, loss.op),
-                         gives_tuple=True, note="Softmax + SoftmaxCrossEntropyWithLogits: one max, one exp")
-            parts = parts_of(fused, (softmax, loss))
-            replacements.update(zip((softmax, loss), parts))
-            nodes += [fused, *parts]
-            log.append(f"fused Softmax {softmax.name} and SoftmaxCrossEntropyWithLogits {loss.name} (the same "
-                       f"logits) into one {fused.name} step, its two values taken out by itemgetter steps")
-        elif old not in fused_away:
-            node = rewire(old, replacements)
-            if node is not old:
-                replacements[old] = node
-            nodes.append(node)
-    fetches, roots = replace_sources(program, replacements)
-    return program.rewritten(nodes, fetches, roots, log)
+    groups = {first: partial(_fused_pair, *pair, first is pair[0]) for first, pair in pairs.items()}
+    return replace_groups(program, groups, {member for pair in pairs.values() for member in pair})
+
+
+def _fused_pair(softmax: Node, loss: Node, softmax_first: bool, replacements: dict):
+    """The fused step, and the two steps taking its values apart (see ``replace_groups``)."""
+    arguments = tuple(replacements.get(a, a) for a in loss.arguments)
+    kernel = softmax_cross_entropy_kernel(softmax.op, loss.op, softmax_first)
+    fused = Node(loss.op, kernel, arguments, (), "_FusedSoftmaxCrossEntropy", fused=(softmax.op, loss.op),
+                 gives_tuple=True, note="Softmax + SoftmaxCrossEntropyWithLogits: one max, one exp")
+    parts = parts_of(fused, (softmax, loss))
+    return [fused, *parts], dict(zip((softmax, loss), parts)), (
+        f"fused Softmax {softmax.name} and SoftmaxCrossEntropyWithLogits {loss.name} (the same logits) into "
+        f"one {fused.name} step, its two values taken out by itemgetter steps")
 
 
 def softmax_cross_entropy_kernel(softmax: Softmax, loss: SoftmaxCrossEntropyWithLogits, softmax_first: bool):

@@ -259,6 +259,28 @@ def replace_sources(program: Program, replacements: dict) -> tuple[list, list]:
     return fetches, [r for r in roots if isinstance(r, Node)]
 
 
+def replace_groups(program: Program, groups: dict, removed: set) -> Program:
+    """`program` with groups of steps replaced by new ones. `groups` maps the step where a
+    group's new steps go to a function of the replacements made so far that returns (the
+    new steps, {old step: the new step standing for it}, a log line); the steps in
+    `removed` go, and every other step reads what replaced its arguments."""
+    replacements: dict = {}
+    nodes, log = [], []
+    for old in program.nodes:
+        if old in groups:
+            new, stands_for, line = groups[old](replacements)
+            nodes += new
+            replacements.update(stands_for)
+            log.append(line)
+        elif old not in removed:
+            node = rewire(old, replacements)
+            if node is not old:
+                replacements[old] = node
+            nodes.append(node)
+    fetches, roots = replace_sources(program, replacements)
+    return program.rewritten(nodes, fetches, roots, log)
+
+
 def rewire(node: Node, replacements: dict) -> Node:
     """`node` reading `replacements[source]` wherever it read a replaced source (and
     waiting for the replacement of a replaced node in `after`)."""
