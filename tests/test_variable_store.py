@@ -65,4 +65,16 @@ def test_a_transaction_that_succeeds_keeps_write_many(storages):
     with store.transaction():
         store.write_many(storages, new)
     assert all(store.read(storage) is value for storage, value in zip(storages, new))
-    assert store._old_values is None  # nothing kept for an undo once the run is over
+    assert store._before is None  # nothing kept for an undo once the run is over
+
+
+def test_a_transaction_keeps_nothing_aside_until_it_writes(storages):
+    store = VariableStore()
+    value = np.zeros(2, np.float32)
+    store.write(storages[0], value)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            assert store.read(storages[0]) is value
+            assert store._before is not None and not isinstance(store._before, dict)  # no copy made
+            raise RuntimeError("failed before any write")
+    assert store.read(storages[0]) is value and not store.is_initialized(storages[1])
