@@ -74,11 +74,11 @@ class VariableStore:
                 self.read(storage)  # raises, naming the first uninitialized variable
             raise
 
-    def write_many(self, storages: list, values: list) -> None:
-        """write(storage, value) for each pair, in one call."""
+    def write_many(self, values: dict) -> None:
+        """write(storage, value) for each item of {storage: value}, in one call."""
         if self._before is _NOTHING_WRITTEN:
             self._before = self._values.copy()
-        self._values.update(zip(storages, values, strict=True))
+        self._values.update(values)
 
     def transaction(self) -> "Transaction":
         """``with store.transaction():`` writes inside take effect together, or, if the

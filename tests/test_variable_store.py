@@ -36,7 +36,7 @@ def test_read_many_names_the_first_uninitialized_variable(storages):
 def test_write_many_outside_a_transaction_stores_each_value(storages):
     store = VariableStore()
     values = [np.full(2, number, np.float32) for number in range(3)]
-    store.write_many(storages, values)
+    store.write_many(dict(zip(storages, values)))
     assert all(store.read(storage) is value for storage, value in zip(storages, values))
 
 
@@ -51,7 +51,7 @@ def test_a_failed_transaction_undoes_write_many_to_the_oldest_values(storages):
     with pytest.raises(RuntimeError, match="the run failed"):
         with store.transaction():
             store.write(storages[0], np.full(2, 5, np.float32))
-            store.write_many(storages, [np.full(2, 6, np.float32)] * 3)
+            store.write_many(dict.fromkeys(storages, np.full(2, 6, np.float32)))
             assert store.read(storages[2])[0] == 6
             raise RuntimeError("the run failed")
     assert store.read(storages[0]) is a_before and store.read(storages[1]) is b_before
@@ -60,10 +60,10 @@ def test_a_failed_transaction_undoes_write_many_to_the_oldest_values(storages):
 
 def test_a_transaction_that_succeeds_keeps_write_many(storages):
     store = VariableStore()
-    store.write_many(storages, [np.zeros(2, np.float32)] * 3)
+    store.write_many(dict.fromkeys(storages, np.zeros(2, np.float32)))
     new = [np.full(2, number, np.float32) for number in range(3)]
     with store.transaction():
-        store.write_many(storages, new)
+        store.write_many(dict(zip(storages, new)))
     assert all(store.read(storage) is value for storage, value in zip(storages, new))
     assert store._before is None  # nothing kept for an undo once the run is over
 

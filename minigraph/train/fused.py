@@ -80,23 +80,21 @@ class BufferSet:
     """One set of buffers: the weights, m and v of every member in one flat array
     [w | m | v], and the views of it the store is given, one per variable."""
 
-    def __init__(self, size: int, dtype: np.dtype, pieces: list, shapes: list):
+    def __init__(self, size: int, dtype: np.dtype, pieces: list, shapes: list, storages: list):
         self.flat = np.empty(3 * size, dtype=dtype)
         self.w, self.m, self.v = (self.flat[start:start + size] for start in (0, size, 2 * size))
         self.m_and_v = self.flat[size:]
-        # in the order the kernel's refs come: every variable, then every m, then every v
+        # in the order of `storages`: every variable, then every m, then every v
         self.views = [part[piece].reshape(shape) for part in (self.w, self.m, self.v)
                       for piece, shape in zip(pieces, shapes)]
+        self.by_storage = dict(zip(storages, self.views))  # what the store is given, made once
         self._arrays = [self.flat, *self.views]  # what a holder may refer to
-        self._references_when_unheld = self._references()
-
-    def _references(self) -> int:
-        return sum(map(sys.getrefcount, self._arrays))
+        self._references_when_unheld = sum(map(sys.getrefcount, self._arrays))
 
     def unheld(self) -> bool:
         """True if only this set refers to its arrays: no store, fetch or caller holds one.
         (Every holder adds a reference; this set's own references never change.)"""
-        return self._references() == self._references_when_unheld
+        return sum(map(sys.getrefcount, self._arrays)) == self._references_when_unheld
 
     def holds(self, values: list) -> bool:
         """True if `values` are exactly this set's views (the store holds this set)."""
@@ -159,7 +157,7 @@ class MultiTensorAdam:
         np.multiply(new.m, alpha, out=new.w)
         new.w /= denominator
         np.subtract(w, new.w, out=new.w)
-        store.write_many(self.storages, new.views)
+        store.write_many(new.by_storage)
 
     def _buffers(self, values: list) -> tuple:
         """The current (w, [m | v]) as flat arrays, and the set the new values go to."""
@@ -176,7 +174,7 @@ class MultiTensorAdam:
         """Set `index`, or a new one in its place if anyone besides this kernel holds it."""
         buffers = self.sets[index]
         if buffers is None or not buffers.unheld():
-            buffers = self.sets[index] = BufferSet(self.size, self.dtype, self.pieces, self.shapes)
+            buffers = self.sets[index] = BufferSet(self.size, self.dtype, self.pieces, self.shapes, self.storages)
             self.sets_made += 1
         self.last_written = index
         return buffers
