@@ -14,7 +14,8 @@ Because m and v lie side by side, the like terms of their two updates are one ca
 over both: [g | g^2] - [m | v], then [m | v] + that. Ten numpy calls compute the
 step, however many variables there are.
 Each variable's new value is then a *view* of its piece of a flat buffer (reshaped
-to the variable's shape), written to the session's store as any update writes.
+to the variable's shape). The store is read and written once for all of them
+(``read_many``, ``write_many``), not once per variable: a dozen calls' overhead saved.
 
 **Double buffering.** A value in the store is never changed in place: a value
 fetched earlier in the same run, and the old value the run's transaction keeps to
@@ -44,7 +45,7 @@ through these doors, and each makes a copy:
 - ``Session.variable_value`` (``Saver.save``) copies;
 - ``Assign`` copies the value it stores, and every other update computes a new
   array, so no other variable's stored value is a view of these buffers;
-- a run's own values (reads of a variable, the transaction's undo list) live until
+- a run's own values (reads of a variable, the transaction's copy of the old values) live until
   the run ends and hold the set that run read, which that run never writes.
 
 And in case some path does not copy (a caller holding a view from a thread, a new
@@ -108,15 +109,15 @@ class MultiTensorAdam:
     """The kernel of one fused step: called with the shared scalars' values, then
     (var, m, v, grad) for each member, var, m and v as VariableRefs."""
 
-    def __init__(self, members: list, shared: int, scalars):
+    def __init__(self, members: list, shared: int, scalars, storages: list):
         self.members = members  # the graph's update ops, in order (their errors name them)
         self.shared = shared  # how many arguments come before the per-variable ones
         self.scalars = scalars  # shared values -> (beta1^t, beta2^t, 1 - beta1, 1 - beta2, lr, epsilon)
+        # the variables the kernel's refs name: every var, then every m, then every v (a set's
+        # views' order), so the store is read and written in one call each
+        self.storages = storages
         self.dtype = members[0].inputs[0].dtype
         self.one = self.dtype.type(1)
-        # the variables the refs name, as the graph says (a ref input's storage is its op):
-        # every variable, then every m, then every v, the order of a set's views
-        self.storages = [op.inputs[slot].op for slot in (0, 1, 2) for op in members]
         self.shapes = [tuple(op.inputs[0].shape) for op in members]
         ends = np.cumsum([int(np.prod(shape, dtype=np.int64)) for shape in self.shapes]).tolist()
         self.size = ends[-1]
@@ -184,6 +185,12 @@ def _id(source) -> int:
     return id(source)
 
 
+def _storages(nodes) -> list:
+    """The variables behind every node's var, then every m, then every v (ref inputs,
+    each argument a VariableHandle)."""
+    return [node.arguments[slot].storage for slot in (0, 1, 2) for node in nodes]
+
+
 def _keras_group(node):
     """Keras's Adam: same step count, learning rate, dtype and hyper-parameters."""
     var, m, v, iterations, lr, grad = node.arguments
@@ -212,7 +219,7 @@ def _fuse_keras(nodes):
     for node in nodes:
         var, m, v, _, _, grad = node.arguments
         arguments += [var, m, v, grad]
-    return MultiTensorAdam([n.op for n in nodes], 2, scalars), arguments
+    return MultiTensorAdam([n.op for n in nodes], 2, scalars, _storages(nodes)), arguments
 
 
 def _tf1_group(node):
@@ -236,7 +243,7 @@ def _fuse_tf1(nodes):
     for node in nodes:
         var, m, v, _, _, _, grad = node.arguments
         arguments += [var, m, v, grad]
-    return MultiTensorAdam([n.op for n in nodes], 3, scalars), arguments
+    return MultiTensorAdam([n.op for n in nodes], 3, scalars, _storages(nodes)), arguments
 
 
 register_multi_tensor_kernel(ApplyKerasAdam, _keras_group, _fuse_keras, "MultiTensorKerasAdam")
