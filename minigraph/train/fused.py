@@ -139,7 +139,12 @@ class MultiTensorAdam:
         for piece, grad in zip(self.gradient_pieces, gradients):
             piece[...] = grad
         store = arguments[self.shared].store  # the session's; every ref argument names it
-        (w, m_and_v), new = self._buffers(store.read_many(self.storages))
+        values = store.read_many(self.storages)
+        held = self.sets[self.last_written]
+        if held is not None and held.holds(values):  # every step of a training run but its first
+            w, m_and_v, new = held.w, held.m_and_v, self._unheld_set(1 - self.last_written)
+        else:
+            (w, m_and_v), new = self._buffers(values)
         beta1_power, beta2_power, one_minus_beta1, one_minus_beta2, lr, epsilon = self.scalars(
             *arguments[:self.shared])
         if type(lr) is np.ndarray:
@@ -161,11 +166,11 @@ class MultiTensorAdam:
         store.write_many(new.by_storage)
 
     def _buffers(self, values: list) -> tuple:
-        """The current (w, [m | v]) as flat arrays, and the set the new values go to."""
-        for index in (self.last_written, 1 - self.last_written):
-            current = self.sets[index]
-            if current is not None and current.holds(values):
-                return (current.w, current.m_and_v), self._unheld_set(1 - index)
+        """When the store does not hold the set the last step wrote: the current (w, [m | v])
+        as flat arrays, and the set the new values go to."""
+        older = self.sets[1 - self.last_written]
+        if older is not None and older.holds(values):  # a failed run's undo gave it back
+            return (older.w, older.m_and_v), self._unheld_set(self.last_written)
         # the store holds something else: gather the values, write to a set nobody holds
         gathered = np.concatenate([np.asarray(value, dtype=self.dtype).ravel() for value in values])
         target = 0 if self.sets[0] is None or self.sets[0].unheld() else 1
