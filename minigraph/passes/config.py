@@ -46,7 +46,7 @@ class RewriterConfig:
     constant_folding: bool = True
     common_subgraph_elimination: bool = True
     arithmetic_optimization: bool = True  # a Transpose folded into MatMul
-    remapping: bool = True  # fused kernels (multi-tensor Adam)
+    remapping: bool = True  # fused kernels (dense layers, softmax with its loss, counts, multi-tensor Adam)
     disable_model_pruning: bool = False
     disable_meta_optimizer: bool = False  # True: no pass at all
 
