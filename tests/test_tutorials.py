@@ -129,6 +129,7 @@ def check_what_a_graph_compiler_does(text: str) -> None:
     assert "divided before broadcasting: BroadcastLike gradients/loss_grad/BroadcastLike" in text
     assert "fused Equal Equal, Cast Cast, Sum correct into one _FusedCount step" in text
     assert "folded Transpose transpose into MatMul gram's transpose_a=True" in text
+    assert "def run(x, labels):" in text and "return [" in text  # the plan, compiled to Python
 
 
 def check_from_dense_to_convolutional(text: str) -> None:

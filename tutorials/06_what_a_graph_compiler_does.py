@@ -10,7 +10,8 @@
 # softmax computed twice, compute constants once, drop steps that do nothing, make broadcasts
 # late, fuse each dense layer's MatMul, bias and relu into one kernel, the softmax and the loss
 # into one kernel that gives both, the accuracy's argmaxes, compare, cast and sum into a count, and
-# four Adam updates into one kernel; check that the rewritten step
+# four Adam updates into one kernel; see the plan written out as a Python function and compiled;
+# check that the rewritten step
 # computes the same numbers, bit for bit; time it; and switch it off.
 #
 # (Runs in about a minute: the PCA of MNIST, and a few short timed runs.)
@@ -123,6 +124,28 @@ print(len(explanation.before.nodes), "steps before the passes,", len(explanation
 mg.viz.draw_plan(explanation, rankdir="LR")
 
 # %% [markdown]
+# ## The last step: the plan becomes a Python function
+#
+# The session then lays the plan out to run: every value gets a place, every step becomes "call
+# this kernel on those values". The first time the plan runs, a loop reads it step by step. The
+# second time, the session *compiles* it: it writes the Python function a person would write for
+# this step, one line per step, and hands it to Python's own compiler (`minigraph/plan.py`). In
+# that function the values are local variables, `del` drops each one after its last reader, and
+# nothing is looked up while it runs. It is what JAX's `jit` and PyTorch's `torch.compile` do, in
+# their smallest form: they too trace a program once and write it out for a compiler (XLA, C++).
+# `sess.plan_source` prints it:
+
+# %%
+print(session.plan_source(fetches, [x, labels]))
+
+# %% [markdown]
+# Read it from the top: the variables' reads, the two fused dense layers, the softmax and its
+# loss as one kernel and its two halves, the accuracy's count, the backward pass, the fused Adam,
+# the step count. Compiling costs about 20 µs per line, once; a plan run only once (a long chain
+# evaluated one time) is never compiled. `OptimizerOptions(global_jit_level=OptimizerOptions.OFF)`
+# (TensorFlow's switch for its JIT compiler, XLA) keeps every plan read step by step.
+
+# %% [markdown]
 # ## The same numbers, bit for bit
 #
 # A rewrite that changed a result would be a bug. Train the same step twice, from the same
@@ -181,9 +204,12 @@ def step_time(config):
     return fastest(lambda: step(x_batch, y_batch))
 
 
-plain_us, compiled_us = step_time(no_passes), step_time(None)
-print(f"one training step, no passes:  {plain_us:6.0f} µs")
-print(f"one training step, compiled:   {compiled_us:6.0f} µs  ({plain_us / compiled_us:.2f}x as fast)")
+read_step_by_step = mg.ConfigProto(graph_options=mg.GraphOptions(
+    optimizer_options=mg.OptimizerOptions(global_jit_level=mg.OptimizerOptions.OFF)))
+plain_us, interpreted_us, compiled_us = step_time(no_passes), step_time(read_step_by_step), step_time(None)
+print(f"one training step, no passes:                 {plain_us:6.0f} µs")
+print(f"one training step, passes, read step by step: {interpreted_us:6.0f} µs")
+print(f"one training step, passes, compiled:          {compiled_us:6.0f} µs  ({plain_us / compiled_us:.2f}x as fast)")
 
 # %% [markdown]
 # What is left is mostly numpy's own work. The engine's share is small: here is a whole
@@ -256,3 +282,6 @@ with mg.Graph().as_default():
 # 5. Fetch the hidden layer's sum too: `hidden_sum = session.graph.get_operation_by_name("add").outputs[0]`,
 #    then `mg.passes.explain(fetches + [hidden_sum], [x, labels])`. Why does the first `_FusedMatMul`
 #    lose its Relu? (Read `minigraph/passes/fused_matmul.py`.)
+# 6. Read the compiled step (`session.plan_source(fetches, [x, labels])`): which line frees the
+#    hidden layer's output, and why there? Time `step_time` with `read_step_by_step` against the
+#    default: what share of the step was the loop that reads the plan?
