@@ -14,8 +14,9 @@ length the script times
 - **first run**: its first call, which reads the plan step by step: each op's kernel
   on a (4,) vector;
 - **compile**: its second call, which compiles the plan to one Python function
-  (``minigraph/plan.py``) and runs it, less a run of the compiled function;
-- **run**: a call of the compiled function (the best of 3);
+  (``minigraph/plan.py``) and runs it, less a run of the compiled function (a plan of
+  more than ``plan.LARGEST_COMPILED`` steps is never compiled: then this is about 0);
+- **run**: a call of the compiled function (the best of 3), or of the interpreted plan;
 - **differentiate**: ``mg.gradients(reduce_sum(x), [x0, a])``, which adds the
   gradient graph (about twice as many ops again);
 - **plan + run gradients**: the first call of a callable fetching the gradients.

@@ -24,8 +24,9 @@ kernels, constants and variables are the enclosing function's variables, so noth
 is looked up while it runs. ``plan.source`` is that text: print it to read the
 program minigraph made of your graph. It is what a tracing JIT does (JAX's jit writes
 its program for XLA; PyTorch's TorchScript and ``torch.compile`` write theirs), in
-its smallest form. Compiling costs about 10 µs per step, once; a one-off run (a long
-chain evaluated once) never pays it. ``ConfigProto(graph_options=GraphOptions(
+its smallest form. Compiling costs about 10-30 µs per step, once; a one-off run (a long
+chain evaluated once) never pays it, and a plan of more than ``LARGEST_COMPILED`` steps
+is always interpreted (Python's compiler slows down on very long functions). ``ConfigProto(graph_options=GraphOptions(
 optimizer_options=OptimizerOptions(global_jit_level=OptimizerOptions.OFF)))`` keeps
 every plan interpreted, as the plain configuration does.
 
@@ -53,6 +54,9 @@ from minigraph.passes.program import Node, Program
 BAD_VALUE_ERRORS = (ValueError, IndexError, ArithmeticError)
 
 COMPILE_ON_RUN = 2  # a plan is compiled when it runs for the second time
+# Python's compiler takes time that grows faster than the function's length (10 µs a line at
+# 1,000 lines, 60 at 50,000): longer plans are read step by step, 0.2 µs a step slower
+LARGEST_COMPILED = 10_000
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Plan:
         self.writes_variables = any(op.writes_variables for step in steps for op in step.node.ops)
         # the loop's own form of each step: plain tuples unpack faster than attributes
         self._loop = [(step.kernel, step.arguments, step.result, step.frees) for step in steps]
+        compiles = compiles and len(steps) <= LARGEST_COMPILED
         self._runs_to_compile = COMPILE_ON_RUN if compiles else -1  # counts down to 0; -1: never
         self._compiled: Callable | None = None
         self._line_steps: dict[int, int] = {}  # the compiled source's line -> its step

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import minigraph as mg
+from minigraph import plan as plan_module
 from minigraph.plan import COMPILE_ON_RUN
 
 pytestmark = pytest.mark.usefixtures("graph")
@@ -140,3 +141,19 @@ def test_a_long_chain_compiles_and_keeps_only_live_values():
     deleted = sum(len(step.frees) for step in plan.steps)
     assert deleted == sum(step.result is not None for step in plan.steps) - 1 + 1
     assert plan.source.count(" del ") == len(plan.steps)  # here each step drops what it read
+
+
+def test_a_plan_longer_than_the_largest_compiled_stays_interpreted(monkeypatch):
+    monkeypatch.setattr(plan_module, "LARGEST_COMPILED", 50)
+    x = mg.placeholder(mg.float64, (), name="x")
+    short, long = x, x
+    for i in range(60):
+        long = long + 1.0
+        if i < 20:
+            short = short + 1.0
+    session = mg.Session()
+    for _ in range(COMPILE_ON_RUN + 1):
+        assert session.run([short, long], {x: 1.0}) == [21.0, 61.0]
+        assert session.run(short, {x: 1.0}) == 21.0
+    assert plan_of(session, short, [x]).compiled
+    assert not plan_of(session, [short, long], [x]).compiled
