@@ -41,7 +41,7 @@ from typing import Callable
 
 import numpy as np
 
-from minigraph import nest
+from minigraph import collector, nest
 from minigraph.graph import Graph, Operation, Tensor, default_session, get_default_graph, tensor_or_none
 from minigraph.ops.state import Variable
 from minigraph.passes import ConfigProto, compile_program, default_config
@@ -267,8 +267,9 @@ class Session:
         """The compiled plan: the ops the fetches need, stopping at fed tensors
         (``build_program``), rewritten by the config's passes, then laid out in one
         list of values (``Plan.lay_out``): each source gets a position, each node a step."""
-        program = compile_program(build_program(fetches, list(feeds)), self.config)
-        return Plan.lay_out(program, self._initial_value, compiles=self.config.compiles_plans)
+        with collector.paused():  # thousands of small objects, none of them garbage: see collector.py
+            program = compile_program(build_program(fetches, list(feeds)), self.config)
+            return Plan.lay_out(program, self._initial_value, compiles=self.config.compiles_plans)
 
     def _initial_value(self, source):
         """What a position holds before a run: a constant's value, a VariableRef, an op's
