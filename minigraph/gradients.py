@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from minigraph import dtypes
+from minigraph import collector, dtypes
 from minigraph.graph import GRADIENT, Operation, Tensor, tensor_or_none, value_producers, walk
 from minigraph.ops.array import constant_like, ones_like
 from minigraph.ops.math import add_n
@@ -60,6 +60,7 @@ def _check_gradient(op: Operation, tensor: Tensor, gradient: Tensor) -> None:
         )
 
 
+@collector.paused()  # thousands of new nodes while the whole graph is alive: see collector.py
 def gradients(ys, xs, grad_ys=None, name: str = "gradients") -> list[Tensor | None]:
     """d(sum of ys)/dx for each x in xs, as new graph nodes; None where x doesn't reach ys."""
     ys = _as_tensor_list(ys, "ys")

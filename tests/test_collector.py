@@ -1,6 +1,7 @@
 """minigraph.collector: Python's cyclic collector is off inside paused(), as it was after."""
 
 import gc
+import importlib
 
 import pytest
 
@@ -42,4 +43,21 @@ def test_a_plan_is_made_with_the_collector_paused(monkeypatch):
     with mg.Graph().as_default():
         x = mg.placeholder(mg.float32, ())
         assert mg.Session().run(x * 2.0, {x: 3.0}) == 6.0
+    assert seen == [False] and gc.isenabled()
+
+
+def test_gradients_are_built_with_the_collector_paused(monkeypatch):
+    gradients_module = importlib.import_module("minigraph.gradients")  # mg.gradients is the function
+    seen = []
+    ops_between = gradients_module._ops_between
+
+    def spying(*arguments):
+        seen.append(gc.isenabled())
+        return ops_between(*arguments)
+
+    monkeypatch.setattr(gradients_module, "_ops_between", spying)
+    with mg.Graph().as_default():
+        x = mg.placeholder(mg.float32, ())
+        (grad,) = mg.gradients(x * x, [x])
+        assert mg.Session().run(grad, {x: 3.0}) == 6.0
     assert seen == [False] and gc.isenabled()
