@@ -37,6 +37,7 @@ that fails names its op either way (the compiled function's line says which step
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -94,8 +95,9 @@ class Plan:
         # the loop's own form of each step: plain tuples unpack faster than attributes
         self._loop = [(step.kernel, step.arguments, step.result, step.frees) for step in steps]
         compiles = compiles and len(steps) <= LARGEST_COMPILED
-        self._runs_to_compile = COMPILE_ON_RUN if compiles else -1  # counts down to 0; -1: never
+        self._runs_before_compiling = COMPILE_ON_RUN - 1 if compiles else math.inf
         self._compiled: Callable | None = None
+        self._names: dict = {}  # position -> the compiled function's variable holding it
         self._line_steps: dict[int, int] = {}  # the compiled source's line -> its step
 
     @classmethod
@@ -140,15 +142,20 @@ class Plan:
 
     def execute(self, fed_values) -> list:
         """Runs the steps on `fed_values` (one per fed tensor, in program.fed order):
-        interpreted the first time, then compiled (see the module docstring)."""
-        if self._compiled is not None:
-            return self._run_compiled(fed_values)
-        if self._runs_to_compile > 0:
-            self._runs_to_compile -= 1
-            if self._runs_to_compile == 0:
-                self._compile()
-                return self._run_compiled(fed_values)
-        return self._interpret(fed_values)
+        interpreted at first, then compiled (see the module docstring)."""
+        if self._compiled is None:
+            if self._runs_before_compiling > 0:
+                self._runs_before_compiling -= 1
+                return self._interpret(fed_values)
+            self._compile()
+        try:
+            return self._compiled(*fed_values)
+        except OpError:
+            raise
+        except BAD_VALUE_ERRORS as error:
+            index, frame = self._failing_step(error)
+            step = self.steps[index]
+            raise _failed(step.op, [frame.f_locals.get(self._names[p]) for p in step.arguments], error) from error
 
     def _interpret(self, fed_values) -> list:
         values: list[Any] = self.initial_values.copy()
@@ -198,16 +205,6 @@ class Plan:
         exec(compile(wrapped, f"<plan of {len(self.steps)} steps>", "exec"), namespace)  # noqa: S102
         self._compiled = namespace["enclose"](*[value for _, value in outer])
         self._line_steps = {line + 1: index for line, index in line_steps.items()}  # `enclose` is line 1
-
-    def _run_compiled(self, fed_values) -> list:
-        try:
-            return self._compiled(*fed_values)
-        except OpError:
-            raise
-        except BAD_VALUE_ERRORS as error:
-            index, frame = self._failing_step(error)
-            step = self.steps[index]
-            raise _failed(step.op, [frame.f_locals.get(self._names[p]) for p in step.arguments], error) from error
 
     def _failing_step(self, error: Exception):
         """(step index, frame) of the compiled function's line that raised `error`."""

@@ -379,13 +379,12 @@ class Model:
             fetches = [tensor for _, numerator, denominator in self._log_fetches()
                        for tensor in (numerator, denominator) if tensor is not None]
             phase = K.learning_phase_placeholder(self.graph)
+            # training: Dropout drops, BatchNormalization uses the batch's statistics
+            with_phase = kind == "train" and phase is not None
             if kind == "train":
                 fetches = fetches + [training.train_op]  # its value is None: the caller ignores it
-                if phase is not None:  # Dropout drops, BatchNormalization uses the batch's statistics
-                    run = self.session.make_callable(fetches, feeds + [phase])
-                    self._steps[kind] = lambda *batch: run(*batch, np.True_)
-                    return self._steps[kind]
-            self._steps[kind] = self.session.make_callable(fetches, feeds)
+            run = self.session.make_callable(fetches, feeds + [phase] if with_phase else feeds)
+            self._steps[kind] = (lambda *batch: run(*batch, np.True_)) if with_phase else run
         return self._steps[kind]
 
     def _running_means(self, xs, ys, ws, batch_size: int, train: bool = False, callbacks=None, hooks: str = "test"):
