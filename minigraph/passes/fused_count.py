@@ -49,7 +49,6 @@ from minigraph.passes.program import (
     pinned_in,
     readers_of,
     replace_groups,
-    replace_sources,
     rewire,
 )
 
@@ -74,30 +73,28 @@ def fuse_counts(program: Program) -> Program:
         return program.rewritten(program.nodes)
 
     fused_away = {member for chain in counts.values() for member in chain[:2]}
-    replacements: dict = {}
-    nodes, log = [], []
-    for old in program.nodes:
-        if old in fused_away:
-            continue
-        node = rewire(old, replacements)
-        if old in counts:
-            compare, cast, total = counts[old]
-            compare = rewire(compare, replacements)
-            node = Node(total.op, counting_kernel(compare.op, cast.op, total.op), compare.arguments, (), "_FusedCount",
-                        fused=(compare.op, cast.op, total.op), chain=True,
-                        note=f"{compare.type_name} + Cast + Sum in one kernel: a count")
-            log.append(f"fused {compare.type_name} {compare.name}, Cast {cast.name}, Sum {total.name} into one "
-                       f"_FusedCount step: np.count_nonzero")
-        elif old in sizes:  # it read the cast for its size: that is the comparison's, from its inputs' shapes
-            compare = rewire(sizes[old], replacements)
-            node = Node(old.op, size_kernel(old.op.output.dtype), compare.arguments, (), old.type_name,
-                        note=f"the size of {compare.name}, from its inputs")
-            log.append(f"{old.type_name} {old.name} reads {compare.name}'s inputs: the size of their broadcast")
-        if node is not old:
-            replacements[old] = node
-        nodes.append(node)
-    fetches, roots = replace_sources(program, replacements)
-    return program.rewritten(nodes, fetches, roots, log)
+    groups = {total: partial(_counted, *chain) for total, chain in counts.items()}
+    groups.update((size, partial(_sized, size, compare)) for size, compare in sizes.items())
+    return replace_groups(program, groups, fused_away)
+
+
+def _counted(compare: Node, cast: Node, total: Node, replacements: dict):
+    """The one step counting what the comparison, the cast and the sum computed."""
+    compare = rewire(compare, replacements)
+    node = Node(total.op, counting_kernel(compare.op, cast.op, total.op), compare.arguments, (), "_FusedCount",
+                fused=(compare.op, cast.op, total.op), chain=True,
+                note=f"{compare.type_name} + Cast + Sum in one kernel: a count")
+    return [node], {total: node}, (f"fused {compare.type_name} {compare.name}, Cast {cast.name}, Sum {total.name} "
+                                   f"into one _FusedCount step: np.count_nonzero")
+
+
+def _sized(size: Node, compare: Node, replacements: dict):
+    """The size step reading the comparison's inputs: it read the cast only for its size."""
+    compare = rewire(compare, replacements)
+    node = Node(size.op, size_kernel(size.op.output.dtype), compare.arguments, (), size.type_name,
+                note=f"the size of {compare.name}, from its inputs")
+    return [node], {size: node}, (f"{size.type_name} {size.name} reads {compare.name}'s inputs: the size of their "
+                                  f"broadcast")
 
 
 def fuse_argmax_counts(program: Program) -> Program:

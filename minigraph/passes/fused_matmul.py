@@ -37,6 +37,7 @@ on the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -47,7 +48,7 @@ from minigraph.ops.linalg import MatMul
 from minigraph.ops.math import Add
 from minigraph.ops.nn import Relu
 from minigraph.ops.reduction import ReducedSize
-from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_sources, rewire
+from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_groups, rewire
 
 # op type -> the argument it reads only the shape (and dtype) of
 SHAPE_READERS = {SumLike: 1, BroadcastLike: 1, ReducedSize: 0}
@@ -84,7 +85,7 @@ def fuse_matmul_bias_add(program: Program) -> Program:
                 return False
         return sum(reader is next_member for reader, _ in readers[node]) == 1
 
-    chains, log = {}, []  # the last member of each chain -> the chain
+    chains = {}  # the last member of each chain -> the chain
     for node in nodes:
         chain = _bias_add_of_matmul(node)
         if chain is None or not only_read_by(chain.matmul, chain.add, chain.add):
@@ -96,27 +97,8 @@ def fuse_matmul_bias_add(program: Program) -> Program:
 
     if not chains:
         return program.rewritten(nodes)
-    replacements: dict = {}
     fused_away = {member for chain in chains.values() for member in chain.members[:-1]}
-    rewritten = []
-    for old in nodes:
-        if old in fused_away:
-            continue
-        if old not in chains:
-            node = rewire(old, replacements)
-            if node is not old:
-                replacements[old] = node
-            rewritten.append(node)
-            continue
-        chain = chains[old]
-        node = _fused_node(chain, replacements)
-        for member in chain.members:
-            replacements[member] = node
-        rewritten.append(node)
-        log.append(f"fused {', '.join(f'{m.type_name} {m.name}' for m in chain.members)} into one "
-                   f"_FusedMatMul step (fused_ops {', '.join(_fused_ops(chain))}), named {node.name}")
-    fetches, roots = replace_sources(program, replacements)
-    return program.rewritten(rewritten, fetches, roots, log)
+    return replace_groups(program, {last: partial(_fused_chain, chain) for last, chain in chains.items()}, fused_away)
 
 
 def _bias_add_of_matmul(node: Node) -> Chain | None:
@@ -148,14 +130,18 @@ def _fused_ops(chain: Chain) -> list[str]:
     return ["BiasAdd"] + (["Relu"] if chain.relu else [])
 
 
-def _fused_node(chain: Chain, replacements: dict) -> Node:
-    """The one step for `chain`, reading what its members read (each rewired)."""
+def _fused_chain(chain: Chain, replacements: dict):
+    """The one step for `chain`, reading what its members read (each rewired), standing
+    for every member (see ``replace_groups``)."""
     matmul = rewire(chain.matmul, replacements)
     bias = replacements.get(chain.bias, chain.bias)
     kernel = fused_matmul_kernel(matmul.op, relu=chain.relu is not None)
-    return Node(chain.members[-1].op, kernel, matmul.arguments + (bias,), (), "_FusedMatMul",
+    node = Node(chain.members[-1].op, kernel, matmul.arguments + (bias,), (), "_FusedMatMul",
                 fused=tuple(m.op for m in chain.members), chain=True,
                 note=f"MatMul + {' + '.join(_fused_ops(chain))} in one kernel")
+    return [node], dict.fromkeys(chain.members, node), (
+        f"fused {', '.join(f'{m.type_name} {m.name}' for m in chain.members)} into one "
+        f"_FusedMatMul step (fused_ops {', '.join(_fused_ops(chain))}), named {node.name}")
 
 
 def fused_matmul_kernel(matmul: Operation, relu: bool):
