@@ -197,13 +197,7 @@ class Plan:
         text, self._names, kernel_names, line_steps = self._write_source()
         outer = [(name, step.kernel) for name, step in zip(kernel_names, self.steps)]
         outer += [(self._names[p], value) for p, value in enumerate(self.initial_values) if value is not None]
-        # the kernels and known values become the variables of an enclosing function,
-        # which returns `run` (a closure: its reads of them are as fast as a local's)
-        wrapped = (f"def enclose({', '.join(name for name, _ in outer)}):\n"
-                   + "".join(f"    {line}\n" for line in text.splitlines()) + "    return run\n")
-        namespace: dict = {}
-        exec(compile(wrapped, f"<plan of {len(self.steps)} steps>", "exec"), namespace)  # noqa: S102
-        self._compiled = namespace["enclose"](*[value for _, value in outer])
+        self._compiled = compile_function(text, "run", outer, f"<plan of {len(self.steps)} steps>")
         self._line_steps = {line + 1: index for line, index in line_steps.items()}  # `enclose` is line 1
 
     def _failing_step(self, error: Exception):
@@ -216,7 +210,7 @@ class Plan:
     def _write_source(self) -> tuple[str, dict, list, dict]:
         """(the source of `run`, {position: its variable's name}, each step's kernel's
         name, {line number in the source: step index})."""
-        names = _Names()
+        names = PythonNames()
         kernel_names = [names.new(step.node.type_name) for step in self.steps]  # MatMul, MatMul_2...
         fed = {p: names.new(feed.tensor.op.name) for p, feed in zip(self.feed_positions, self.program.fed)}
         known = {p: names.new(_describe(self.sources[p])) for p, v in enumerate(self.initial_values)
@@ -239,12 +233,25 @@ class Plan:
         return "\n".join(lines), position_names, kernel_names, line_steps
 
 
+def compile_function(text: str, name: str, outer: list, filename: str) -> Callable:
+    """The function `name` defined by the source `text`, compiled, with each (name, value)
+    of `outer` as a variable of an enclosing function: a closure reads them as fast as its
+    own locals, and nothing is looked up in a module's namespace while it runs. The
+    enclosing function's first line comes first, so line n + 1 of the result is line n
+    of `text`."""
+    wrapped = (f"def enclose({', '.join(variable for variable, _ in outer)}):\n"
+               + "".join(f"    {line}\n" for line in text.splitlines()) + f"    return {name}\n")
+    namespace: dict = {}
+    exec(compile(wrapped, filename, "exec"), namespace)  # noqa: S102
+    return namespace["enclose"](*[value for _, value in outer])
+
+
 def _describe(source) -> str:
     """A name for a value known before the run: 'const dense/Const', 'ref dense/kernel'."""
     return source.describe().replace("&", "ref ").replace("state of", "state")
 
 
-class _Names:
+class PythonNames:
     """Python names made from op and tensor names: 'dense/MatMul:0' -> 'dense_MatMul_0',
     each used once ('MatMul', then 'MatMul_2'...)."""
 

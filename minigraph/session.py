@@ -41,7 +41,7 @@ from typing import Callable
 
 import numpy as np
 
-from minigraph import collector, nest
+from minigraph import collector, compiled_callable, nest
 from minigraph.graph import Graph, Operation, Tensor, default_session, get_default_graph, tensor_or_none
 from minigraph.ops.state import Variable
 from minigraph.passes import ConfigProto, compile_program, default_config
@@ -91,19 +91,9 @@ class Session:
         if len(set(fed)) != len(fed):
             raise ValueError(f"make_callable(): feed_list names a tensor twice: {[t.name for t in fed]}")
         plan = self._plan_for(flat, dict.fromkeys(fed))
-        # the plan takes its feeds in its own order; the caller gives them in feed_list's
-        order = [fed.index(feed.tensor) for feed in plan.program.fed]
-        checks = [self._feed_check(fed[i]) for i in order]
-        pack = _packer(fetches)
-        execute = self._execute
-
-        def run_plan(*values):
-            if len(values) != len(fed):
-                raise TypeError(f"this callable takes {len(fed)} values, one for each of "
-                                f"{[t.name for t in fed]}, got {len(values)}")
-            return pack(execute(plan, [check(values[i]) for check, i in zip(checks, order)]))
-
-        return run_plan
+        # what a call does around the plan, written out once as Python (compiled_callable.py)
+        return compiled_callable.make_callable(self, plan, fed, fetches, flat,
+                                               {tensor: self._feed_check(tensor) for tensor in fed})
 
     def describe_plan(self, fetches, feed_list=()) -> str:
         """The steps a run of `fetches` takes in this session, after its passes: one per line."""
@@ -281,15 +271,6 @@ class Session:
         if isinstance(source, OpState):
             return self._store.op_state(source.op)
         return None
-
-
-def _packer(fetches) -> Callable:
-    """How make_callable's flat values take the shape of `fetches`, decided once."""
-    if not nest.is_nested(fetches):
-        return lambda values: values[0]
-    if type(fetches) is list and not any(nest.is_nested(f) for f in fetches):
-        return lambda values: values
-    return lambda values: nest.pack_sequence_as(fetches, values)
 
 
 def _as_array(value, tensor: Tensor) -> np.ndarray:
