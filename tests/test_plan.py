@@ -78,7 +78,8 @@ def test_the_source_reads_as_the_program_one_line_per_step():
     lines = source.splitlines()
     assert lines[0] == "def run(x, y):"
     assert len(lines) == len(plan.steps) + 2  # the def, a line per step, the return
-    assert lines[1:4] == ["    w1_read_0 = Identity(ref_w1)", "    w2_read_0 = Identity_2(ref_w2)",
+    # a variable's read is a look-up in the store's dictionary, written in line
+    assert lines[1:4] == ["    w1_read_0 = variables[ref_w1.storage]", "    w2_read_0 = variables[ref_w2.storage]",
                           "    MatMul_0 = MatMul(x, w1_read_0); del w1_read_0"], source
     assert lines[-1].strip().startswith("return [")
     compile(source, "<test>", "exec")  # it is Python
@@ -157,3 +158,16 @@ def test_a_plan_longer_than_the_largest_compiled_stays_interpreted(monkeypatch):
         assert session.run(short, {x: 1.0}) == 21.0
     assert plan_of(session, short, [x]).compiled
     assert not plan_of(session, [short, long], [x]).compiled
+
+
+def test_a_read_in_line_of_a_variable_with_no_value_names_the_variable():
+    v = mg.Variable(np.float32([1.0, 2.0]), name="weights")
+    doubled = v * 2.0
+    session = mg.Session()
+    session.run(mg.global_variables_initializer())
+    for _ in range(3):
+        np.testing.assert_array_equal(session.run(doubled), [2.0, 4.0])
+    assert plan_of(session, doubled, []).compiled
+    session._store.clear()  # as if never initialized: the compiled read finds no value
+    with pytest.raises(mg.errors.FailedPreconditionError, match="uninitialized value weights"):
+        session.run(doubled)
