@@ -5,7 +5,9 @@ one before, run as one kernel (a dense layer's MatMul, bias add and Relu:
 ``fused_matmul.py``; a comparison cast to numbers and summed, which is a count:
 ``fused_count.py``), two ops that begin with the same work run as one kernel that
 gives both values (a softmax and its cross-entropy: ``fused_softmax.py``), and many
-*independent* updates run as one, below.
+*independent* updates run as one, below; the steps that make those updates'
+gradients then write them straight into the fused kernel's buffer
+(``gradient_buffers.py``).
 
 A numpy call costs a few microseconds before it touches a number. A step that
 updates a (128,)-vector with Adam is a dozen such calls, nearly all overhead, and the
@@ -29,13 +31,15 @@ nothing anyone can see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from minigraph.passes.fused_count import fuse_argmax_counts, fuse_counts
 from minigraph.passes.fused_matmul import fuse_matmul_bias_add
 from minigraph.passes.fused_softmax import fuse_softmax_cross_entropy
-from minigraph.passes.program import Node, Program, VariableHandle, in_turn
+from minigraph.passes.gradient_buffers import write_gradients_in_place
+from minigraph.passes.program import Node, Program, VariableHandle, in_turn, replace_groups, rewire
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,10 @@ def register_multi_tensor_kernel(op_type: type, group_key: Callable, make_kernel
 
 def remapping(program: Program) -> Program:
     """Dense layers' chains fused first, then counts (and the argmaxes they compare), a
-    softmax with its cross-entropy, then the optimizer's updates."""
+    softmax with its cross-entropy, then the optimizer's updates, and last the steps that
+    make their gradients write them where the fused update reads them."""
     return in_turn(program, fuse_matmul_bias_add, fuse_counts, fuse_argmax_counts, fuse_softmax_cross_entropy,
-                   fuse_multi_tensor)
+                   fuse_multi_tensor, write_gradients_in_place)
 
 
 def fuse_multi_tensor(program: Program) -> Program:
@@ -72,8 +77,8 @@ def fuse_multi_tensor(program: Program) -> Program:
         if key is not None:
             groups.setdefault((type(node.op), key), []).append(position)
 
-    nodes = list(program.nodes)
-    replacements, log = {}, []
+    nodes = program.nodes
+    fused_groups, fused_away, log = {}, set(), []
     for (op_type, _), positions in groups.items():
         if len(positions) < 2:
             continue
@@ -83,30 +88,27 @@ def fuse_multi_tensor(program: Program) -> Program:
             log.append(f"not fused: {len(members)} {op_type.type_name} nodes, as {blocker.name} runs "
                        "between them and touches their variables")
             continue
-        fusion = MULTI_TENSOR_KERNELS[op_type]
-        kernel, arguments = fusion.make_kernel(members)
-        after = tuple(dict.fromkeys(n for m in members for n in m.after if n not in members))
-        fused = Node(members[-1].op, kernel, tuple(arguments), after, fusion.type_name,
-                     fused=tuple(m.op for m in members), note=f"{len(members)} {op_type.type_name} in one kernel")
-        for p in positions[:-1]:
-            nodes[p] = None
-        nodes[positions[-1]] = fused
-        for member in members:
-            replacements[member] = fused
-        log.append(f"fused {len(members)} {op_type.type_name} nodes ({', '.join(m.name for m in members)}) "
-                   f"into one {fusion.type_name} step")
-    if not replacements:
+        # the fused step goes where the last member was; the others go
+        fused_groups[members[-1]] = partial(_fused_updates, MULTI_TENSOR_KERNELS[op_type], op_type, members)
+        fused_away.update(members[:-1])
+    if not fused_groups:
         return program.rewritten(program.nodes, log=log)
-    rewired = []
-    for node in nodes:
-        if node is None:
-            continue
-        if any(n in replacements for n in node.after):
-            after = tuple(dict.fromkeys(replacements.get(n, n) for n in node.after))
-            node = replace(node, after=after)
-        rewired.append(node)
-    roots = list(dict.fromkeys(replacements.get(r, r) for r in program.roots))
-    return program.rewritten(rewired, roots=roots, log=log)
+    # replace_groups rewires every step that waits for a member (or for a step that was
+    # itself rewired: the update of beta1_power waits for the updates, the train op for it)
+    fused = replace_groups(program, fused_groups, fused_away)
+    return fused.rewritten(fused.nodes, log=log + list(fused.log))
+
+
+def _fused_updates(fusion: MultiTensorKernel, op_type: type, members: list, replacements: dict):
+    """The one step for `members` (see ``replace_groups``)."""
+    kernel, arguments = fusion.make_kernel(members)
+    after = tuple(dict.fromkeys(n for m in members for n in m.after if n not in members))
+    fused = rewire(Node(members[-1].op, kernel, tuple(arguments), after, fusion.type_name,
+                        fused=tuple(m.op for m in members), note=f"{len(members)} {op_type.type_name} in one kernel"),
+                   replacements)
+    return [fused], dict.fromkeys(members, fused), (
+        f"fused {len(members)} {op_type.type_name} nodes ({', '.join(m.name for m in members)}) "
+        f"into one {fusion.type_name} step")
 
 
 def _blocker(nodes: list, positions: list[int]) -> Node | None:

@@ -126,18 +126,18 @@ class MultiTensorAdam:
         self.gradients_and_squares = np.empty(2 * self.size, dtype=self.dtype)  # [g | g^2]
         self.gradients, self.squares = self.gradients_and_squares[:self.size], self.gradients_and_squares[self.size:]
         self.gradient_pieces = [self.gradients[piece].reshape(shape) for piece, shape in zip(self.pieces, self.shapes)]
+        # {argument index: (variable name, piece)}: a step that makes a gradient may write it
+        # into its piece itself, sparing the copy (passes/gradient_buffers.py)
+        self.gradient_buffers = {shared + 3 + 4 * i: (op.inputs[0].op.name, piece)
+                                 for i, (op, piece) in enumerate(zip(members, self.gradient_pieces))}
         self.sets: list[BufferSet | None] = [None, None]  # made on the first step that needs each
         self.sets_made = 0  # 2 for a whole training run, unless something held on to a set
         self.last_written = 0  # the set the last step wrote: the store most likely holds it
 
     def __call__(self, *arguments):
         gradients = arguments[self.shared + 3::4]
-        if list(map(_shape, gradients)) != self.shapes:  # every shape is checked before anything is computed
-            for op, var, grad, shape in zip(self.members, arguments[self.shared::4], gradients, self.shapes):
-                if grad.shape != shape:
-                    op.check_gradient(var, grad)  # raises, naming the update and the variable
-        for piece, grad in zip(self.gradient_pieces, gradients):
-            piece[...] = grad
+        if not all(map(operator.is_, gradients, self.gradient_pieces)):  # some step did not write its piece
+            self._take_gradients(arguments[self.shared::4], gradients)
         store = arguments[self.shared].store  # the session's; every ref argument names it
         values = store.read_many(self.storages)
         held = self.sets[self.last_written]
@@ -164,6 +164,17 @@ class MultiTensorAdam:
         new.w /= denominator
         np.subtract(w, new.w, out=new.w)
         store.write_many(new.by_storage)
+
+    def _take_gradients(self, variables: tuple, gradients: tuple) -> None:
+        """Copies into its piece each gradient that is not already there, once every shape
+        is checked (a piece has its variable's shape: only the others can be wrong)."""
+        if list(map(_shape, gradients)) != self.shapes:
+            for op, var, grad, shape in zip(self.members, variables, gradients, self.shapes):
+                if grad.shape != shape:
+                    op.check_gradient(var, grad)  # raises, naming the update and the variable
+        for piece, grad in zip(self.gradient_pieces, gradients):
+            if grad is not piece:
+                piece[...] = grad
 
     def _buffers(self, values: list) -> tuple:
         """When the store does not hold the set the last step wrote: the current (w, [m | v])
