@@ -18,7 +18,11 @@ optimizer's updates: see training.py) is added once, as soon as the model is bui
                                                #   [inputs, targets, sample weights, learning phase])
         measure the validation rows
 
-with the callbacks (progress bar, History, yours) told of each batch and epoch.
+where the sample weights (w) are fed only when fit is given some (sample_weight or
+class_weight): without, the step is ``step(x, y)``, the weights' placeholder keeps its
+default of ones, and the graph passes drop the multiplications by it, so an unweighted
+step does no weighting at all (as Keras 3's step, traced without weights). The callbacks
+(progress bar, History, yours) are told of each batch and epoch.
 Every x and y is checked first (data_checks.py); weight files are read and written
 by saving.py.
 """
@@ -368,14 +372,18 @@ class Model:
         return fetches
 
     # --- the callables fit, evaluate and predict run ---------------------------------
-    def _step(self, kind: str):
-        """The session callable for 'train' or 'test' batches, made once per training graph:
-        it takes the batch's x, y and sample weights (one array each per input/output, in
-        that order) and returns the logged fetches' values (see _log_fetches)."""
-        if kind not in self._steps:
+    def _step(self, kind: str, weighted: bool):
+        """The session callable for 'train' or 'test' batches, made once per training graph
+        and kind of batch: it takes the batch's x, y and, when `weighted`, sample weights
+        (one array each per input/output, in that order) and returns the logged fetches'
+        values (see _log_fetches). Unweighted, the weights keep their default of ones, and
+        the passes drop the multiplications by them, as Keras 3 traces its step without."""
+        key = (kind, weighted)
+        if key not in self._steps:
             training = self._training_graph
-            feeds = (self.inputs + [head.target for head in training.heads]
-                     + [head.sample_weight for head in training.heads])
+            feeds = self.inputs + [head.target for head in training.heads]
+            if weighted:
+                feeds += [head.sample_weight for head in training.heads]
             fetches = [tensor for _, numerator, denominator in self._log_fetches()
                        for tensor in (numerator, denominator) if tensor is not None]
             phase = K.learning_phase_placeholder(self.graph)
@@ -384,15 +392,15 @@ class Model:
             if kind == "train":
                 fetches = fetches + [training.train_op]  # its value is None: the caller ignores it
             run = self.session.make_callable(fetches, feeds + [phase] if with_phase else feeds)
-            self._steps[kind] = (lambda *batch: run(*batch, np.True_)) if with_phase else run
-        return self._steps[kind]
+            self._steps[key] = (lambda *batch: run(*batch, np.True_)) if with_phase else run
+        return self._steps[key]
 
     def _running_means(self, xs, ys, ws, batch_size: int, train: bool = False, callbacks=None, hooks: str = "test"):
         """Runs the batches (each after an optimizer step, when `train`), yielding after
         each a RunningMeans: the loss averaged over rows, each metric over its weights
         (Keras's Mean). The callbacks hear of each batch (on_train_batch_end or
         on_test_batch_end) with the logs so far."""
-        step = self._step("train" if train else "test")
+        step = self._step("train" if train else "test", weighted=bool(ws))
         means = RunningMeans(self._log_fetches())
         begin, end = (callbacks.batch_hook(f"on_{hooks}_batch_{edge}") if callbacks is not None else None
                       for edge in ("begin", "end"))
@@ -416,7 +424,8 @@ class Model:
         return logs
 
     def _sample_weights(self, ys: list, sample_weight, class_weight, where: str) -> list[np.ndarray]:
-        """One weight per row for each output: sample_weight times the class's weight."""
+        """One weight per row for each output: sample_weight times the class's weight
+        (ones for an output given neither); no list at all when no output is given any."""
         weights = check_sample_weight(sample_weight, len(ys[0]), self.output_names, where)
         if class_weight is not None:
             if len(ys) > 1:
@@ -424,6 +433,8 @@ class Model:
                                  f"model {self.name} has {len(ys)}")
             by_class = class_weights_of(ys[0], class_weight)
             weights = [by_class if weights[0] is None else weights[0] * by_class]
+        if all(w is None for w in weights):
+            return []  # the batches carry no weights: see _step
         return [np.ones(len(y), dtype=y.dtype) if w is None else w.astype(y.dtype) for w, y in zip(weights, ys)]
 
     # --- the validation rows ------------------------------------------------------

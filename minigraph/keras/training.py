@@ -87,9 +87,12 @@ def target_shape(output: Tensor, loss: Callable) -> tuple:
 def build_head(name: str, output: Tensor, loss: Callable, metrics: list[tuple[str, Callable, bool]]) -> Head:
     """The target and sample-weight placeholders, the weighted loss and the metrics of one output."""
     target = mg.placeholder(output.dtype, shape=target_shape(output, loss), name=f"{name}_target")
-    sample_weight = mg.placeholder(output.dtype, shape=(None,), name=f"{name}_sample_weights")
     with mg.name_scope("loss"):
         per_example = per_row(loss(target, output))
+        ones = mg.ones_like(per_example, name="no_weights")
+        with mg.name_scope(None):  # the weights keep their top-level name, as in Keras 2
+            # unfed, a weight of 1 per row, which the passes drop (passes/multiply_by_one.py)
+            sample_weight = mg.placeholder_with_default(ones, shape=(None,), name=f"{name}_sample_weights")
         mean_loss = mg.reduce_mean(per_example * sample_weight, name=f"{name}_loss")
     built = []
     with mg.name_scope("metrics"):

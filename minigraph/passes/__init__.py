@@ -7,7 +7,8 @@ function from a ``Program`` to a ``Program``, and each named after its counterpa
 in TensorFlow's graph optimiser, Grappler:
 
     dependency_optimization       Identity and NoOp steps dropped          (dependency.py)
-    constant_folding              values known in advance computed once     (constant_folding.py)
+    constant_folding              x * ones_like(y) is x, shapes agreeing,   (multiply_by_one.py)
+                                  values known in advance computed once     (constant_folding.py)
     common_subgraph_elimination   a value computed twice computed once      (common_subgraph.py)
     arithmetic_optimization       a Transpose folded into MatMul's flags,   (arithmetic.py)
                                   broadcasts made late                      (broadcasts.py)
@@ -42,6 +43,7 @@ from minigraph.passes.config import (
 )
 from minigraph.passes.constant_folding import constant_folding
 from minigraph.passes.dependency import dependency_optimization
+from minigraph.passes.multiply_by_one import multiply_by_one
 from minigraph.passes.program import Program, build_program
 from minigraph.passes.pruning import pruning
 from minigraph.passes.remapping import register_multi_tensor_kernel
@@ -55,6 +57,7 @@ __all__ = ["ConfigProto", "GraphOptions", "OptimizerOptions", "RewriterConfig", 
 # equal folded constants merge; fusing after merging fuses what is left; pruning last.
 PASSES: list[tuple[str, Callable[[Program], Program]]] = [
     ("dependency_optimization", dependency_optimization),
+    ("constant_folding", multiply_by_one),  # first: folding would turn the ones into a constant
     ("constant_folding", constant_folding),
     ("common_subgraph_elimination", common_subgraph_elimination),
     ("arithmetic_optimization", arithmetic_optimization),

@@ -100,7 +100,8 @@ def _rewritten(node: Node, broadcast: Node, side: int, how: str) -> Node:
     fused = broadcast.ops + (node.op,)
     expand = expander(fused[0].attrs["axes"])  # the BroadcastLike's axes
     if how == DIVIDE_FIRST:
-        return Node(node.op, divided_broadcast(node.op.forward, expand), broadcast.arguments + (other,), (),
+        return Node(node.op, divided_broadcast(node.op.forward, broadcast.op.forward),
+                    broadcast.arguments + (other,), (),
                     "BroadcastLike", fused=fused, note="RealDiv before the broadcast", chain=True)
     ufunc = UFUNCS[type(node.op)]
     if broadcast.fused:  # a divide-first step: g, like, n
@@ -121,12 +122,12 @@ def expander(axes: tuple):
     return lambda x: x.reshape(_with_axes(np.shape(x), axes))
 
 
-def divided_broadcast(divide, expand):
-    """The kernel of broadcast(g) / n as broadcast(g / n)."""
+def divided_broadcast(divide, broadcast):
+    """The kernel of broadcast(g) / n as broadcast(g / n): the BroadcastLike's own kernel
+    (`broadcast`) on g / n, which copies a small result out rather than make a view."""
 
     def kernel(g, like, n):
-        x = divide(g, n)
-        return np.broadcast_to(x if expand is None else expand(x), like.shape)
+        return broadcast(divide(g, n), like)
 
     kernel.divide = divide  # a reader folding this step in divides, then broadcasts
     return kernel
