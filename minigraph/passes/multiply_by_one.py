@@ -66,7 +66,8 @@ def multiply_by_one(program: Program) -> Program:
             replacements[old] = x
             log.append(f"removed Mul {node.name}: {_name(x)} times ones of its own shape is {_name(x)}")
         else:
-            new = Node(node.op, times_ones(node.kernel, node.arguments[side].kernel, side), (x, like), (),
+            arguments = (x, like) if side == 1 else (like, x)  # in the Mul's order, as its errors name them
+            new = Node(node.op, times_ones(node.kernel, node.arguments[side].kernel, side), arguments, (),
                        node.type_name, note=f"{_name(x)} itself when {_name(like)} has its shape")
             replacements[old] = new
             nodes.append(new)
@@ -127,15 +128,15 @@ def shape_origin(source):
 
 
 def times_ones(multiply, make_ones, side: int):
-    """The kernel of ``x * ones_like(like)`` (``ones_like(like) * x`` for `side` 0): x
-    itself where the shapes agree, else the graph's two ops."""
-
-    def kernel(x, like):
-        if x.shape == like.shape:
-            return x
-        ones = make_ones(like)
-        return multiply(x, ones) if side == 1 else multiply(ones, x)
-
+    """The kernel of ``x * ones_like(like)``, called with (x, like); for `side` 0, of
+    ``ones_like(like) * x``, called with (like, x). x itself where the shapes agree, else
+    the graph's two ops."""
+    if side == 1:
+        def kernel(x, like):
+            return x if x.shape == like.shape else multiply(x, make_ones(like))
+    else:
+        def kernel(like, x):
+            return x if x.shape == like.shape else multiply(make_ones(like), x)
     return kernel
 
 
