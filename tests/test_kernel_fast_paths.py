@@ -20,7 +20,7 @@ import pytest
 import minigraph as mg
 from minigraph.errors import InvalidArgumentError
 from minigraph.ops.array import SMALL_BROADCAST, broadcast_like, ones_like, sum_like, zeros_like
-from minigraph.ops.nn import relu_gradient
+from minigraph.ops.nn import relu_gradient, row_max
 from minigraph.ops.reduction import ReducedSize
 
 FLOATS = ("float16", "float32", "float64")
@@ -88,7 +88,27 @@ def plain_log_softmax(x):
     return (shifted - log_sum).astype(x.dtype)
 
 
-SOFTMAX_SHAPES = [(32, 10), (7,), (2, 3, 5), (0, 10), (1, 1), (4, 200)]
+def plain_cross_entropy(x, labels):
+    """TF's formula: sum(labels * (log_sum - shifted)), the difference made in float64 and
+    rounded once (the kernel's order; the old one, -(shifted - log_sum), differs only in
+    the sign of a NaN: see the test after the next)."""
+    if x.shape[-1] == 0:
+        return np.sum(labels * -x, axis=-1)
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    log_sum = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True, dtype=np.float64))
+    return np.sum(labels * (log_sum - shifted).astype(x.dtype), axis=-1)
+
+
+def assert_same_bits_but_the_sign_of_nan(ours, plain) -> None:
+    """Same type, dtype, shape and bytes once every NaN is made the same NaN: NaN in the
+    same places, every other number to the last bit (-0.0 included)."""
+    assert np.array_equal(np.isnan(ours), np.isnan(plain))
+    assert_same_bits(np.where(np.isnan(ours), np.nan, ours).astype(ours.dtype),
+                     np.where(np.isnan(plain), np.nan, plain).astype(plain.dtype))
+    assert type(ours) is type(plain)
+
+
+SOFTMAX_SHAPES = [(32, 10), (7,), (2, 3, 5), (0, 10), (1, 1), (4, 200), (3, 300)]
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -114,7 +134,65 @@ def test_cross_entropy_equals_the_plain_formula(graph, rng, dtype, shape, edges)
     loss = mg.nn.softmax_cross_entropy_with_logits_v2(labels=targets, logits=logits)
     with np.errstate(all="ignore"):
         ours = kernel(loss)(x, labels)
-    assert_same_bits(ours, quietly(lambda: np.sum(labels * -plain_log_softmax(x), axis=-1)))
+    assert_same_bits(ours, quietly(plain_cross_entropy, x, labels))
+    # and the formula before, -(shifted - log_sum): the same numbers (a - b is -(b - a)), NaN where it was
+    assert_same_bits_but_the_sign_of_nan(ours, quietly(lambda: np.sum(labels * -plain_log_softmax(x), axis=-1)))
+
+
+ROW_MAX_SHAPES = [(32, 10), (1, 1), (7,), (2, 3, 5), (0, 10), (2, 0, 4), (5, 256), (5, 257), (4096, 10)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape", ROW_MAX_SHAPES, ids=str)
+@pytest.mark.parametrize("layout", ["C", "Fortran", "reversed", "strided"])
+def test_row_max_is_np_max_or_nan_where_np_max_is_nan(rng, dtype, shape, layout):
+    """argmax's element (short C-ordered rows) or np.maximum.reduce (the rest): np.max's value,
+    on rows of NaN of both signs, infs and zeros of both signs."""
+    x = random_values(rng, shape, dtype)
+    if x.size:
+        flat = x.reshape(-1)
+        flat[rng.choice(flat.size, size=min(flat.size, 7), replace=False)] = np.array(
+            [-np.nan, np.nan, -0.0, 0.0, -np.inf, np.inf, -0.0], dtype)[:min(flat.size, 7)]
+    x = {"C": x, "Fortran": np.asfortranarray(x), "reversed": x[::-1],
+         "strided": x[..., ::2] if shape[-1] > 1 else x}[layout]
+    before = x.copy()
+    ours, plain = row_max(x), np.max(x, axis=-1, keepdims=True)
+    assert (ours.dtype, ours.shape) == (plain.dtype, plain.shape)
+    nan = np.isnan(plain)
+    assert np.array_equal(np.isnan(ours), nan) and np.array_equal(ours[~nan], plain[~nan])
+    assert x.tobytes() == before.tobytes()  # the input is only read
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_argmax_points_at_the_first_largest_element_or_the_first_nan(dtype):
+    """What row_max relies on, checked on this numpy: ties go to the first, and a NaN (of
+    either sign) is the largest, the first one found. Row lengths cross numpy's vector widths."""
+    rng = np.random.default_rng(3)
+    for length in (1, 2, 3, 7, 8, 9, 10, 16, 17, 31, 64, 65, 130):
+        x = rng.integers(-3, 3, size=(200, length)).astype(dtype)  # many ties
+        marks = rng.integers(0, 12, size=x.shape)
+        x[marks == 0], x[marks == 1] = np.nan, -np.nan
+        x[marks == 2], x[marks == 3] = -0.0, 0.0
+        has_nan = np.isnan(x).any(axis=-1)
+        first_nan = np.isnan(x).argmax(axis=-1)
+        first_largest = (x == np.max(np.where(np.isnan(x), -np.inf, x), axis=-1, keepdims=True)).argmax(axis=-1)
+        np.testing.assert_array_equal(x.argmax(axis=-1), np.where(has_nan, first_nan, first_largest))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_a_row_whose_max_is_zero_of_both_signs_gives_the_plain_formulas_bits(graph, dtype):
+    """np.max may give 0.0 or -0.0 for these rows, row_max the first zero: the sign shows in
+    x - max, and nowhere in softmax, log_softmax or the cross-entropy (row_max's docstring)."""
+    x = np.array([[-0.0, 0.0, -1.0, -3.0], [0.0, -0.0, -2.0, -0.0], [-0.0, -0.0, -5.0, -1.0],
+                  [0.0, -0.0, 0.0, -0.0], [-1.0, -0.0, -2.0, 0.0], [-0.0, -4.0, -4.0, 0.0]], dtype)
+    x = np.concatenate([x, np.tile(np.array([[-0.0, 0.0]], dtype), (1, 2)), x[:, ::-1]])
+    labels = np.full(x.shape, 0.25, dtype)
+    logits, targets = mg.placeholder(dtype), mg.placeholder(dtype)
+    assert_same_bits(kernel(mg.nn.softmax(logits))(x), plain_softmax(x))
+    assert_same_bits(kernel(mg.nn.log_softmax(logits))(x), plain_log_softmax(x))
+    loss = mg.nn.softmax_cross_entropy_with_logits_v2(labels=targets, logits=logits)
+    assert_same_bits(kernel(loss)(x, labels), plain_cross_entropy(x, labels))
+    assert_same_bits(kernel(loss)(x, labels), np.sum(labels * -plain_log_softmax(x), axis=-1))
 
 
 def test_softmax_of_huge_logits_stays_finite_and_keeps_the_small_differences(graph):

@@ -8,7 +8,7 @@ loss's gradient reads the output). The two kernels (ops/nn.py) begin with the sa
     shifted = logits - max(logits)             # per row: exp can no longer overflow
     exps = exp(shifted)
     softmax = exps / sum(exps)                 # Softmax: the sum in float32
-    losses = -sum(labels * (shifted - log(sum(exps))))  # the loss: the sum in float64
+    losses = sum(labels * (log(sum(exps)) - shifted))  # the loss: the sum in float64
 
 The row max, the subtraction and the exponentials are the same numbers in both. One
 kernel makes them once and finishes both results: each value goes through the same
@@ -37,7 +37,7 @@ from functools import partial
 
 import numpy as np
 
-from minigraph.ops.nn import Softmax, SoftmaxCrossEntropyWithLogits
+from minigraph.ops.nn import Softmax, SoftmaxCrossEntropyWithLogits, row_max
 from minigraph.passes.program import Node, Program, parts_of, replace_groups
 
 
@@ -91,15 +91,14 @@ def softmax_cross_entropy_kernel(softmax: Softmax, loss: SoftmaxCrossEntropyWith
     def kernel(logits, labels):
         if logits.ndim == 0 or logits.shape[-1] == 0 or labels.shape != logits.shape or labels.dtype != logits.dtype:
             return unfused(logits, labels)
-        shifted = logits - np.maximum.reduce(logits, axis=-1, keepdims=True)
+        shifted = logits - row_max(logits)  # the ops' own row max: the same max, so the same bits
         probabilities = np.exp(shifted)
         # the loss's sum first, in float64 and from the exps, before they become probabilities
         log_sum = np.add.reduce(probabilities, axis=-1, dtype=np.float64, keepdims=True)
         np.log(log_sum, out=log_sum)
         probabilities /= np.add.reduce(probabilities, axis=-1, keepdims=True)
-        # the cross-entropy's steps (ops/nn.py: _log_softmax, then the forward), in shifted's memory
-        losses = np.subtract(shifted, log_sum, out=shifted)
-        np.negative(losses, out=losses)
+        # the cross-entropy's steps (ops/nn.py: its forward), in shifted's memory
+        losses = np.subtract(log_sum, shifted, out=shifted)
         losses *= labels
         return probabilities, np.add.reduce(losses, axis=-1)
 
