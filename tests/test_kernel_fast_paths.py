@@ -20,7 +20,7 @@ import pytest
 import minigraph as mg
 from minigraph.errors import InvalidArgumentError
 from minigraph.ops.array import SMALL_BROADCAST, broadcast_like, ones_like, sum_like, zeros_like
-from minigraph.ops.nn import relu_gradient, row_max
+from minigraph.ops.nn import SMALL_ZEROS, relu_gradient, row_max, zeros_for_max
 from minigraph.ops.reduction import ReducedSize
 
 FLOATS = ("float16", "float32", "float64")
@@ -257,6 +257,23 @@ def test_relu_keeps_the_sign_of_zero_and_nan(graph, dtype):
             assert_same_bits(relu(x), np.maximum(x, 0))
             assert_same_bits(relu(x.reshape(1, -1)), np.maximum(x.reshape(1, -1), 0))
     assert_same_bits(relu(values[::2]), np.maximum(values[::2], 0))  # not contiguous: the scalar path
+
+
+def test_relu_s_zeros_are_kept_read_only_and_only_when_small(graph, rng):
+    """Relu (and the fused layer's relu) reads zeros kept from run to run: they must stay
+    zeros, be no run's result, and not hold on to the memory of a large batch."""
+    float32 = np.dtype(np.float32)
+    zeros = zeros_for_max((32, 128), float32)
+    assert zeros is zeros_for_max((32, 128), float32) and not zeros.flags.writeable and not zeros.any()
+    relu = kernel(mg.nn.relu(mg.placeholder(mg.float32)))
+    for _ in range(3):  # run after run, each a new array with the plain max's bits
+        x = random_values(rng, (32, 128), "float32")
+        ours = relu(x)
+        assert_same_bits(ours, np.maximum(x, 0))
+        assert not np.shares_memory(ours, zeros) and ours.flags.writeable
+    assert not zeros.any() and zeros.tobytes() == bytes(zeros.nbytes)  # +0.0 everywhere, still
+    large = (SMALL_ZEROS + 1,)
+    assert zeros_for_max(large, float32) is not zeros_for_max(large, float32)
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -90,6 +90,27 @@ def test_a_fused_relu_keeps_the_bits_of_negative_zero_nan_and_inf(graph):
     np.testing.assert_array_equal(ours.view(np.int32), theirs.view(np.int32))  # -0.0 is not 0.0 here
 
 
+def test_a_fused_relu_run_again_on_other_batches_gives_the_plain_bits(graph):
+    """Its zeros are kept between runs (ops/nn.py, zeros_for_max): batch after batch, of
+    other sizes too, each result is the plain plan's, and a fetched value is the caller's."""
+    x, logits, loss, grads, feed = dense_network()
+    hidden = logits.op.inputs[0].op.inputs[0]  # the first layer's relu: a fused step's value
+    assert "_FusedMatMul" in step_types(explained(hidden, [x]))
+    session, plain = mg.Session(), mg.Session(config=PLAIN)
+    for each in (session, plain):
+        each.run(mg.global_variables_initializer())
+    rng = np.random.default_rng(11)
+    kept = []
+    for rows in (5, 5, 3, 5, 1, 5):
+        value = rng.standard_normal((rows, feed[x].shape[1])).astype(np.float32)
+        value[0, :2] = [np.nan, -0.0]
+        ours = session.run(hidden, {x: value})
+        assert ours.tobytes() == plain.run(hidden, {x: value}).tobytes()
+        kept.append((ours, ours.copy()))
+    for ours, copy in kept:  # no later run wrote into an earlier result
+        assert ours.tobytes() == copy.tobytes()
+
+
 def test_a_product_or_sum_read_elsewhere_is_not_fused(graph):
     x, logits, loss, grads, feed = dense_network()
     product = logits.op.inputs[0]  # the second layer's MatMul

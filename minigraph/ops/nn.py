@@ -134,6 +134,26 @@ def _read_only_zero(dtype) -> np.ndarray:
 
 _ZEROS = {np.dtype(name): _read_only_zero(name) for name in ("float16", "float32", "float64", "int32", "int64")}
 
+# Arrays of zeros up to this many elements are kept for the next run (a batch's activations);
+# a larger one costs little to make next to the work on it, and would hold a lot of memory.
+SMALL_ZEROS = 1 << 16
+_ZERO_ARRAYS: dict = {}  # (shape, dtype) -> read-only zeros
+
+
+def zeros_for_max(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """Zeros of `shape` and `dtype`, for np.maximum to read (relu's other operand): kept
+    between runs when small, as making them anew is a third of a fused layer's relu."""
+    key = (shape, dtype)
+    zeros = _ZERO_ARRAYS.get(key)
+    if zeros is None:
+        zeros = np.zeros(shape, dtype)
+        if zeros.size <= SMALL_ZEROS:
+            if len(_ZERO_ARRAYS) >= 32:  # many shapes (a loop over sizes): start again
+                _ZERO_ARRAYS.clear()
+            zeros.flags.writeable = False  # shared by every run: nothing may write into it
+            _ZERO_ARRAYS[key] = zeros
+    return zeros
+
 
 class Relu(UnaryOp):
     """y = max(x, 0); dy/dx = 1 where x > 0."""
@@ -150,7 +170,7 @@ class Relu(UnaryOp):
             # against an array of zeros laid out as x, not the scalar 0: numpy has a vectorised
             # max loop for two contiguous arrays, and a scalar sends it to a slower one (twice
             # the time at 32 x 4096). max(x_i, 0) is the same number either way, -0.0 and NaN too.
-            return np.maximum(x, np.zeros(x.shape, x.dtype))
+            return np.maximum(x, zeros_for_max(x.shape, x.dtype))
         return np.maximum(x, 0)
 
     def gradient(self, grad_output):

@@ -46,7 +46,7 @@ from minigraph.ops.array import BroadcastLike, SumLike
 from minigraph.ops.conv import BiasAdd
 from minigraph.ops.linalg import MatMul
 from minigraph.ops.math import Add
-from minigraph.ops.nn import Relu
+from minigraph.ops.nn import Relu, zeros_for_max
 from minigraph.ops.reduction import ReducedSize
 from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_groups, rewire
 
@@ -157,8 +157,9 @@ def fused_matmul_kernel(matmul: Operation, relu: bool):
         out = multiply(a, b)
         out += bias
         # against zeros laid out as `out`, as Relu's kernel does: numpy's vectorised loop for
-        # two contiguous arrays (a scalar 0 takes one half as fast); the same max, -0.0 and NaN too
-        np.maximum(out, np.zeros(out.shape, out.dtype), out=out)
+        # two contiguous arrays (a scalar 0 takes one half as fast); the same max, -0.0 and NaN too.
+        # The zeros are only read, so the same ones serve every run of this shape
+        np.maximum(out, zeros_for_max(out.shape, out.dtype), out=out)
         return out
 
     return matmul_bias_add_relu if relu else matmul_bias_add
