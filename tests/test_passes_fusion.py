@@ -14,6 +14,7 @@ from minigraph.keras import backend as K
 from minigraph.keras.layers import Dense
 from minigraph.keras.models import Sequential
 from minigraph.passes import RewriterConfig, plain_config
+from minigraph.passes.fused_count import holds_no_nan
 
 PLAIN = plain_config()
 
@@ -364,6 +365,52 @@ def test_the_accuracy_metric_is_one_step_with_the_same_numbers(graph, reduction,
         assert ours[1] == 40 and 0 < ours[0] < 40
         if reduction is mg.argmax:
             assert naive - ours[0] == 2 * ("scores" in nan_in) + ("labels" in nan_in)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_nan_test_of_the_folded_argmax_finds_every_nan_and_only_nans(dtype):
+    """holds_no_nan: one dot product for both inputs, each input alone when that product is
+    NaN. A NaN anywhere, in either, of either sign, in arrays of sizes about BLAS's blocks
+    and laid out in any way, is found; inf * 0 (a NaN product from no NaN) is not a NaN."""
+    rng = np.random.default_rng(12)
+    for size in (1, 3, 8, 17, 32, 100, 320, 1000, 4099):
+        a, b = (rng.standard_normal(size).astype(dtype) for _ in range(2))
+        assert holds_no_nan(a, b)
+        for where in {0, size // 2, size - 1}:
+            for nan in (np.nan, -np.nan):
+                for target in (a, b):
+                    spoilt = target.copy()
+                    spoilt[where] = nan
+                    pair = (spoilt, b) if target is a else (a, spoilt)
+                    assert not holds_no_nan(*pair)
+                    assert not holds_no_nan(pair[0].reshape(1, -1)[:, ::-1], pair[1])  # another layout
+        inf_times_zero = a.copy(), b.copy()
+        inf_times_zero[0][0], inf_times_zero[1][0] = np.inf, 0.0
+        assert np.isnan(np.vdot(*inf_times_zero)) and holds_no_nan(*inf_times_zero)
+    assert holds_no_nan(np.arange(4), np.arange(4.0))  # an integer array holds no NaN
+    assert not holds_no_nan(np.arange(4), np.array([0.0, np.nan]))  # other sizes: each alone
+    assert not holds_no_nan(np.array([np.nan], "float32"), np.array([1.0]))  # other dtypes: each alone
+
+
+def test_a_folded_argmax_counts_as_the_plain_ops_on_inf_and_zero_rows_and_every_batch_size(graph):
+    """inf in the labels where the scores are 0 makes their dot product NaN with no NaN in
+    either: the slow path's answer must be the same. And the count, a numpy scalar kept per
+    value, is the plain one's for every count a batch can have."""
+    scores, labels, correct, rows = accuracy_count()
+    assert "_FusedArgMaxCount" in step_types(explained([correct, rows], [scores, labels]))
+    session, plain = mg.Session(), mg.Session(config=PLAIN)
+    rng = np.random.default_rng(13)
+    for batch in range(1, 41):
+        values = rng.standard_normal((batch, 4)).astype(np.float32)
+        targets = np.eye(4, dtype=np.float32)[rng.integers(0, 4, batch)]
+        if batch % 3 == 0:
+            targets[0] = [np.inf, 0, 0, 0]
+            values[0] = [0, 1, -np.inf, 2]
+        feed = {scores: values, labels: targets}
+        ours, theirs = session.run([correct, rows], feed), plain.run([correct, rows], feed)
+        assert [type(v) for v in ours] == [type(v) for v in theirs]
+        assert_same_bits(ours, theirs)
+        assert ours[0] == np.count_nonzero(values.argmax(1) == targets.argmax(1))
 
 
 def test_an_argmax_read_elsewhere_stays_a_step(graph):
