@@ -17,7 +17,7 @@ import pytest
 
 import minigraph as mg
 from minigraph.passes import plain_config
-from minigraph.train.fused import MultiTensorAdam
+from minigraph.train.fused import KerasAdamScalars, MultiTensorAdam
 
 PLAIN = plain_config()
 
@@ -168,3 +168,79 @@ def test_keras_adam_fused_keeps_the_unfused_bits_step_after_step(beta_2):
     fused, plain = keras_adam_steps(None, 1500, beta_2), keras_adam_steps(PLAIN, 1500, beta_2)
     for step, (ours, theirs) in enumerate(zip(fused, plain, strict=True)):
         assert ours.tobytes() == theirs.tobytes(), f"step {step + 1}: {ours} != {theirs}"
+
+
+# --- the numbers that are not arrays: Keras Adam's beta^t, a block of steps at a time ------
+
+
+def keras_adam_op(dtype, beta_1: float, beta_2: float):
+    with mg.Graph().as_default():
+        w = mg.Variable(np.zeros(3, dtype))
+        train = mg.keras.optimizers.Adam(0.01, beta_1=beta_1, beta_2=beta_2).apply_gradients([(mg.ones_like(w), w)])
+        return next(op for op in train.graph.get_operations() if op.type_name == "ApplyKerasAdam")
+
+
+def assert_same_scalars(ours: tuple, theirs: tuple) -> None:
+    for a, b in zip(ours, theirs, strict=True):
+        assert type(a) is type(b) and np.asarray(a).tobytes() == np.asarray(b).tobytes(), (a, b)
+
+
+RANDOM_BETAS = [tuple(pair) for pair in np.random.default_rng(8).uniform(0.5, 0.99999, (6, 2)).round(6)]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt")  # a negative count: beta^t > 1
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.9, 0.9999), (0.5, 0.95), *RANDOM_BETAS])
+def test_keras_adam_scalars_from_the_table_are_one_steps_bits(dtype, betas):
+    """Every step of several blocks: from a negative count (set by hand) through t = 2
+    (numpy's power computes it as x * x, given one exponent), where a float16 t starts to
+    round (2048), where a float32 t does (2^24), and after the count jumps back."""
+    op = keras_adam_op(dtype, *betas)
+    tabulated, one_at_a_time = KerasAdamScalars(op), KerasAdamScalars(op, tabulate=False)
+    lr = np.array(0.01, np.float32)
+    counts = [*range(-5, 2500), *range(40, 60)]
+    if dtype is not np.float16:  # t beyond float16's range is inf
+        counts += [*range(2**24 - 700, 2**24 + 700), *range(-3, 3)]
+    for count in map(np.int64, counts):
+        assert_same_scalars(tabulated(count, lr), one_at_a_time(count, lr))
+    assert tabulated.tabulate and tabulated.filled == KerasAdamScalars.BLOCK
+
+
+class PowfScalars(KerasAdamScalars):
+    """beta^t as libm's powf (Python's ``**`` on floats) computes it: another function."""
+
+    def one_step(self, iterations) -> tuple:
+        t = float(iterations + 1)
+        return (np.sqrt(self.one - self.dtype.type(float(self.beta2) ** t)),
+                self.one - self.dtype.type(float(self.beta1) ** t))
+
+
+def test_a_table_that_differs_from_one_step_is_given_up():
+    scalars = PowfScalars(keras_adam_op(np.float32, 0.9, 0.9999))
+    lr = np.array(0.01, np.float32)
+    for count in map(np.int64, range(30)):
+        assert_same_scalars(scalars(count, lr)[:2], scalars.one_step(count))
+    assert not scalars.tabulate and scalars.filled == 0
+
+
+def test_a_step_count_set_by_hand_keeps_the_unfused_bits():
+    """Keras Adam trained, its step count set back and far ahead between steps."""
+    results = []
+    for config in (None, PLAIN):
+        with mg.Graph().as_default():
+            rng = np.random.default_rng(4)
+            w = mg.Variable(rng.standard_normal((3, 4)).astype(np.float32))
+            grad = mg.placeholder(mg.float32, (3, 4))
+            optimizer = mg.keras.optimizers.Adam(learning_rate=0.01, beta_2=0.9999)
+            train = optimizer.apply_gradients([(grad, w)])
+            session = mg.Session(config=config)
+            session.run(mg.global_variables_initializer())
+            seen = []
+            for step in range(40):
+                if step in (10, 20, 30):
+                    session.run(mg.assign(optimizer.iterations, {10: 3, 20: 5_000_000, 30: 2**24 + 1}[step]))
+                session.run(train, {grad: rng.standard_normal((3, 4)).astype(np.float32)})
+                seen.append(session.run(w))
+            results.append(seen)
+    for step, (ours, theirs) in enumerate(zip(*results, strict=True)):
+        assert ours.tobytes() == theirs.tobytes(), f"step {step + 1}"

@@ -6,13 +6,19 @@ is nearly all overhead, paid once per variable. The fused kernel pays it once fo
 all of them. It keeps every variable's weights, ``m`` and ``v`` side by side in
 flat buffers, and each term of Adam is one numpy call over the whole buffer:
 
-    flat g = [g_kernel | g_bias | g_kernel_1 | g_bias_1]       (one copy)
+    flat g = [g_kernel | g_bias | g_kernel_1 | g_bias_1]       (made there, or copied)
     m := m + (g - m)(1 - beta1)      v := v + (g^2 - v)(1 - beta2)
     w := w - alpha m / (sqrt(v) + epsilon)                      (one call per term)
 
 Because m and v lie side by side, the like terms of their two updates are one call
 over both: [g | g^2] - [m | v], then [m | v] + that. Ten numpy calls compute the
 step, however many variables there are.
+The gradients are usually *made* in the flat buffer: the compiler gives the MatMul
+and bias-sum steps that compute them a kernel that writes each into its piece
+(``gradient_buffers``, ``minigraph/passes/gradient_buffers.py``). A gradient that
+arrives as its piece is not copied (one identity test); any other is checked and copied.
+The numbers that are not arrays (beta^t and alpha's factors) come from a table made
+a thousand steps at a time (``KerasAdamScalars``).
 Each variable's new value is then a *view* of its piece of a flat buffer (reshaped
 to the variable's shape). The store is read and written once for all of them
 (``read_many``, ``write_many``), not once per variable: a dozen calls' overhead saved.
@@ -112,12 +118,12 @@ class MultiTensorAdam:
     def __init__(self, members: list, shared: int, scalars, storages: list):
         self.members = members  # the graph's update ops, in order (their errors name them)
         self.shared = shared  # how many arguments come before the per-variable ones
-        self.scalars = scalars  # shared values -> (beta1^t, beta2^t, 1 - beta1, 1 - beta2, lr, epsilon)
+        # shared values -> (sqrt(1 - beta2^t), 1 - beta1^t, 1 - beta1, 1 - beta2, lr, epsilon)
+        self.scalars = scalars
         # the variables the kernel's refs name: every var, then every m, then every v (a set's
         # views' order), so the store is read and written in one call each
         self.storages = storages
         self.dtype = members[0].inputs[0].dtype
-        self.one = self.dtype.type(1)
         self.shapes = [tuple(op.inputs[0].shape) for op in members]
         ends = np.cumsum([int(np.prod(shape, dtype=np.int64)) for shape in self.shapes]).tolist()
         self.size = ends[-1]
@@ -145,11 +151,10 @@ class MultiTensorAdam:
             w, m_and_v, new = held.w, held.m_and_v, self._unheld_set(1 - self.last_written)
         else:
             (w, m_and_v), new = self._buffers(values)
-        beta1_power, beta2_power, one_minus_beta1, one_minus_beta2, lr, epsilon = self.scalars(
-            *arguments[:self.shared])
+        root, denominator, one_minus_beta1, one_minus_beta2, lr, epsilon = self.scalars(*arguments[:self.shared])
         if type(lr) is np.ndarray:
             lr = lr[()]  # a numpy scalar: the same IEEE product, without a ufunc's array set-up
-        alpha = lr * np.sqrt(self.one - beta2_power) / (self.one - beta1_power)
+        alpha = lr * root / denominator  # lr sqrt(1 - beta2^t) / (1 - beta1^t)
         # m and v lie side by side, so their updates' like terms are one call each:
         # [m | v] + ([g | g^2] - [m | v]) [(1 - beta1) | (1 - beta2)], term by term
         np.square(self.gradients, out=self.squares)
@@ -214,22 +219,90 @@ def _keras_group(node):
     return (node.op.inputs[0].dtype.str, attrs["beta1"], attrs["beta2"], attrs["epsilon"], _id(iterations), _id(lr))
 
 
+class KerasAdamScalars:
+    """The numbers of a Keras Adam step that are not arrays: sqrt(1 - beta2^t) and
+    1 - beta1^t (the two factors of alpha) at t = iterations + 1, then 1 - beta1,
+    1 - beta2, the learning rate and epsilon, with the bits ``ApplyKerasAdam.forward``
+    gives them.
+
+    Each step raises beta1 and beta2 to the power t, two ``np.power`` calls (0.6 µs
+    each, nearly all of it the call). As t only counts up, the numbers for the next
+    ``BLOCK`` steps are computed at once, in one call per term over a vector of t's,
+    and each step looks its two up. The bits are those of one step at a time:
+
+    - ``1 - x`` and ``sqrt`` are IEEE operations, correctly rounded: an element of a
+      vector gets the same result as a scalar does;
+    - ``pow`` is not: numpy's float32 power is not libm's ``powf`` (``beta ** t`` would
+      differ at t = 2, 5, 6... for 0.9999). numpy picks its loop by the operands'
+      dtypes and layout, not by how many there are, so a vector of t's goes through
+      the function one t does, with one exception: given a single exponent, numpy
+      computes a few of them by other formulas (``x * x`` for 2, ``1 / x`` for -1,
+      ``sqrt`` for 0.5), so the entries for t = -1 to 2 are computed one step at a
+      time. Rather than trust the rest, each block checks it: its first and last
+      sixteen entries (the SIMD body and its tail) are computed one at a time, as the
+      unfused kernel does, and a block that differs anywhere makes this kernel compute
+      every later step one at a time.
+
+    t is the step count cast to the variable's dtype, as ``cast(iterations + 1)`` does,
+    so a float32 t rounds above 2^24 the same way. A step count that is not an integer
+    (a variable of another dtype) is always computed one step at a time.
+    """
+
+    BLOCK = 1024
+    CHECKED = 16  # entries checked at each end of a block
+
+    def __init__(self, op, tabulate: bool = True):
+        dtype = self.dtype = op.inputs[0].dtype
+        self.tabulate = tabulate
+        self.one = dtype.type(1)
+        # the numbers ApplyKerasAdam.forward casts on every step, cast once
+        attrs = op.attrs
+        beta1, beta2, self.one_minus_beta1, self.one_minus_beta2, self.epsilon = (
+            dtype.type(number) for number in (attrs["beta1"], attrs["beta2"], 1 - attrs["beta1"], 1 - attrs["beta2"],
+                                              attrs["epsilon"]))
+        # np.power on 0-d arrays: the same loop as on numpy scalars, without turning each
+        # scalar into an array first (0.3 µs a call); t is cast into one, as cast() does
+        self.beta1, self.beta2, self.t = np.array(beta1), np.array(beta2), np.empty((), dtype)
+        self.first, self.filled = 0, 0  # the step count of the block's first entry; how many it has
+
+    def __call__(self, iterations, lr) -> tuple:
+        if self.tabulate:
+            index = int(iterations) - self.first
+            if not 0 <= index < self.filled:
+                index = 0 if self._fill(int(iterations)) else None
+            if index is not None:
+                return (self.roots[index], self.denominators[index], self.one_minus_beta1, self.one_minus_beta2,
+                        lr, self.epsilon)
+        return (*self.one_step(iterations), self.one_minus_beta1, self.one_minus_beta2, lr, self.epsilon)
+
+    def one_step(self, iterations) -> tuple:
+        """As ApplyKerasAdam.forward computes them, for one step."""
+        self.t[()] = iterations + 1
+        return np.sqrt(self.one - np.power(self.beta2, self.t)), self.one - np.power(self.beta1, self.t)
+
+    def _fill(self, iterations: int) -> bool:
+        """The block of steps from `iterations` on; False (and no more blocks) if any checked
+        entry differs from one_step's."""
+        counts = np.arange(iterations, iterations + self.BLOCK, dtype=np.int64)
+        with np.errstate(all="ignore"):  # a float16 t past 65504 is inf: steps that may never run don't warn
+            t = (counts + 1).astype(self.dtype)  # the cast one_step makes
+            roots = np.sqrt(self.one - np.power(self.beta2, t))
+            denominators = self.one - np.power(self.beta1, t)
+            for count in range(max(iterations, -2), min(iterations + self.BLOCK, 2)):  # t = -1 to 2 (above)
+                i = count - iterations
+                roots[i], denominators[i] = self.one_step(counts[i])
+            for i in (*range(self.CHECKED), *range(self.BLOCK - self.CHECKED, self.BLOCK)):
+                root, denominator = self.one_step(counts[i])
+                if root.tobytes() != roots[i].tobytes() or denominator.tobytes() != denominators[i].tobytes():
+                    self.tabulate = False
+                    return False
+        self.first, self.filled, self.roots, self.denominators = iterations, self.BLOCK, roots, denominators
+        return True
+
+
 def _fuse_keras(nodes):
     first = nodes[0].op
-    cast = first.inputs[0].dtype.type
-    # the numbers ApplyKerasAdam.forward casts on every step, cast once
-    beta1, beta2, one_minus_beta1, one_minus_beta2, epsilon = (
-        cast(number) for number in (first.attrs["beta1"], first.attrs["beta2"], 1 - first.attrs["beta1"],
-                                    1 - first.attrs["beta2"], first.attrs["epsilon"]))
-
-    # np.power on 0-d arrays: the same loop as on numpy scalars, so the same bits, without
-    # turning each scalar into an array first (0.3 µs a call); t is cast into one, as cast() does
-    beta1_array, beta2_array, t = np.array(beta1), np.array(beta2), np.empty((), cast)
-
-    def scalars(iterations, lr):  # as ApplyKerasAdam.forward computes them
-        t[()] = iterations + 1
-        return np.power(beta1_array, t), np.power(beta2_array, t), one_minus_beta1, one_minus_beta2, lr, epsilon
-
+    scalars = KerasAdamScalars(first, tabulate=first.inputs[3].dtype.kind in "iu")  # an integer step count
     _, _, _, iterations, lr, _ = nodes[0].arguments
     arguments = [iterations, lr]
     for node in nodes:
@@ -253,7 +326,8 @@ def _fuse_tf1(nodes):
     one = dtype.type(1)
 
     def scalars(beta1_power, beta2_power, lr):  # as ApplyAdam.forward computes them
-        return dtype.type(beta1_power), dtype.type(beta2_power), one - beta1, one - beta2, lr, epsilon
+        return (np.sqrt(one - dtype.type(beta2_power)), one - dtype.type(beta1_power), one - beta1, one - beta2,
+                lr, epsilon)
 
     arguments = list(nodes[0].arguments[3:6])
     for node in nodes:
