@@ -15,7 +15,8 @@ in TensorFlow's graph optimiser, Grappler:
     remapping                     MatMul + bias + Relu in one kernel,       (fused_matmul.py)
                                   a comparison cast and summed: a count,    (fused_count.py)
                                   softmax and cross-entropy: one exp,       (fused_softmax.py)
-                                  small updates fused into one kernel       (remapping.py)
+                                  small updates fused into one kernel,      (remapping.py)
+                                  their gradients made in its buffer        (gradient_buffers.py)
     pruning                       steps nobody needs any more dropped       (pruning.py)
 
 The graph is never changed: the passes rewrite the plan, so what a student built is
