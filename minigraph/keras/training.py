@@ -5,7 +5,8 @@ graph, once, and returns them together as a ``TrainingGraph``. For each output
 (a ``Head``)::
 
     target          a placeholder for the labels, '{layer}_target'
-    sample_weight   a placeholder, one weight per row, '{layer}_sample_weights'
+    sample_weight   one weight per row, '{layer}_sample_weights': a placeholder whose
+                    value, when fit feeds none, is ones_like(the per-row loss)
     loss            mean(loss_fn(target, output) * sample_weight)    (name scope "loss")
     metrics         sum(metric_fn(target, output) * weight), sum(weight)   ("metrics");
                     with weights of one, sum(metric_fn(...)) and the row count
@@ -18,7 +19,10 @@ and for the model::
                 layers' updates (BatchNormalization's moving averages)
 
 The loss functions give one value per example (losses.py); here they are weighted
-and averaged, as Keras 2 does: ``sum(loss * w) / batch size``. A metric is kept as a
+and averaged, as Keras 2 does: ``sum(loss * w) / batch size``. Without weights, Keras 3
+multiplies by nothing; here the graph keeps its one form and the session's passes drop
+the multiplications by the default ones (``passes/multiply_by_one.py``), in the loss
+and in its gradient, which leaves the same numbers, bit for bit. A metric is kept as a
 weighted sum and a sum of weights, so ``fit`` can add them up over an epoch and divide
 once (Keras's Mean). Plain ``metrics`` weigh every row 1, ``weighted_metrics`` take
 the sample weights, as in Keras 2.
