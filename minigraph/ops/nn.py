@@ -25,7 +25,8 @@ the plain formulas give (a row holding a NaN is NaN either way; see ``row_max``)
 
 The cross-entropy is written as TensorFlow's kernel writes it, ``log_sum - shifted``
 per class, where the formula says ``-(shifted - log_sum)``: the same number (IEEE
-rounding is symmetric, so a - b is exactly -(b - a)), one numpy call fewer.
+rounding is symmetric, so a - b is exactly -(b - a)), one numpy call fewer. Only a NaN
+can come out with its sign bit the other way, a bit that means nothing in a NaN.
 """
 
 from __future__ import annotations
@@ -62,9 +63,9 @@ def row_max(x: np.ndarray) -> np.ndarray:
       both zeros may get either sign, here or from np.max. The kernels below read the max
       only through ``shifted = x - max``: a -0.0 in the row becomes -0.0 or +0.0 there (the
       other elements get the same numbers), and shifted is read only by exp (1 for both)
-      and by ``shifted - log_sum``, where log_sum >= log 2 > 0 because the row's two zeros
-      each add exp(0) = 1 to the sum: +-0.0 - log_sum is -log_sum either way. No output
-      shows the sign.
+      and in a difference with log_sum, where log_sum >= log 2 > 0 because the row's two
+      zeros each add exp(0) = 1 to the sum: +-0.0 - log_sum is -log_sum and log_sum - +-0.0
+      is log_sum, whichever the zero. No output shows the sign.
     - In a row holding a NaN every output is NaN, here as with np.max; which NaN (its sign
       and payload bits) may differ: numpy's own max gives a fresh NaN from its vector loop
       and the first NaN from its scalar one, and IEEE 754 leaves a NaN's sign unspecified.
