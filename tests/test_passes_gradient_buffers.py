@@ -32,7 +32,8 @@ INTERPRETED = mg.ConfigProto(graph_options=mg.GraphOptions(
     optimizer_options=mg.OptimizerOptions(global_jit_level=mg.OptimizerOptions.OFF)))
 FLOATS = (np.float16, np.float32, np.float64)
 # the kernels are fed NaN and inf on purpose
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
+              pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")]
 WRITES = "writes into"
 
 
@@ -55,9 +56,11 @@ def same_bytes(ours: np.ndarray, theirs: np.ndarray) -> bool:
     return ours.dtype == theirs.dtype and ours.shape == theirs.shape and ours.tobytes() == theirs.tobytes()
 
 
-# the ways an operand may lie in memory, each made from twice the rows it needs
+# the ways an operand may lie in memory, each made from twice the rows it needs (a sum's
+# order of additions, pairwise or not, follows the layout: long sums take that path too)
 LAYOUTS = {"C": lambda rows, n: rows[:n], "Fortran": lambda rows, n: np.asfortranarray(rows[:n]),
-           "strided": lambda rows, n: rows[::2], "reversed": lambda rows, n: rows[:n][::-1]}
+           "strided": lambda rows, n: rows[::2], "reversed": lambda rows, n: rows[:n][::-1],
+           "axes reversed": lambda rows, n: np.ascontiguousarray(rows[:n].T).T}
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -66,7 +69,7 @@ LAYOUTS = {"C": lambda rows, n: rows[:n], "Fortran": lambda rows, n: np.asfortra
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_a_matmul_into_its_piece_gives_matmuls_bytes(graph, dtype, transpose_a, transpose_b, layout):
     rng = np.random.default_rng(int(transpose_a) + 2 * int(transpose_b))
-    for rows, inner, columns in [(60, 32, 128), (7, 5, 3), (1, 33, 1), (128, 32, 10)]:
+    for rows, inner, columns in [(60, 32, 128), (7, 5, 3), (1, 33, 1), (128, 32, 10), (40, 300, 20)]:
         a_shape = (inner, rows) if transpose_a else (rows, inner)
         b_shape = (columns, inner) if transpose_b else (inner, columns)
         a = LAYOUTS[layout](with_edges(rng, (2 * a_shape[0], a_shape[1]), dtype), a_shape[0])
@@ -91,7 +94,7 @@ def test_a_matrix_times_its_own_transpose_into_a_piece_gives_the_same_bytes(grap
 
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("shape, batch", [((128,), (32,)), ((10,), (1,)), ((4, 3), (5,)), ((6,), (3, 2)),
-                                          ((5,), (0,))])
+                                          ((5,), (0,)), ((128,), (1000,)), ((4, 3), (300,)), ((6,), (50, 40))])
 def test_a_bias_gradient_summed_into_its_piece_gives_sumlikes_bytes(graph, dtype, shape, batch):
     rng = np.random.default_rng(len(shape) + len(batch))
     for layout in LAYOUTS.values():
