@@ -19,6 +19,7 @@ import pytest
 
 import minigraph as mg
 from minigraph.errors import InvalidArgumentError
+from minigraph.ops import nn
 from minigraph.ops.array import SMALL_BROADCAST, broadcast_like, ones_like, sum_like, zeros_like
 from minigraph.ops.nn import SMALL_ZEROS, relu_gradient, row_max, zeros_for_max
 from minigraph.ops.reduction import ReducedSize
@@ -139,7 +140,7 @@ def test_cross_entropy_equals_the_plain_formula(graph, rng, dtype, shape, edges)
     assert_same_bits_but_the_sign_of_nan(ours, quietly(lambda: np.sum(labels * -plain_log_softmax(x), axis=-1)))
 
 
-ROW_MAX_SHAPES = [(32, 10), (1, 1), (7,), (2, 3, 5), (0, 10), (2, 0, 4), (5, 256), (5, 257), (4096, 10)]
+ROW_MAX_SHAPES = [(32, 10), (1, 1), (7,), (2, 3, 5), (0, 10), (2, 0, 4), (5, 256), (5, 257), (4096, 10), (4097, 3)]
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -161,6 +162,19 @@ def test_row_max_is_np_max_or_nan_where_np_max_is_nan(rng, dtype, shape, layout)
     nan = np.isnan(plain)
     assert np.array_equal(np.isnan(ours), nan) and np.array_equal(ours[~nan], plain[~nan])
     assert x.tobytes() == before.tobytes()  # the input is only read
+
+
+def test_row_max_keeps_the_row_starts_of_a_few_small_shapes_read_only():
+    rng = np.random.default_rng(4)
+    for rows in range(1, 200):  # a loop over batch sizes: the kept starts stay few
+        x = rng.standard_normal((rows, 3)).astype(np.float32)
+        np.testing.assert_array_equal(row_max(x), np.max(x, axis=-1, keepdims=True))
+        assert len(nn._ROW_STARTS) <= 64
+    kept = nn._ROW_STARTS[(rows, 3)]
+    np.testing.assert_array_equal(kept.ravel(), np.arange(0, 3 * rows, 3))
+    assert not kept.flags.writeable
+    row_max(np.zeros((nn.KEPT_ROW_STARTS + 1, 2), np.float32))
+    assert (nn.KEPT_ROW_STARTS + 1, 2) not in nn._ROW_STARTS  # large batches are not held on to
 
 
 @pytest.mark.parametrize("dtype", FLOATS)

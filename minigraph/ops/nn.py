@@ -80,14 +80,16 @@ def row_max(x: np.ndarray) -> np.ndarray:
 
 
 _ROW_STARTS: dict = {}  # shape -> the flat index where each row starts (a few batch sizes)
+KEPT_ROW_STARTS = 4096  # kept for shapes of at most this many rows (32 KB each); more are made anew
 
 
 def _row_starts(shape: tuple) -> np.ndarray:
-    if len(_ROW_STARTS) >= 64:  # many shapes (a loop over sizes): start again, never grow for ever
-        _ROW_STARTS.clear()
     starts = np.arange(0, math.prod(shape), shape[-1]).reshape(shape[:-1] + (1,))
-    starts.flags.writeable = False  # shared by every run: nothing may write into it
-    _ROW_STARTS[shape] = starts
+    if starts.size <= KEPT_ROW_STARTS:
+        if len(_ROW_STARTS) >= 64:  # many shapes (a loop over sizes): start again, never grow for ever
+            _ROW_STARTS.clear()
+        starts.flags.writeable = False  # shared by every run: nothing may write into it
+        _ROW_STARTS[shape] = starts
     return starts
 
 
