@@ -17,7 +17,7 @@ from minigraph.errors import InvalidArgumentError
 from minigraph.keras import backend as K
 from minigraph.keras.layers import Dense, Input
 from minigraph.keras.models import Model, Sequential
-from minigraph.ops.array import sum_like
+from minigraph.ops.array import broadcast_like, sum_like
 from minigraph.passes import plain_config
 from minigraph.plan import COMPILE_ON_RUN
 
@@ -109,9 +109,9 @@ def test_a_mean_loss_and_its_gradient_lose_the_weighting_when_the_weights_are_on
     assert "mul" not in names and "gradients/mul_grad/mul" not in names and "gradients/mul_grad/SumLike" not in names
     assert "OnesLike" not in [node.type_name for node in e.after.nodes]
     fed = mg.passes.explain([loss, grad], [x, weights]).after.nodes
-    # three steps fewer, and one more: the mean's gradient, which the weights' Mul took in
-    # (broadcasts.py), is a step of its own again
-    assert len(e.after.nodes) == len(fed) - 2
+    # the two Muls and the SumLike: the mean's gradient, one number, goes into its next reader's
+    # Mul (broadcasts.py) as it went into the weights' gradient Mul
+    assert len(e.after.nodes) == len(fed) - 3
     value = np.random.default_rng(2).standard_normal((5, 3)).astype(np.float32)
     unweighted = both_ways([loss, grad], {x: value})
     with mg.Session() as session:  # the weights fed as ones: the multiplications run
@@ -176,6 +176,63 @@ def test_integers_times_ones_are_dropped_too(graph):
     counts = flags * mg.ones_like(flags)
     assert plan_types([y, counts], [x]) == ["Greater", "Cast"]  # both products dropped, ints too
     both_ways([y, counts], {x: special_values(np.float32)})
+
+
+# --- what the weights left behind: one number broadcast twice (passes/broadcasts.py) -------
+
+
+def twice_broadcast_number():
+    """broadcast(broadcast(g, t) / n, u) * other, as a mean loss's gradient reaches the
+    cross-entropy's without weights between them: g and n are numbers, t one value per row."""
+    g, n = mg.placeholder(mg.float32, (), name="g"), mg.placeholder(mg.float32, (), name="n")
+    t = mg.placeholder(mg.float32, (None,), name="t")
+    u, other = mg.placeholder(mg.float32, (None, 3), name="u"), mg.placeholder(mg.float32, (None, 3), name="other")
+    y = mg.multiply(broadcast_like(broadcast_like(g, t) / n, u, axes=(-1,)), other, name="y")
+    return y, (g, n, t, u, other)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN, inf and a division by 0, on purpose
+def test_a_number_broadcast_twice_goes_into_the_result_as_one_number(graph):
+    y, feeds = twice_broadcast_number()
+    e = mg.passes.explain(y, feeds)
+    note = "[BroadcastLike + RealDiv + BroadcastLike into the result's memory]"
+    assert [node.describe() for node in e.after.nodes] == [f"Mul y(fed g, fed t, fed n, fed u, fed other)   {note}"]
+    assert "one number broadcast twice into the result: BroadcastLike BroadcastLike and RealDiv truediv and " \
+           "BroadcastLike BroadcastLike_1 and Mul y in one step" in str(e)
+    g, n, t, u, other = feeds
+    rows = special_values(np.float32, 12).reshape(4, 3)
+    # (t rows, u rows, other rows): the same shapes; t of one row; other of one row (no shortcut)
+    for t_rows, u_rows, other_rows in [(4, 4, 4), (1, 4, 4), (4, 4, 1)]:
+        for number, count in [(3.0, 7.0), (1.0, 0.0), (np.nan, 2.0), (-0.0, 5.0)]:
+            both_ways([y], {g: np.float32(number), n: np.float32(count), t: np.zeros(t_rows, np.float32),
+                            u: np.zeros((u_rows, 3), np.float32), other: rows[:other_rows]})
+
+
+@pytest.mark.parametrize("t_rows, u_rows", [(2, 4), (4, 1)])
+def test_broadcasts_that_would_fail_still_fail(graph, t_rows, u_rows):
+    y, (g, n, t, u, other) = twice_broadcast_number()
+    feed = {g: np.float32(1), n: np.float32(2), t: np.zeros(t_rows, np.float32), u: np.zeros((u_rows, 3), np.float32),
+            other: np.ones((u_rows, 3), np.float32)}
+    for session in (mg.Session(), mg.Session(config=PLAIN)):
+        for _ in range(COMPILE_ON_RUN + 1):
+            with pytest.raises(InvalidArgumentError, match="could not be broadcast"):
+                session.run(y, feed)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # an inf logit, on purpose
+def test_the_worksheet_losss_gradient_is_one_step_after_the_mean(graph):
+    """The unweighted Keras loss's gradient down to the logits: a count, then one Mul."""
+    logits = mg.placeholder(mg.float32, (None, 4), name="logits")
+    labels = mg.placeholder(mg.float32, (None, 4), name="labels")
+    per_row = mg.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    loss = mg.reduce_mean(per_row * mg.placeholder_with_default(mg.ones_like(per_row), (None,)))
+    grad = mg.gradients(loss, [logits])[0]
+    types = plan_types([loss, grad], [logits, labels])
+    assert "BroadcastLike" not in types and types.count("Mul") == 1 and "SumLike" not in types
+    rng = np.random.default_rng(6)
+    scores = (rng.standard_normal((5, 4)) * 50).astype(np.float32)
+    scores[1] = [np.inf, 0, 0, 0]  # a NaN row, as the plain plan makes it
+    both_ways([loss, grad], {logits: scores, labels: np.eye(4, dtype=np.float32)[rng.integers(0, 4, 5)]})
 
 
 # --- the Keras step without sample weights ------------------------------------------------

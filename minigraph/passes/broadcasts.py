@@ -5,7 +5,7 @@ Gradients broadcast a lot. The gradient of ``mean(x)`` copies the upstream value
 loss summed over classes copies each row's value across the classes, then multiplies
 by ``softmax - labels``. The copies are ``BroadcastLike`` steps: each a numpy call
 that makes an array of the same numbers again, for the next step to read and drop.
-Two rewrites make the copies late, or fewer:
+Three rewrites make the copies late, or fewer:
 
 **Divide first.** ``broadcast(g) / n`` with a scalar n is ``broadcast(g / n)``: each
 element is the same float division of the same two numbers, so it is done once per
@@ -24,6 +24,14 @@ the step checks it at run time, for the price of a shape comparison; where it do
 not hold, the step runs the two ops as the graph says. Each element still gets the
 same float operation on the same two numbers.
 
+**One number, broadcast twice.** Without sample weights, a mean loss's gradient is one
+number, g / n, copied to the per-row loss's shape (divided first, above), and the
+cross-entropy's gradient then copies each row's value across the classes before it
+multiplies: two copies of one number. Where the divide-first step's one reader is such
+a broadcast, read by an elementwise op, the three become one step that hands g / n to
+the op as it is; a check at run time that the two broadcasts would have given the
+other operand's shape stands in for them (else the step runs the three as written).
+
 Only floating-point values are rewritten, and a broadcast is folded only into its one
 reader: one whose value is fetched, or read by two steps, stays a step. TensorFlow's
 Grappler has rewrites of this kind in its arithmetic optimizer (it "hoists" an op
@@ -31,6 +39,8 @@ past another, and removes a BroadcastTo its reader does not need).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -41,6 +51,7 @@ from minigraph.passes.program import Node, Program, pinned_in, readers_of, repla
 UFUNCS = {Multiply: np.multiply, Add: np.add, Subtract: np.subtract, Divide: np.true_divide}
 ELEMENTWISE = tuple(UFUNCS)
 DIVIDE_FIRST, INTO_RESULT = "divided before broadcasting", "broadcast into the result"
+NUMBER_INTO_RESULT = "one number broadcast twice into the result"
 
 
 def broadcast_late(program: Program) -> Program:
@@ -60,6 +71,10 @@ def broadcast_late(program: Program) -> Program:
         return program.rewritten(program.nodes)
 
     folded = {broadcast for _, broadcast, _ in plans.values()}
+    for node, (how, broadcast, side) in list(plans.items()):
+        if how == INTO_RESULT and _divided_number(broadcast, readers, pinned, plans):
+            plans[node] = (NUMBER_INTO_RESULT, broadcast, side)
+            folded.add(broadcast.arguments[0])
     replacements: dict = {}
     nodes, log = [], []
     for old in program.nodes:
@@ -93,6 +108,17 @@ def _sole_broadcast_argument(node: Node, readers: dict, pinned: set, plans: dict
     return broadcast
 
 
+def _divided_number(broadcast: Node, readers: dict, pinned: set, plans: dict) -> bool:
+    """True when `broadcast` (a BroadcastLike step) copies a divide-first step that only it
+    reads, of one number: ``broadcast(broadcast(g) / n)`` with g of shape ()."""
+    if type(broadcast.op) is not BroadcastLike or broadcast.fused:
+        return False
+    inner = broadcast.arguments[0]
+    if plans.get(inner, ("",))[0] != DIVIDE_FIRST or inner in pinned or len(readers[inner]) != 1:
+        return False
+    return plans[inner][1].op.inputs[0].shape == ()  # the inner BroadcastLike's g
+
+
 def _rewritten(node: Node, broadcast: Node, side: int, how: str) -> Node:
     """`node` with `broadcast` (its argument at `side`) folded in: the new step reads the
     broadcast's arguments, then `node`'s other argument."""
@@ -104,6 +130,12 @@ def _rewritten(node: Node, broadcast: Node, side: int, how: str) -> Node:
                     broadcast.arguments + (other,), (),
                     "BroadcastLike", fused=fused, note="RealDiv before the broadcast", chain=True)
     ufunc = UFUNCS[type(node.op)]
+    if how == NUMBER_INTO_RESULT:  # broadcast's argument: the divide-first step of g, inner like, n
+        divided = broadcast.arguments[0]
+        return Node(node.op, number_into_result(divided.kernel, fused[0].attrs["axes"], expand, ufunc, side),
+                    divided.arguments + broadcast.arguments[1:] + (other,), (), node.type_name,
+                    fused=divided.ops + fused, chain=True,
+                    note="BroadcastLike + RealDiv + BroadcastLike into the result's memory")
     if broadcast.fused:  # a divide-first step: g, like, n
         kernel = broadcast_into_result_divided(broadcast.kernel.divide, expand, ufunc, side)
     else:
@@ -148,6 +180,30 @@ def broadcast_into_result_divided(divide, expand, ufunc, side: int):
         x = divide(g, n)
         return _operate(x if expand is None else expand(x), like.shape, other, ufunc, side)
     return kernel
+
+
+def number_into_result(divided, axes: tuple, expand, ufunc, side: int):
+    """The kernel of op(broadcast(broadcast(g) / n), other) for one number g: each element of
+    the result is op(g / n, an element of other), so g / n goes straight into the op (numpy
+    then reads one number, not a copy of it per element), where the two broadcasts would
+    have given other's shape; else the three steps as the graph says (and their errors)."""
+
+    def kernel(g, inner_like, n, like, other):
+        x = divided.divide(g, n)  # one number: g and n have shape () (_divided_number, DIVIDE_FIRST)
+        shape = like.shape
+        if other.shape == shape and _broadcasts_to(_with_axes(inner_like.shape, axes), shape):
+            return ufunc(x, other) if side == 0 else ufunc(other, x)
+        inner = divided(g, inner_like, n)
+        return _operate(inner if expand is None else expand(inner), shape, other, ufunc, side)
+    return kernel
+
+
+@functools.lru_cache(maxsize=256)  # two small tuples, asked on every step
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True when an array of `shape` broadcasts to exactly `target` (numpy's rule, one way)."""
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, wanted) for size, wanted in zip(reversed(shape), reversed(target)))
 
 
 def _operate(x, shape: tuple, other, ufunc, side: int):
