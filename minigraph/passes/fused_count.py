@@ -220,7 +220,7 @@ def argmax_count_kernel(argmax_a, argmax_b, compare, cast, total, size_dtype):
 def holds_no_nan(a: np.ndarray, b: np.ndarray) -> bool:
     """True when neither a nor b is a float array holding a NaN.
 
-    Two floats arrays of one dtype and size are tested at once, by their dot product: a NaN
+    Two float arrays of one dtype and size are tested at once, by their dot product: a NaN
     times anything is NaN and a sum with a NaN in it is NaN, so a product that is not NaN
     proves there is none (one numpy call, a third of the time of an isnan and a count for
     each). A NaN product may also come from inf * 0 or inf - inf; then each array is looked
