@@ -139,11 +139,22 @@ mg.viz.draw_plan(explanation, rankdir="LR")
 print(session.plan_source(fetches, [x, labels]))
 
 # %% [markdown]
-# Read it from the top: the variables' reads, the two fused dense layers, the softmax and its
-# loss as one kernel and its two halves, the accuracy's count, the backward pass, the fused Adam,
-# the step count. Compiling costs about 20 µs per line, once; a plan run only once (a long chain
-# evaluated one time) is never compiled. `OptimizerOptions(global_jit_level=OptimizerOptions.OFF)`
-# (TensorFlow's switch for its JIT compiler, XLA) keeps every plan read step by step.
+# Read it from the top: the variables' reads (a look-up in the session's dictionary of values,
+# written in line: a call would cost more), the two fused dense layers, the softmax and its loss as
+# one kernel and its two halves (`[0]` and `[1]` of its pair), the accuracy's count, the backward
+# pass, the fused Adam, the step count. Compiling costs about 20 µs per line, once; a plan run only
+# once (a long chain evaluated one time) is never compiled.
+# `OptimizerOptions(global_jit_level=OptimizerOptions.OFF)` (TensorFlow's switch for its JIT
+# compiler, XLA) keeps every plan read step by step.
+#
+# A training loop does not call `sess.run` but `sess.make_callable(fetches, feed_list)`, TF1's
+# "a step resolved once", and that callable is written out as Python too
+# (`minigraph/compiled_callable.py`): the checks of each fed array in line (its dtype, its rank,
+# its known dimensions), the run as a transaction (a failed step changes no variable), the copies
+# of what it hands back. Its `source` shows it:
+
+# %%
+print(session.make_callable(fetches, [x, labels]).source)
 
 # %% [markdown]
 # ## The same numbers, bit for bit
