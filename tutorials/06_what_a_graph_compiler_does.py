@@ -89,15 +89,18 @@ print(explanation)
 #   the labels (it tells `gradients()` where to stop; a run just passes the value on).
 # - **constant_folding** computed, once and for all, what no run can change: the constants, and
 #   `ones_like(loss)` (the seed of the backward pass: the loss is a scalar, so its shape `()` is
-#   known, and so is the value 1).
+#   known, and so is the value 1). Just before it, `multiply_by_one` looks for a multiplication by
+#   `ones_like(...)`, which changes no number, and drops it; it has nothing to do here, but a Keras
+#   `fit` without sample weights leaves its weights at their default of ones, and this is what
+#   takes them out of the step.
 # - **common_subgraph_elimination** found the softmax computed twice: once for the output, and
 #   once inside the gradient of the fused cross-entropy, which is `softmax(logits) - labels`. Same
 #   op, same input: one step now, read by both.
-# - **arithmetic_optimization** made two broadcasts late. The gradient of the mean loss copied
-#   the seed 1 to every row, then divided each copy by the batch size: now it divides once, then
-#   copies. The gradient of the cross-entropy copied each row's number across the 10 classes, then
-#   multiplied by `softmax - labels`: now one step copies into a new array and multiplies into it
-#   in place, one array instead of two. (It had no Transpose to fold: minigraph's MatMul gradient
+# - **arithmetic_optimization** made the broadcasts late. The gradient of the mean loss copied
+#   the seed 1 to every row, then divided each copy by the batch size, then copied each row's
+#   number across the 10 classes to multiply by `softmax - labels`: now it divides one number
+#   once and multiplies `softmax - labels` by it, one step and one new array instead of three.
+#   (It had no Transpose to fold: minigraph's MatMul gradient
 #   already uses MatMul's `transpose_a`/`transpose_b` flags, as TensorFlow's does; see the last
 #   section.)
 # - **remapping** fused each dense layer into one `_FusedMatMul` step, as TensorFlow's remapper
@@ -111,9 +114,11 @@ print(explanation)
 #   the row's max and `exp(logits - max)`, so it computes those once and finishes both. A step has
 #   one value, so this one's is a pair, and two `itemgetter` steps take it apart, each named after
 #   the op it stands for: the steps that read `output` or the loss, and your fetches, still find
-#   them. Then it fused the four `ApplyAdam` updates into one `MultiTensorAdam` step. Each update of a small variable (a
-#   bias of 10 numbers) is a dozen numpy calls, nearly all overhead; the fused kernel puts all four
-#   variables side by side in one flat buffer and makes each call once.
+#   them. Then it fused the four `ApplyAdam` updates into one `MultiTensorAdam` step. Each update
+#   of a small variable (a bias of 10 numbers) is a dozen numpy calls, nearly all overhead; the
+#   fused kernel puts all four variables side by side in one flat buffer and makes each call once.
+#   Last, the four steps that compute the gradients write them straight into that buffer
+#   (`out=` in numpy), so the fused update copies nothing in.
 #
 # The graph itself did not change: the passes rewrite the plan, so what you built is what
 # `mg.viz.draw` shows. `mg.viz.draw_plan` draws what runs instead: numbered steps, the fused steps

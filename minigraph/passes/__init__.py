@@ -73,8 +73,9 @@ def compile_program(program: Program, config: ConfigProto | None = None, trace: 
     for name, run_pass in PASSES:
         if switches.enabled(name):
             program = run_pass(program)
-            if trace is not None:
-                trace.append((name, program))
+            if trace is not None:  # a pass named other than its switch is shown by both names
+                label = name if run_pass.__name__ == name else f"{name} ({run_pass.__name__})"
+                trace.append((label, program))
     return program
 
 
