@@ -18,27 +18,21 @@ For the worksheet's training step it reads::
         ...                                          (the same for the other two)
         if session._closed:
             raise closed()
-        with lock:
-            store._before = NOTHING_WRITTEN
-            try:
-                loss_0, metrics_Sum_0, metrics_ReducedSize_0, adam, = execute(
-                    [dense_input, activation_1_target, activation_1_sample_weights])
-            except BaseException:
-                store._undo()
-                raise
-            finally:
-                store._before = None
+        with lock, transaction:
+            loss_0, metrics_Sum_0, metrics_ReducedSize_0, adam, = execute(
+                [dense_input, activation_1_target, activation_1_sample_weights])
         return [(loss_0 if type(loss_0) is not ndarray else array(loss_0)), ..., None]
 
 Every line is what ``Session.run`` does on each call (``session.py``), with the
 decisions taken once: a feed whose dtype, rank and known dimensions match passes on
-four comparisons written in line (anything else goes to the full check, which
-converts, casts, or raises naming the tensor); the transaction is the store's
-(``variable_store.py``), entered only for a plan that writes; a fetched array is
-copied so the caller never holds a value the session keeps (a numpy scalar is
-immutable: it is handed back as it is). The transaction's lines are ``VariableStore.transaction``'s own,
-written in line. ``callable.source`` is the text. It saves two of the five
-microseconds minigraph itself spends on a training step.
+four comparisons written in line, the test ``Session.run``'s own feed check makes
+(``feed_check`` below writes both); anything else goes to that check in full, which
+converts, casts, or raises naming the tensor. A plan that writes variables runs inside
+the store's transaction (``variable_store.py``), one made for the callable and entered
+on every call. A fetched array is copied so the caller never holds a value the session
+keeps (a numpy scalar is immutable: it is handed back as it is). ``callable.source`` is
+the text. It saves a microsecond and a half of the five minigraph itself spent on a
+training step.
 """
 
 from __future__ import annotations
@@ -50,21 +44,20 @@ import numpy as np
 from minigraph import nest
 from minigraph.graph import Tensor
 from minigraph.plan import Plan, PythonNames, compile_function
-from minigraph.variable_store import NOTHING_WRITTEN
 
 
 def make_callable(session, plan: Plan, fed: list[Tensor], fetches, flat: list,
                   checks: dict[Tensor, Callable]) -> Callable:
     """The function that runs `plan` fed values for `fed` (in the caller's order) and returns
     `fetches`' values in their structure (`flat`: the tensors and ops, flattened, as the plan
-    fetches them). `checks` holds each fed tensor's full check (``Session._feed_check``)."""
+    fetches them). `checks` holds each fed tensor's check (``feed_check``)."""
     names = PythonNames()
-    for reserved in ("call", "values", "ndarray", "session", "lock", "store", "execute", "array", "pack",
-                     "closed", "wrong_count", "NOTHING_WRITTEN"):
+    for reserved in ("call", "values", "ndarray", "session", "lock", "transaction", "execute", "array", "pack",
+                     "closed", "wrong_count"):
         names.new(reserved)
     argument = {tensor: names.new(tensor.op.name) for tensor in fed}
-    outer = {"ndarray": np.ndarray, "session": session, "lock": session._lock, "store": session._store,
-             "execute": plan.execute, "array": np.array, "NOTHING_WRITTEN": NOTHING_WRITTEN,
+    outer = {"ndarray": np.ndarray, "session": session, "lock": session._lock,
+             "transaction": session._store.transaction(), "execute": plan.execute, "array": np.array,
              "closed": lambda: RuntimeError("Attempted to use a closed Session."),
              "wrong_count": lambda count: TypeError(f"this callable takes {len(fed)} values, one for each of "
                                                     f"{[t.name for t in fed]}, got {count}")}
@@ -74,24 +67,18 @@ def make_callable(session, plan: Plan, fed: list[Tensor], fetches, flat: list,
     if fed:
         lines.append(f"    {', '.join(argument[t] for t in fed)}, = values")
     for tensor in fed:
-        lines += _check_lines(tensor, argument[tensor], names, outer, checks[tensor])
+        name, check = argument[tensor], names.new(f"check_{argument[tensor]}")
+        outer[check] = checks[tensor]
+        test = _passes_as_it_is(tensor, name, names, outer)
+        lines += ([f"    if not ({test}):", f"        {name} = {check}({name})"] if test
+                  else [f"    {name} = {check}({name})"])  # nothing known to test: the full check every time
     fetched = [names.new(fetch.name) for fetch in flat]
     in_plan_order = ", ".join(argument[feed.tensor] for feed in plan.program.fed)
     run = f"{', '.join(fetched)}, = execute([{in_plan_order}])" if fetched else f"execute([{in_plan_order}])"
     lines += ["    if session._closed:",
               "        raise closed()",
-              "    with lock:"]
-    if plan.writes_variables:
-        lines += ["        store._before = NOTHING_WRITTEN",
-                  "        try:",
-                  f"            {run}",
-                  "        except BaseException:",
-                  "            store._undo()",
-                  "            raise",
-                  "        finally:",
-                  "            store._before = None"]
-    else:
-        lines.append(f"        {run}")
+              f"    with lock{', transaction' if plan.writes_variables else ''}:",
+              f"        {run}"]
     values = [f"({name} if type({name}) is not ndarray else array({name}))" if position is not None else "None"
               for name, position in zip(fetched, plan.fetch_positions)]
     lines.append(f"    return {_packed(fetches, values, outer)}")
@@ -101,18 +88,37 @@ def make_callable(session, plan: Plan, fed: list[Tensor], fetches, flat: list,
     return function
 
 
-def _check_lines(tensor: Tensor, name: str, names: PythonNames, outer: dict, check: Callable) -> list[str]:
-    """The lines that let a fitting array through and hand anything else to `check`."""
-    check_name = names.new(f"check_{name}")
-    outer[check_name] = check
-    if tensor.shape is None:  # nothing known to test: the full check every time
-        return [f"    {name} = {check_name}({name})"]
-    dtype_name = names.new(f"dtype_{name}")
-    outer[dtype_name] = tensor.dtype
-    tests = [f"type({name}) is ndarray", f"{name}.dtype == {dtype_name}", f"{name}.ndim == {len(tensor.shape)}"]
+def feed_check(tensor: Tensor, full_check: Callable) -> Callable:
+    """The check of a value fed for `tensor`, written out once: an array that fits passes
+    on a few comparisons, a numpy scalar for a scalar placeholder becomes a 0-d array, and
+    anything else goes to `full_check` (conversion, casting, the error message)."""
+    names = PythonNames()
+    for reserved in ("check", "value", "ndarray", "generic", "asarray", "full_check"):
+        names.new(reserved)
+    outer = {"ndarray": np.ndarray, "generic": np.generic, "asarray": np.asarray, "full_check": full_check}
+    test = _passes_as_it_is(tensor, "value", names, outer)
+    lines = ["def check(value):"]
+    if test:
+        lines += [f"    if {test}:", "        return value"]
+    if tensor.shape is not None and len(tensor.shape) == 0:
+        dtype = names.new("dtype")
+        outer[dtype] = tensor.dtype
+        lines += [f"    if isinstance(value, generic) and value.dtype == {dtype}:",
+                  "        return asarray(value)"]
+    lines.append("    return full_check(value)")
+    return compile_function("\n".join(lines), "check", list(outer.items()), f"<check of {tensor.name}>")
+
+
+def _passes_as_it_is(tensor: Tensor, name: str, names: PythonNames, outer: dict) -> str | None:
+    """The test that value `name` is an array fed as it is for `tensor`: its dtype, rank and
+    known dimensions (None when the shape is unknown: nothing to test quickly)."""
+    if tensor.shape is None:
+        return None
+    dtype = names.new(f"dtype_{name}")
+    outer[dtype] = tensor.dtype
+    tests = [f"type({name}) is ndarray", f"{name}.dtype == {dtype}", f"{name}.ndim == {len(tensor.shape)}"]
     tests += [f"{name}.shape[{axis}] == {size}" for axis, size in enumerate(tensor.shape) if size is not None]
-    return [f"    if not ({' and '.join(tests)}):",
-            f"        {name} = {check_name}({name})"]
+    return " and ".join(tests)
 
 
 def _packed(fetches, values: list[str], outer: dict) -> str:

@@ -36,6 +36,7 @@ What a run promises:
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from typing import Callable
 
@@ -218,27 +219,9 @@ class Session:
 
     def _feed_check(self, tensor: Tensor) -> Callable:
         """`_check_feed` for one tensor, made once: an array of the right dtype and rank
-        whose known dimensions match passes with a few comparisons; anything else takes
-        the full check (conversion, casting, the error message)."""
-        dtype, shape = tensor.dtype, tensor.shape
-        if shape is None:
-            return lambda value: self._check_feed(tensor, value)
-        known = [(axis, size) for axis, size in enumerate(shape) if size is not None]
-        rank = len(shape)
-
-        def check(value):
-            if type(value) is np.ndarray and value.dtype == dtype and value.ndim == rank:
-                value_shape = value.shape
-                for axis, size in known:
-                    if value_shape[axis] != size:
-                        break
-                else:
-                    return value
-            elif not rank and isinstance(value, np.generic) and value.dtype == dtype:
-                return np.asarray(value)  # a numpy scalar for a scalar placeholder
-            return self._check_feed(tensor, value)
-
-        return check
+        whose known dimensions match passes with a few comparisons, written out as Python
+        (``compiled_callable.feed_check``); anything else takes the full check."""
+        return compiled_callable.feed_check(tensor, functools.partial(self._check_feed, tensor))
 
     def _resolve_feed_key(self, key) -> Tensor:
         if not isinstance(key, str) and tensor_or_none(key) is None:

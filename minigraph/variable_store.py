@@ -32,7 +32,7 @@ import numpy as np
 
 from minigraph.errors import FailedPreconditionError
 
-NOTHING_WRITTEN = object()  # inside a transaction that has not written yet
+_NOTHING_WRITTEN = object()  # inside a transaction that has not written yet
 
 
 class VariableStore:
@@ -40,7 +40,7 @@ class VariableStore:
 
     def __init__(self):
         self._values: dict = {}
-        # inside a transaction: NOTHING_WRITTEN, then, from its first write on, a copy of
+        # inside a transaction: _NOTHING_WRITTEN, then, from its first write on, a copy of
         # _values as it was (a shallow copy: the arrays themselves are never changed)
         self._before: object = None
         self._op_states: dict = {}  # op -> the state it keeps in this session (see op_state)
@@ -59,7 +59,7 @@ class VariableStore:
             ) from None
 
     def write(self, storage, value: np.ndarray) -> None:
-        if self._before is NOTHING_WRITTEN:
+        if self._before is _NOTHING_WRITTEN:
             # one copy of a dictionary (14 entries for the worksheet: 0.1 µs), not a check
             # and a lookup on every write: a training step writes a dozen variables
             self._before = self._values.copy()
@@ -76,7 +76,7 @@ class VariableStore:
 
     def write_many(self, values: dict) -> None:
         """write(storage, value) for each item of {storage: value}, in one call."""
-        if self._before is NOTHING_WRITTEN:
+        if self._before is _NOTHING_WRITTEN:
             self._before = self._values.copy()
         self._values.update(values)
 
@@ -86,7 +86,7 @@ class VariableStore:
         return Transaction(self)
 
     def _undo(self) -> None:
-        if self._before is not NOTHING_WRITTEN:
+        if self._before is not _NOTHING_WRITTEN:
             self._values.clear()  # in place: the same dictionary before and after
             self._values.update(self._before)
 
@@ -115,7 +115,7 @@ class Transaction:
         self.store = store
 
     def __enter__(self) -> None:
-        self.store._before = NOTHING_WRITTEN
+        self.store._before = _NOTHING_WRITTEN
 
     def __exit__(self, error_type, error, traceback) -> None:
         try:

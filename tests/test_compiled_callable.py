@@ -21,9 +21,9 @@ def test_the_source_checks_in_line_and_is_a_transaction_only_when_it_writes(grap
     session.run(mg.global_variables_initializer())
     step = session.make_callable([loss, train], [x])
     assert "x.shape[1] == 3" in step.source and "x.ndim == 2" in step.source
-    assert "store._undo()" in step.source
+    assert "with lock, transaction:" in step.source
     predict = session.make_callable(loss, [x])
-    assert "store._undo()" not in predict.source and "execute([x])" in predict.source
+    assert "transaction" not in predict.source and "execute([x])" in predict.source
     batch = np.arange(6, dtype=np.float32).reshape(2, 3)
     value, none = step(batch)
     assert none is None and value == pytest.approx(15.0)
