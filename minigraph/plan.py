@@ -21,10 +21,10 @@ person would write by hand for it, one line per step,
 and handed to Python's own compiler. The function's local variables are the list's
 positions, `del` drops a value where the loop set its position to None, and the
 kernels, constants and variables are the enclosing function's variables, so nothing
-is looked up while it runs. Two kinds of step are so small that a call would cost
-more than their work, and are written as expressions instead: a variable's read
-(``w_read_0 = variables[ref_w.storage]``: what its kernel would look up in the
-session's store) and a part of a fused step's pair (``softmax_0 = fused_0[0]``).
+is looked up while it runs. Two kinds of step are so small that calling a kernel
+would cost more than their work, and are written as expressions instead: a
+variable's read (``w_read_0 = ref_w.read()``: what its kernel would call) and a part
+of a fused step's pair (``softmax_0 = fused_0[0]``).
 ``plan.source`` is that text: print it to read the program minigraph made of your
 graph. It is what a tracing JIT does (JAX's jit writes its program for XLA;
 PyTorch's TorchScript and ``torch.compile`` write theirs), in its smallest form.
@@ -106,7 +106,6 @@ class Plan:
         self._runs_before_compiling = COMPILE_ON_RUN - 1 if compiles else math.inf
         self._compiled: Callable | None = None
         self._names: dict = {}  # position -> the compiled function's variable holding it
-        self._reads_in_line: set[int] = set()  # the steps the compiled function does without a call
         self._line_steps: dict[int, int] = {}  # the compiled source's line -> its step
 
     @classmethod
@@ -165,11 +164,6 @@ class Plan:
             index, frame = self._failing_step(error)
             step = self.steps[index]
             raise _failed(step.op, [frame.f_locals.get(self._names[p]) for p in step.arguments], error) from error
-        except KeyError as error:  # a variable read in line found no value: its kernel names the variable
-            index, _ = self._failing_step(error)
-            if index in self._reads_in_line:
-                self.steps[index].kernel(self.initial_values[self.steps[index].arguments[0]])
-            raise
 
     def _interpret(self, fed_values) -> list:
         values: list[Any] = self.initial_values.copy()
@@ -209,12 +203,8 @@ class Plan:
 
     def _compile(self) -> None:
         text, self._names, kernel_names, line_steps = self._write_source()
-        self._reads_in_line = {index for index, step in enumerate(self.steps) if _reads_variable(step, self)}
         outer = [(name, step.kernel) for name, step in zip(kernel_names, self.steps)]
         outer += [(self._names[p], value) for p, value in enumerate(self.initial_values) if value is not None]
-        refs = [value for value in self.initial_values if type(value) is VariableRef]
-        if refs:  # one store per session, one dictionary per store, for its life
-            outer.append(("variables", refs[0].store._values))
         self._compiled = compile_function(text, "run", outer, f"<plan of {len(self.steps)} steps>")
         self._line_steps = {line + 1: index for line, index in line_steps.items()}  # `enclose` is line 1
 
@@ -253,16 +243,16 @@ class Plan:
 
 
 def _in_line(step: Step, plan: Plan, names: dict) -> str | None:
-    """The expression for a step so simple that a call would cost more than its work: a
-    part of a fused step's tuple is indexed (``whole[1]``), a variable's read looks its value
-    up in the store's dictionary (``variables[ref.storage]``, what ``VariableRef.read``
-    does). None for every other step: it calls its kernel."""
+    """The expression for a step so simple that calling its kernel would cost more than its
+    work: a part of a fused step's tuple is indexed (``whole[1]``), a variable's read asks
+    the VariableRef itself (``ref.read()``, all that ``Read``'s kernel does). None for every
+    other step: it calls its kernel."""
     if type(step.kernel) is operator.itemgetter:
         _, items = step.kernel.__reduce__()  # (itemgetter, (1,)): the index it was made with
         if len(items) == 1 and type(items[0]) is int:
             return f"{names[step.arguments[0]]}[{items[0]}]"
     if _reads_variable(step, plan):
-        return f"variables[{names[step.arguments[0]]}.storage]"
+        return f"{names[step.arguments[0]]}.read()"
     return None
 
 
@@ -295,7 +285,7 @@ class PythonNames:
     each used once ('MatMul', then 'MatMul_2'...)."""
 
     def __init__(self):
-        self.used: set[str] = {"run", "enclose", "variables"}
+        self.used: set[str] = {"run", "enclose"}
         self.counts: dict[str, int] = {}  # base -> the suffix it had last
 
     def new(self, text: str) -> str:

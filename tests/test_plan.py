@@ -78,8 +78,8 @@ def test_the_source_reads_as_the_program_one_line_per_step():
     lines = source.splitlines()
     assert lines[0] == "def run(x, y):"
     assert len(lines) == len(plan.steps) + 2  # the def, a line per step, the return
-    # a variable's read is a look-up in the store's dictionary, written in line
-    assert lines[1:4] == ["    w1_read_0 = variables[ref_w1.storage]", "    w2_read_0 = variables[ref_w2.storage]",
+    # a variable's read asks the variable's handle itself, written in line
+    assert lines[1:4] == ["    w1_read_0 = ref_w1.read()", "    w2_read_0 = ref_w2.read()",
                           "    MatMul_0 = MatMul(x, w1_read_0); del w1_read_0"], source
     assert lines[-1].strip().startswith("return [")
     compile(source, "<test>", "exec")  # it is Python

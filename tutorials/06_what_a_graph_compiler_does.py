@@ -144,11 +144,11 @@ mg.viz.draw_plan(explanation, rankdir="LR")
 print(session.plan_source(fetches, [x, labels]))
 
 # %% [markdown]
-# Read it from the top: the variables' reads (a look-up in the session's dictionary of values,
-# written in line: a call would cost more), the two fused dense layers, the softmax and its loss as
-# one kernel and its two halves (`[0]` and `[1]` of its pair), the accuracy's count, the backward
-# pass, the fused Adam, the step count. Compiling costs about 20 µs per line, once; a plan run only
-# once (a long chain evaluated one time) is never compiled.
+# Read it from the top: the variables' reads (each asks the variable's handle, written in line: a
+# call of the read's kernel would cost more), the two fused dense layers, the softmax and its loss
+# as one kernel and its two halves (`[0]` and `[1]` of its pair), the accuracy's count, the
+# backward pass, the fused Adam, the step count. Compiling costs about 20 µs per line, once; a
+# plan run only once (a long chain evaluated one time) is never compiled.
 # `OptimizerOptions(global_jit_level=OptimizerOptions.OFF)` (TensorFlow's switch for its JIT
 # compiler, XLA) keeps every plan read step by step.
 #
