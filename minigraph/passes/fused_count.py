@@ -53,6 +53,7 @@ from minigraph.passes.program import (
     readers_of,
     replace_groups,
     rewire,
+    sole_reader,
 )
 
 # the most elements a sum of ones is exact for, by the dtype it is summed in
@@ -64,10 +65,11 @@ def fuse_counts(program: Program) -> Program:
     readers, pinned = readers_of(program), pinned_in(program)
     counts, sizes = {}, {}  # Sum node -> (comparison, cast, sum); ReducedSize node -> its comparison
     for node in program.nodes:
-        if not isinstance(node.op, Comparison) or node.fused or node.after or not _only_reader(node, Cast, readers,
-                                                                                               pinned):
+        if not isinstance(node.op, Comparison) or node.fused or node.after:
             continue
-        cast = readers[node][0][0]
+        cast = sole_reader(node, Cast, readers, pinned)
+        if cast is None:
+            continue
         total, cast_sizes = _sum_and_sizes(cast, readers, pinned)
         if total is not None and cast.op.attrs["dtype"] in EXACT_COUNTS:
             counts[total] = (node, cast, total)
@@ -143,14 +145,6 @@ def _plain_argmax(node, pinned: set) -> bool:
     """True for an ArgMax (or ArgMin) step that only hands its indices on."""
     return (isinstance(node, Node) and isinstance(node.op, ArgMax) and not node.fused and not node.after
             and node not in pinned)
-
-
-def _only_reader(node: Node, kind: type, readers: dict, pinned: set) -> bool:
-    """True when one plain `kind` step reads `node`'s value, and nothing else does."""
-    if node in pinned or len(readers[node]) != 1:
-        return False
-    reader, index = readers[node][0]
-    return type(reader.op) is kind and index == 0 and not reader.fused and not reader.after
 
 
 def _sum_and_sizes(cast: Node, readers: dict, pinned: set):

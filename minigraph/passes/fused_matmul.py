@@ -48,7 +48,7 @@ from minigraph.ops.linalg import MatMul
 from minigraph.ops.math import Add
 from minigraph.ops.nn import Relu, zeros_for_max
 from minigraph.ops.reduction import ReducedSize
-from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_groups, rewire
+from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_groups, rewire, sole_reader
 
 # op type -> the argument it reads only the shape (and dtype) of
 SHAPE_READERS = {SumLike: 1, BroadcastLike: 1, ReducedSize: 0}
@@ -90,8 +90,8 @@ def fuse_matmul_bias_add(program: Program) -> Program:
         chain = _bias_add_of_matmul(node)
         if chain is None or not only_read_by(chain.matmul, chain.add, chain.add):
             continue
-        relu = _sole_relu(readers[chain.add])
-        if relu is not None and only_read_by(chain.matmul, chain.add, relu) and only_read_by(chain.add, relu, relu):
+        relu = sole_reader(chain.add, Relu, readers, pinned)
+        if relu is not None and only_read_by(chain.matmul, chain.add, relu):  # the sum: read by relu alone
             chain = Chain(chain.matmul, chain.add, chain.bias, relu)
         chains[chain.members[-1]] = chain
 
@@ -113,16 +113,6 @@ def _bias_add_of_matmul(node: Node) -> Chain | None:
         if (product_shape is not None and len(product_shape) == 2 and product_shape[1] is not None
                 and bias_shape == (product_shape[1],)):
             return Chain(product, node, bias, None)
-    return None
-
-
-def _sole_relu(readers: list) -> Node | None:
-    """The Relu step reading the sum, if it is the sum's only reader."""
-    if len(readers) != 1:
-        return None
-    reader, index = readers[0]
-    if type(reader.op) is Relu and index == 0 and not reader.fused and not reader.after:
-        return reader
     return None
 
 

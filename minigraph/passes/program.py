@@ -248,8 +248,21 @@ def readers_of(program: Program) -> dict:
 
 
 def pinned_in(program: Program) -> set:
-    """The steps a rewrite must keep as they are: their values are fetched, or they are."""
+    """The steps a rewrite must keep as they are: their values are fetched, or they are
+    fetched ops (roots)."""
     return {s for s in program.fetches if isinstance(s, Node)} | set(program.roots)
+
+
+def sole_reader(node: Node, kind: type, readers: dict, pinned: set) -> Node | None:
+    """The one step that reads `node`'s value, when it is a plain step (not fused, waiting
+    for none) of op type `kind` reading it as its first argument and `node` is not pinned;
+    else None. (`readers` and `pinned`: ``readers_of`` and ``pinned_in`` of the program.)"""
+    if node in pinned or len(readers[node]) != 1:
+        return None
+    reader, index = readers[node][0]
+    if type(reader.op) is kind and index == 0 and not reader.fused and not reader.after:
+        return reader
+    return None
 
 
 def replace_sources(program: Program, replacements: dict) -> tuple[list, list]:
