@@ -122,21 +122,6 @@ def _check_has_class_axis(op: Operation, value: np.ndarray, what: str) -> None:
         )
 
 
-def _zero(dtype: np.dtype) -> np.ndarray:
-    """A 0 of `dtype` (for ReluGrad's test): numpy compares with a typed 0 faster than with
-    Python's 0, which it must first fit to the array's dtype (the result is the same)."""
-    zero = _ZEROS.get(dtype)
-    return _read_only_zero(dtype) if zero is None else zero
-
-
-def _read_only_zero(dtype) -> np.ndarray:
-    zero = np.zeros((), dtype)
-    zero.flags.writeable = False  # shared by every run: nothing may write into it
-    return zero
-
-
-_ZEROS = {np.dtype(name): _read_only_zero(name) for name in ("float16", "float32", "float64", "int32", "int64")}
-
 # Arrays of zeros up to this many elements are kept for the next run (a batch's activations);
 # a larger one costs little to make next to the work on it, and would hold a lot of memory.
 SMALL_ZEROS = 1 << 16
@@ -145,7 +130,9 @@ _ZERO_ARRAYS: dict = {}  # (shape, dtype) -> read-only zeros
 
 def zeros_for_max(shape: tuple, dtype: np.dtype) -> np.ndarray:
     """Zeros of `shape` and `dtype`, for np.maximum to read (relu's other operand): kept
-    between runs when small, as making them anew is a third of a fused layer's relu."""
+    between runs when small, as making them anew is a third of a fused layer's relu.
+    Of shape (), the typed 0 ReluGrad compares with: numpy compares with it faster than
+    with Python's 0, which it must first fit to the array's dtype (the result is the same)."""
     key = (shape, dtype)
     zeros = _ZERO_ARRAYS.get(key)
     if zeros is None:
@@ -194,7 +181,7 @@ class ReluGrad(Operation):
         return features.shape, grad.dtype
 
     def forward(self, grad, features):
-        passed = features > _zero(features.dtype)
+        passed = features > zeros_for_max((), features.dtype)
         if type(grad) is not np.ndarray or grad.shape != passed.shape:
             return grad * passed  # broadcasting, or a numpy scalar: the plain product
         # the mask as 1s and 0s of grad's dtype, then times grad in place: the same products
