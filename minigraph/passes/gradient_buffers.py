@@ -76,8 +76,8 @@ def write_gradients_in_place(program: Program) -> Program:
     for update in program.nodes:
         for index, (variable, piece) in getattr(update.kernel, "gradient_buffers", {}).items():
             producer = update.arguments[index]
-            if (isinstance(producer, Node) and producer not in pinned and readers[producer] == [(update, index)]
-                    and producer not in writers):
+            # its one reader is this argument, so no other piece can claim it
+            if isinstance(producer, Node) and producer not in pinned and readers[producer] == [(update, index)]:
                 kernel = kernel_into(producer, piece)
                 if kernel is not None:
                     writers[producer] = (kernel, update, variable)
