@@ -31,8 +31,6 @@ can come out with its sign bit the other way, a bit that means nothing in a NaN.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from minigraph import dtypes
@@ -48,6 +46,22 @@ from minigraph.shapes import format_shape, is_compatible
 # np.maximum.reduce on a C-ordered batch (a third of the time at 32 x 10, a quarter at
 # 4096 x 10); on longer rows numpy's vectorised max wins, and on other layouts too.
 SHORT_ROW = 256
+
+# Small arrays the kernels only read (row_max's row starts, relu's zeros) are made once per
+# shape and kept for the next run: on a batch of 32, making them anew costs more than the work
+# they serve. Only small ones are kept (a large one costs little next to the work on it, and
+# would hold a lot of memory), and a cache that reaches KEPT_SHAPES shapes (a loop over batch
+# sizes) starts again rather than grow for ever.
+KEPT_SHAPES = 32
+
+
+def _kept(cache: dict, key, array: np.ndarray, most_elements: int) -> None:
+    """Keeps `array` in `cache` under `key`, read-only, if it has at most `most_elements`."""
+    if array.size <= most_elements:
+        if len(cache) >= KEPT_SHAPES:
+            cache.clear()
+        array.flags.writeable = False  # shared by every run: nothing may write into it
+        cache[key] = array
 
 
 def row_max(x: np.ndarray) -> np.ndarray:
@@ -74,23 +88,16 @@ def row_max(x: np.ndarray) -> np.ndarray:
     if x.flags.c_contiguous and x.shape[-1] <= SHORT_ROW:
         indices = x.argmax(axis=-1, keepdims=True)
         starts = _ROW_STARTS.get(x.shape)
-        indices += _row_starts(x.shape) if starts is None else starts
+        if starts is None:  # the flat index where each row starts, as an axis of 1
+            starts = np.arange(0, x.size, x.shape[-1]).reshape(x.shape[:-1] + (1,))
+            _kept(_ROW_STARTS, x.shape, starts, KEPT_ROW_STARTS)
+        indices += starts
         return x.take(indices)  # take reads x as flat, in C order
     return np.maximum.reduce(x, axis=-1, keepdims=True)
 
 
-_ROW_STARTS: dict = {}  # shape -> the flat index where each row starts (a few batch sizes)
+_ROW_STARTS: dict = {}  # shape -> its row starts
 KEPT_ROW_STARTS = 4096  # kept for shapes of at most this many rows (32 KB each); more are made anew
-
-
-def _row_starts(shape: tuple) -> np.ndarray:
-    starts = np.arange(0, math.prod(shape), shape[-1]).reshape(shape[:-1] + (1,))
-    if starts.size <= KEPT_ROW_STARTS:
-        if len(_ROW_STARTS) >= 64:  # many shapes (a loop over sizes): start again, never grow for ever
-            _ROW_STARTS.clear()
-        starts.flags.writeable = False  # shared by every run: nothing may write into it
-        _ROW_STARTS[shape] = starts
-    return starts
 
 
 def _shifted_and_log_sum(x: np.ndarray):
@@ -122,9 +129,7 @@ def _check_has_class_axis(op: Operation, value: np.ndarray, what: str) -> None:
         )
 
 
-# Arrays of zeros up to this many elements are kept for the next run (a batch's activations);
-# a larger one costs little to make next to the work on it, and would hold a lot of memory.
-SMALL_ZEROS = 1 << 16
+SMALL_ZEROS = 1 << 16  # zeros of up to this many elements are kept (a batch's activations)
 _ZERO_ARRAYS: dict = {}  # (shape, dtype) -> read-only zeros
 
 
@@ -137,11 +142,7 @@ def zeros_for_max(shape: tuple, dtype: np.dtype) -> np.ndarray:
     zeros = _ZERO_ARRAYS.get(key)
     if zeros is None:
         zeros = np.zeros(shape, dtype)
-        if zeros.size <= SMALL_ZEROS:
-            if len(_ZERO_ARRAYS) >= 32:  # many shapes (a loop over sizes): start again
-                _ZERO_ARRAYS.clear()
-            zeros.flags.writeable = False  # shared by every run: nothing may write into it
-            _ZERO_ARRAYS[key] = zeros
+        _kept(_ZERO_ARRAYS, key, zeros, SMALL_ZEROS)
     return zeros
 
 
