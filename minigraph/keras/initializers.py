@@ -33,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 
 # the variance rule and the truncation's constant are TF1's initializers' (one rule:
-# drawn here in numpy when a layer is built, there by random ops of the graph)
+# drawn here in numpy when a layer is built, there by random ops of the graph); private
+# there, as that module's public names are tf.initializers' (docs/API.md)
 from minigraph.initializers import _TRUNCATED_STDDEV as TRUNCATED_STDDEV
 from minigraph.initializers import _scaled_variance as scaled_variance
 from minigraph.keras.configurable import Configurable, deserialize, serialize  # noqa: F401 (Keras names initializers.serialize)
