@@ -14,7 +14,7 @@ optimizer's updates: see training.py) is added once, as soon as the model is bui
     for each epoch:
         shuffle the training rows
         for each batch:  step(x, y, w)         # step = session.make_callable(
-                                               #   [train_op, loss, metric sums...],
+                                               #   [loss, metric sums..., train_op],
                                                #   [inputs, targets, sample weights, learning phase])
         measure the validation rows
 
@@ -425,7 +425,7 @@ class Model:
 
     def _sample_weights(self, ys: list, sample_weight, class_weight, where: str) -> list[np.ndarray]:
         """One weight per row for each output: sample_weight times the class's weight
-        (ones for an output given neither); no list at all when no output is given any."""
+        (ones for an output given neither); an empty list when no output is given any."""
         weights = check_sample_weight(sample_weight, len(ys[0]), self.output_names, where)
         if class_weight is not None:
             if len(ys) > 1:
