@@ -9,8 +9,8 @@ so a file saved by one program loads into the same architecture built by another
 An ``.npz`` holds plain numpy arrays, so loading needs no pickle (``allow_pickle=False``
 refuses a file that would run code). Saving is atomic: the archive is written to a
 temporary file in the target's directory, flushed to the disk (fsync), then renamed
-over the target (``os.replace``, one step on every platform), by the same
-``write_atomically`` as TF1-style checkpoints (train/saver.py). A crash at any moment
+over the target (``os.replace``, one step on every platform), by ``write_atomically``
+(atomic_files.py), as TF1-style checkpoints are (train/saver.py). A crash at any moment
 leaves either the old file or the new one, never half a file; a failed save removes
 its temporary file. Loading reads and checks every name and shape before it changes
 any weight, and a file that is not such an archive (truncated, empty, a pickle, a

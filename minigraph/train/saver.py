@@ -25,7 +25,8 @@ words::
 so a directory of checkpoints can be moved or copied whole.
 
 **Atomic writes.** Every file is first written to a temporary file in the same
-directory, flushed to the disk (``fsync``), and only then renamed over its final name.
+directory, flushed to the disk (``fsync``), and only then renamed over its final name
+(``write_atomically``, atomic_files.py).
 A rename within one file system is atomic: a crash before it leaves the previous
 checkpoint and state file exactly as they were, never half a file under the real
 name. The state file is updated after the checkpoint is in place, and old checkpoints
