@@ -46,7 +46,7 @@ import numpy as np
 
 from minigraph.ops.array import BroadcastLike, _with_axes
 from minigraph.ops.math import Add, Divide, Multiply, Subtract
-from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_sources, rewire
+from minigraph.passes.program import Node, Program, pinned_in, readers_of, replace_groups, rewire
 
 UFUNCS = {Multiply: np.multiply, Add: np.add, Subtract: np.subtract, Divide: np.true_divide}
 ELEMENTWISE = tuple(UFUNCS)
@@ -75,20 +75,21 @@ def broadcast_late(program: Program) -> Program:
         if how == INTO_RESULT and _divided_number(broadcast, readers, pinned, plans):
             plans[node] = (NUMBER_INTO_RESULT, broadcast, side)
             folded.add(broadcast.arguments[0])
-    replacements: dict = {}
-    nodes, log = [], []
-    for old in program.nodes:
-        node = rewire(old, replacements)
-        if old in plans:
-            how, broadcast, side = plans[old]
-            node = _rewritten(node, replacements.get(broadcast, broadcast), side, how)
-            log.append(f"{how}: {' and '.join(f'{op.type_name} {op.name}' for op in node.fused)} in one step")
-        if node is not old:
-            replacements[old] = node
-        if old not in folded:  # a folded step runs inside its reader's
-            nodes.append(node)
-    fetches, roots = replace_sources(program, replacements)
-    return program.rewritten(nodes, fetches, roots, log)
+    groups = {node: functools.partial(_late, node, *plan, node in folded) for node, plan in plans.items()}
+    return replace_groups(program, groups, folded)
+
+
+def _late(old: Node, how: str, broadcast: Node, side: int, folded: bool, replacements: dict):
+    """`old` with its broadcast folded in (see ``replace_groups``). A divide-first step
+    that is itself folded into its reader is no step: it only stands for `old`, for the
+    reader to take in."""
+    if broadcast in replacements:  # a divide-first step, rewritten before its reader
+        broadcast = replacements[broadcast]
+    else:  # a BroadcastLike: folded away, so replace_groups did not rewire it
+        broadcast = rewire(broadcast, replacements)
+    node = _rewritten(rewire(old, replacements), broadcast, side, how)
+    return [] if folded else [node], {old: node}, (
+        f"{how}: {' and '.join(f'{op.type_name} {op.name}' for op in node.fused)} in one step")
 
 
 def _sole_broadcast_argument(node: Node, readers: dict, pinned: set, plans: dict):
