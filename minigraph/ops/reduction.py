@@ -16,10 +16,11 @@ any False and all True; a mean of floats is NaN (0 / 0) and a mean of integers 0
 The builders take TF 1.x's old keyword names too: ``reduction_indices`` for ``axis``
 and ``keep_dims`` for ``keepdims`` (see old_names.py).
 
-The kernels call the ufuncs' own reductions (``np.add.reduce``, ``np.maximum.reduce``)
-rather than ``np.sum`` and ``np.max``: those helpers only sort out their arguments and
-then call the same reduction, which gives the same bits, but the sorting out costs a
-microsecond or two a call, more than the arithmetic on a batch of 32.
+The kernels a training step runs (Sum, a float Mean, Max, Min) call the ufuncs' own
+reductions (``np.add.reduce``, ``np.maximum.reduce``) rather than ``np.sum`` and
+``np.max``: those helpers only sort out their arguments and then call the same
+reduction, which gives the same bits, but the sorting out costs a microsecond or two a
+call, more than the arithmetic on a batch of 32.
 """
 
 from __future__ import annotations
