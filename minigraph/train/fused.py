@@ -13,12 +13,14 @@ flat buffers, and each term of Adam is one numpy call over the whole buffer:
 Because m and v lie side by side, the like terms of their two updates are one call
 over both: [g | g^2] - [m | v], then [m | v] + that. Ten numpy calls compute the
 step, however many variables there are.
+
 The gradients are usually *made* in the flat buffer: the compiler gives the MatMul
 and bias-sum steps that compute them a kernel that writes each into its piece
-(``gradient_buffers``, ``minigraph/passes/gradient_buffers.py``). A gradient that
-arrives as its piece is not copied (one identity test); any other is checked and copied.
-The numbers that are not arrays (beta^t and alpha's factors) come from a table made
-a thousand steps at a time (``KerasAdamScalars``).
+(``minigraph/passes/gradient_buffers.py``). A gradient that arrives as its piece is
+not copied (one identity test); any other is checked and copied. The numbers that
+are not arrays (beta^t and alpha's factors) come, for Keras's Adam, from a table
+made a thousand steps at a time (``KerasAdamScalars``).
+
 Each variable's new value is then a *view* of its piece of a flat buffer (reshaped
 to the variable's shape). The store is read and written once for all of them
 (``read_many``, ``write_many``), not once per variable: a dozen calls' overhead saved.
@@ -27,13 +29,13 @@ to the variable's shape). The store is read and written once for all of them
 fetched earlier in the same run, and the old value the run's transaction keeps to
 undo it, must keep their numbers. New buffers every step would honour that, at the
 price of four fresh arrays the size of the model a step (new m, v, w and the
-denominator; 1.1 MB each for a layer 4096 wide), allocated and filled anew. So the kernel keeps two
-*sets* of buffers, each [w | m | v] in one array, made once. The store holds one
-set's views (the current values); each step reads that set and writes the new
-values, with ``out=``, into the *other* set, then hands the other set's views to the
-store. The set just read is not touched until the step after next, so for the whole
-run it keeps the old numbers: reads earlier in the run and the transaction's undo
-see them intact. No memory is allocated on a step.
+denominator; 1.1 MB each for a layer 4096 wide), allocated and filled anew. So the
+kernel keeps two *sets* of buffers, each [w | m | v] in one array, made once. The
+store holds one set's views (the current values); each step reads that set and
+writes the new values, with ``out=``, into the *other* set, then hands the other
+set's views to the store. The set just read is not touched until the step after
+next, so for the whole run it keeps the old numbers: reads earlier in the run and
+the transaction's undo see them intact. No memory is allocated on a step.
 
 If the store does not hold exactly one set's views (the first step, or after
 ``set_weights`` or an ``assign`` wrote a variable), the current values are gathered
@@ -51,8 +53,9 @@ through these doors, and each makes a copy:
 - ``Session.variable_value`` (``Saver.save``) copies;
 - ``Assign`` copies the value it stores, and every other update computes a new
   array, so no other variable's stored value is a view of these buffers;
-- a run's own values (reads of a variable, the transaction's copy of the old values) live until
-  the run ends and hold the set that run read, which that run never writes.
+- a run's own values (reads of a variable, the transaction's copy of the old
+  values) live until the run ends and hold the set that run read, which that run
+  never writes.
 
 And in case some path does not copy (a caller holding a view from a thread, a new
 door added later), the kernel asks Python before it writes: ``sys.getrefcount``
