@@ -10,6 +10,12 @@ checking its arguments before it touches a number. This script times each op's
 kernel (``op.forward``) on the values it gets in the worksheet's step, one op at a
 time, with no session around it: the numbers a faster kernel must lower.
 
+These are the ops as the graph builds them, which is what a plan runs with the passes off
+(``mg.passes.plain_config()``). With the passes on, the fit step runs fewer kernels: several
+of these are fused into one (softmax and its cross-entropy, a dense layer's MatMul, bias
+add and relu, the accuracy's argmaxes and count), and multiplications by weights of one
+are gone. ``sess.plan_source(fetches)`` shows the steps a plan runs.
+
 Each op is built as the worksheet's graph builds it (Dense(128) + relu, Dense(10) +
 softmax, categorical cross-entropy, the accuracy metric, their gradients) on
 placeholders of batch 32; the figure is the best of 7 timings of N calls (noise on a
@@ -120,6 +126,7 @@ def main(argv=None) -> None:
                 total_cpu += timing["best_cpu"]
                 print(f"{label:<34}{timing['best']:>8.2f}{timing['median']:>8.2f}{timing['best_cpu']:>10.2f}")
             print(f"{total_label:<34}{total:>8.2f}{'':>8}{total_cpu:>10.2f}")
+
 
 if __name__ == "__main__":
     main()
