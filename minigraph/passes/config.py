@@ -43,9 +43,9 @@ class RewriterConfig:
     DEFAULT = True
 
     dependency_optimization: bool = True  # Identity and NoOp steps dropped
-    constant_folding: bool = True
+    constant_folding: bool = True  # and x * ones_like(y) dropped (multiply_by_one.py)
     common_subgraph_elimination: bool = True
-    arithmetic_optimization: bool = True  # a Transpose folded into MatMul
+    arithmetic_optimization: bool = True  # a Transpose folded into MatMul, broadcasts made late
     remapping: bool = True  # fused kernels (dense layers, softmax with its loss, counts, multi-tensor Adam)
     disable_model_pruning: bool = False
     disable_meta_optimizer: bool = False  # True: no pass at all

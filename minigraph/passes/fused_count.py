@@ -24,15 +24,16 @@ Then the two argmaxes the accuracy compares join the count (``fuse_argmax_counts
 when each is read by nothing but the count and that size, one step takes the labels
 and the output, and makes the indices, compares, counts and sizes them: the same
 numpy calls but the indices' two casts, in one step instead of four, about 1 µs of
-the 5 the metric took at batch 32. Its
-value is a tuple, (count, size), taken apart as a softmax and its cross-entropy are
-(``fused_softmax.py``). The indices are numpy's own ``argmax``; only a float input
-holding a NaN, where TF's rule (a NaN is never the largest) differs from numpy's (it
-always is), goes to ArgMax's own kernel. Looking for that NaN is one call for both
-inputs, their dot product (NaN if either holds a NaN: ``holds_no_nan``), cheaper than
-the two calls per input (``isnan``, then ``count_nonzero``) it falls back to when the
-product is NaN; a row's max, its sum, or the element at the index found all cost more.
-The count is a numpy scalar, immutable, so the kernel keeps the one it made for each
+the 5 the metric took at batch 32. Its value is a tuple, (count, size), taken apart
+as a softmax and its cross-entropy are (``fused_softmax.py``).
+
+The indices are numpy's own ``argmax``; only a float input holding a NaN, where TF's
+rule (a NaN is never the largest) differs from numpy's (it always is), goes to
+ArgMax's own kernel. Looking for that NaN is one call for both inputs, their dot
+product (NaN if either holds a NaN: ``holds_no_nan``), cheaper than the two calls
+per input (``isnan``, then ``count_nonzero``) it falls back to when the product is
+NaN; a row's max, its sum, or the element at the index found all cost more. The
+count is a numpy scalar, immutable, so the kernel keeps the one it made for each
 count and hands it out again (making one from an int costs as much as counting).
 """
 

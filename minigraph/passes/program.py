@@ -226,7 +226,7 @@ def unfed_placeholder(op: Placeholder) -> InvalidArgumentError:
 
 def in_turn(program: Program, *passes) -> Program:
     """`program` after each of `passes` in turn, with the lines all of them logged: the
-    parts of one named pass (remapping fuses chains, then updates)."""
+    parts of one named pass (arithmetic_optimization's two rewrites, remapping's six)."""
     log: list[str] = []
     for run_pass in passes:
         program = run_pass(program)

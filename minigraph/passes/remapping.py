@@ -1,11 +1,11 @@
 """Remapping: several small steps replaced by one fused kernel that does their work.
 
-Two kinds, as in TensorFlow's Grappler remapper: a *chain* of ops, each reading the
-one before, run as one kernel (a dense layer's MatMul, bias add and Relu:
+Three kinds, as in TensorFlow's Grappler remapper: a *chain* of ops, each reading
+the one before, run as one kernel (a dense layer's MatMul, bias add and Relu:
 ``fused_matmul.py``; a comparison cast to numbers and summed, which is a count:
-``fused_count.py``), two ops that begin with the same work run as one kernel that
-gives both values (a softmax and its cross-entropy: ``fused_softmax.py``), and many
-*independent* updates run as one, below; the steps that make those updates'
+``fused_count.py``); two ops that begin with the same work run as one kernel that
+gives both values (a softmax and its cross-entropy: ``fused_softmax.py``); and many
+*independent* updates run as one, below. The steps that make those updates'
 gradients then write them straight into the fused kernel's buffer
 (``gradient_buffers.py``).
 
@@ -66,6 +66,8 @@ def remapping(program: Program) -> Program:
 
 
 def fuse_multi_tensor(program: Program) -> Program:
+    """The updates of each group (``register_multi_tensor_kernel``) as one step, placed
+    where the group's last member was."""
     read = {a for node in program.nodes for a in node.arguments if isinstance(a, Node)}
     read |= {s for s in program.fetches if isinstance(s, Node)}
     groups: dict = {}
@@ -88,7 +90,6 @@ def fuse_multi_tensor(program: Program) -> Program:
             log.append(f"not fused: {len(members)} {op_type.type_name} nodes, as {blocker.name} runs "
                        "between them and touches their variables")
             continue
-        # the fused step goes where the last member was; the others go
         fused_groups[members[-1]] = partial(_fused_updates, MULTI_TENSOR_KERNELS[op_type], op_type, members)
         fused_away.update(members[:-1])
     if not fused_groups:
