@@ -36,9 +36,11 @@ def both_ways(fetches, feed_dict):
 
 
 def assert_bitwise(ours, theirs):
-    for a, b in zip(ours, theirs):
-        assert np.asarray(a).dtype == np.asarray(b).dtype
-        np.testing.assert_array_equal(a, b)
+    """Equal to the last bit: dtype, shape and bytes (so -0.0 is not 0.0, and NaN is NaN)."""
+    for a, b in zip(ours, theirs, strict=True):
+        a, b = np.asarray(a), np.asarray(b)
+        assert (a.dtype, a.shape) == (b.dtype, b.shape)
+        assert a.tobytes() == b.tobytes()
 
 
 def dense_network(bias_add=lambda product, bias: product + bias):
@@ -360,7 +362,7 @@ def test_the_accuracy_metric_is_one_step_with_the_same_numbers(graph, reduction,
             ours = session.run([correct, rows], feed)
             theirs = mg.Session(config=PLAIN).run([correct, rows], feed)
             assert [type(v) for v in ours] == [type(v) for v in theirs]
-            assert_same_bits(ours, theirs)
+            assert_bitwise(ours, theirs)
         assert ours[1] == 40 and 0 < ours[0] < 40
         if reduction is mg.argmax:
             assert naive - ours[0] == 2 * ("scores" in nan_in) + ("labels" in nan_in)
@@ -408,7 +410,7 @@ def test_a_folded_argmax_counts_as_the_plain_ops_on_inf_and_zero_rows_and_every_
         feed = {scores: values, labels: targets}
         ours, theirs = session.run([correct, rows], feed), plain.run([correct, rows], feed)
         assert [type(v) for v in ours] == [type(v) for v in theirs]
-        assert_same_bits(ours, theirs)
+        assert_bitwise(ours, theirs)
         assert ours[0] == np.count_nonzero(values.argmax(1) == targets.argmax(1))
 
 
@@ -420,7 +422,7 @@ def test_an_argmax_read_elsewhere_stays_a_step(graph):
     rng = np.random.default_rng(10)
     feed = {scores: rng.standard_normal((5, 4)).astype(np.float32),
             labels: np.eye(4, dtype=np.float32)[rng.integers(0, 4, 5)]}
-    assert_same_bits(*both_ways([correct, rows, indices], feed))
+    assert_bitwise(*both_ways([correct, rows, indices], feed))
     assert step_types(explained([correct, rows], [scores, labels], remapping=False)).count("ArgMax") == 2
 
 
@@ -443,14 +445,6 @@ def test_integer_broadcasts_are_left_alone(graph):
 
 
 # --- a softmax and its cross-entropy: one max, one exp ----------------------------------
-
-
-def assert_same_bits(ours, theirs):
-    """Equal to the last bit: dtype, shape and bytes (so -0.0 is not 0.0, and NaN is NaN)."""
-    for a, b in zip(ours, theirs):
-        a, b = np.asarray(a), np.asarray(b)
-        assert (a.dtype, a.shape) == (b.dtype, b.shape)
-        assert a.tobytes() == b.tobytes()
 
 
 def classifier(dtype=mg.float32, loss_first=False, shape=(None, 4)):
@@ -496,7 +490,7 @@ def test_a_softmax_and_its_cross_entropy_run_as_one_step_with_the_same_bits(grap
     feed = {logits: values.astype(dtype), labels: label_values.astype(dtype)}
     with np.errstate(all="ignore"):
         ours, theirs = both_ways([output, losses, grad], feed)
-    assert_same_bits(ours, theirs)
+    assert_bitwise(ours, theirs)
     assert ours[1][1] == 0 and np.isnan(ours[1][[2, 3]]).all() and np.isfinite(ours[1][5:]).all()
 
 
@@ -511,7 +505,7 @@ def test_fetched_softmax_and_losses_come_from_the_fused_step(graph):
     session = mg.Session()
     for _ in range(3):  # read step by step, then compiled: both give the two values
         ours = session.run([output, losses], feed)
-        assert_same_bits(ours, mg.Session(config=PLAIN).run([output, losses], feed))
+        assert_bitwise(ours, mg.Session(config=PLAIN).run([output, losses], feed))
     assert session.run(output, feed).sum(axis=1) == pytest.approx(np.ones(5))
 
 
@@ -530,7 +524,7 @@ def test_the_fused_softmax_fails_as_the_first_of_its_ops_does(graph, loss_first)
             with pytest.raises(mg.errors.InvalidArgumentError, match=message):
                 mg.Session(config=config).run([output, losses], feed)
     empty = {logits: np.zeros((2, 0), np.float32), labels: np.zeros((2, 0), np.float32)}  # no classes
-    assert_same_bits(*both_ways([output, losses], empty))
+    assert_bitwise(*both_ways([output, losses], empty))
 
 
 def test_a_softmax_is_not_fused_with_labels_made_after_it_nor_with_remapping_off(graph):
@@ -542,7 +536,7 @@ def test_a_softmax_is_not_fused_with_labels_made_after_it_nor_with_remapping_off
     assert step_types(explained([output, losses], feed_list)) == ["Softmax", "Softmax",
                                                                   "SoftmaxCrossEntropyWithLogits"]
     rng = np.random.default_rng(8)
-    assert_same_bits(*both_ways([output, losses], {t: rng.standard_normal((2, 3)).astype(np.float32)
+    assert_bitwise(*both_ways([output, losses], {t: rng.standard_normal((2, 3)).astype(np.float32)
                                                    for t in feed_list}))
     logits, labels, output, losses, grad = classifier()
     assert step_types(explained([output, losses], [logits, labels], remapping=False)) == [
