@@ -27,8 +27,8 @@ the operands' strides, and a piece has the strides of a new C-ordered array of i
 shape, so it is the same call. ``np.add.reduce(..., out=piece)`` is the reduction
 ``SumLike`` runs, on the same axes; its order of additions follows the input's layout
 and the output's strides, again those of a new array. Only where the result lands in
-memory changes, and that changes no number. (tests/test_fused.py trains both ways
-for hundreds of steps and compares bit for bit.)
+memory changes, and that changes no number. (tests/test_passes_gradient_buffers.py
+trains both ways for 400 steps and compares bit for bit after each.)
 
 **When the value does not fit.** The kernel first asks whether the result will have
 the piece's shape and dtype (the inputs are matrices that multiply; the sum drops
