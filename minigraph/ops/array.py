@@ -352,6 +352,7 @@ class OnesLike(Operation):
 
     type_name = "OnesLike"
     input_names = ("x",)
+    fill_value = 1
 
     def infer(self, x):
         return x.shape, x.dtype
@@ -359,9 +360,9 @@ class OnesLike(Operation):
     def forward(self, x):
         # what np.ones_like does (a new array laid out as x is, then filled), minus its
         # argument handling, which costs more than the filling at batch 32
-        ones = np.empty_like(x)
-        ones.fill(1)
-        return ones
+        filled = np.empty_like(x)
+        filled.fill(self.fill_value)
+        return filled
 
 
 def ones_like(x, name: str | None = None) -> Tensor:
@@ -372,11 +373,7 @@ class ZerosLike(OnesLike):
     """y = 0 with the run-time shape of x."""
 
     type_name = "ZerosLike"
-
-    def forward(self, x):
-        zeros = np.empty_like(x)  # as OnesLike's
-        zeros.fill(0)
-        return zeros
+    fill_value = 0
 
 
 def zeros_like(x, name: str | None = None) -> Tensor:
