@@ -280,6 +280,7 @@ class KerasState:
 
 
 def state_of(graph: Graph) -> KerasState:
+    """The KerasState kept on `graph`, made on first use."""
     state = getattr(graph, "_keras_state", None)
     if state is None:
         state = graph._keras_state = KerasState()
