@@ -288,6 +288,9 @@ def test_relu_s_zeros_are_kept_read_only_and_only_when_small(graph, rng):
     assert not zeros.any() and zeros.tobytes() == bytes(zeros.nbytes)  # +0.0 everywhere, still
     large = (SMALL_ZEROS + 1,)
     assert zeros_for_max(large, float32) is not zeros_for_max(large, float32)
+    for rows in range(1, 100):  # a loop over batch sizes: the kept zeros stay few
+        assert not zeros_for_max((rows, 3), float32).any()
+        assert len(nn._ZERO_ARRAYS) <= nn.KEPT_SHAPES
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
