@@ -15,6 +15,7 @@ from minigraph.keras.layers import Dense
 from minigraph.keras.models import Sequential
 from minigraph.passes import RewriterConfig, plain_config
 from minigraph.passes.fused_count import holds_no_nan
+from minigraph.plan import COMPILE_ON_RUN
 
 PLAIN = plain_config()
 
@@ -27,12 +28,17 @@ def step_types(explanation) -> list[str]:
     return [node.type_name for node in explanation.after.nodes]
 
 
-def both_ways(fetches, feed_dict):
-    """The values with every pass, and with none."""
-    compiled, plain = mg.Session(), mg.Session(config=PLAIN)
-    for session in (compiled, plain):
+def both_ways(fetches: list, feed_dict):
+    """The values with every pass, and with none. Each session runs the plan until it is
+    compiled (plan.py): the values returned with the passes are the compiled plan's,
+    checked first against the same plan read step by step, bit for bit."""
+    values = []
+    for session in (mg.Session(), mg.Session(config=PLAIN)):
         session.run(mg.global_variables_initializer())
-    return compiled.run(fetches, feed_dict), plain.run(fetches, feed_dict)
+        runs = [session.run(fetches, feed_dict) for _ in range(COMPILE_ON_RUN)]
+        assert_bitwise(runs[0], runs[-1])
+        values.append(runs[-1])
+    return values
 
 
 def assert_bitwise(ours, theirs):
