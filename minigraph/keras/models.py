@@ -83,8 +83,8 @@ def per_output(value, names: list[str], what: str) -> list:
 
 
 def as_result(logs: dict, return_dict: bool):
-    """What evaluate returns: the logs (return_dict), else the loss alone when there is
-    nothing else, else every value in the order of model.metrics_names."""
+    """What evaluate and the *_on_batch calls return: the logs (return_dict), else the loss
+    alone when there is nothing else, else every value in the order of model.metrics_names."""
     if return_dict:
         return logs
     return list(logs.values()) if len(logs) > 1 else logs["loss"]
