@@ -80,9 +80,9 @@ def broadcast_late(program: Program) -> Program:
 
 
 def _late(old: Node, how: str, broadcast: Node, side: int, folded: bool, replacements: dict):
-    """`old` with its broadcast folded in (see ``replace_groups``). A divide-first step
-    that is itself folded into its reader is no step: it only stands for `old`, for the
-    reader to take in."""
+    """`old` with its broadcast folded in (see ``replace_groups``). Where `old` is itself
+    folded into its reader (the divide-first step of one number broadcast twice), the new
+    step is not placed in the plan: the reader's step takes it in."""
     if broadcast in replacements:  # a divide-first step, rewritten before its reader
         broadcast = replacements[broadcast]
     else:  # a BroadcastLike: folded away, so replace_groups did not rewire it
