@@ -89,10 +89,10 @@ print(explanation)
 #   the labels (it tells `gradients()` where to stop; a run just passes the value on).
 # - **constant_folding** computed, once and for all, what no run can change: the constants, and
 #   `ones_like(loss)` (the seed of the backward pass: the loss is a scalar, so its shape `()` is
-#   known, and so is the value 1). Just before it, `multiply_by_one` looks for a multiplication by
-#   `ones_like(...)`, which changes no number, and drops it; it has nothing to do here, but a Keras
-#   `fit` without sample weights leaves its weights at their default of ones, and this is what
-#   takes them out of the step.
+#   known, and so is the value 1). Before folding, the same pass drops any multiplication by
+#   `ones_like(...)`, which changes no number (`multiply_by_one.py`); there is none here, but a
+#   Keras `fit` without sample weights leaves its weights at their default of ones, and this is
+#   what takes them out of the step.
 # - **common_subgraph_elimination** found the softmax computed twice: once for the output, and
 #   once inside the gradient of the fused cross-entropy, which is `softmax(logits) - labels`. Same
 #   op, same input: one step now, read by both.

@@ -44,7 +44,6 @@ from minigraph.passes.config import (
 )
 from minigraph.passes.constant_folding import constant_folding
 from minigraph.passes.dependency import dependency_optimization
-from minigraph.passes.multiply_by_one import multiply_by_one
 from minigraph.passes.program import Program, build_program
 from minigraph.passes.pruning import pruning
 from minigraph.passes.remapping import register_multi_tensor_kernel
@@ -58,7 +57,6 @@ __all__ = ["ConfigProto", "GraphOptions", "OptimizerOptions", "RewriterConfig", 
 # equal folded constants merge; fusing after merging fuses what is left; pruning last.
 PASSES: list[tuple[str, Callable[[Program], Program]]] = [
     ("dependency_optimization", dependency_optimization),
-    ("constant_folding", multiply_by_one),  # first: folding would turn the ones into a constant
     ("constant_folding", constant_folding),
     ("common_subgraph_elimination", common_subgraph_elimination),
     ("arithmetic_optimization", arithmetic_optimization),
@@ -73,9 +71,8 @@ def compile_program(program: Program, config: ConfigProto | None = None, trace: 
     for name, run_pass in PASSES:
         if switches.enabled(name):
             program = run_pass(program)
-            if trace is not None:  # a pass named other than its switch is shown by both names
-                label = name if run_pass.__name__ == name else f"{name} ({run_pass.__name__})"
-                trace.append((label, program))
+            if trace is not None:
+                trace.append((name, program))
     return program
 
 

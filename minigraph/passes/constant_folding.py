@@ -16,6 +16,10 @@ random numbers), one with control inputs (it must wait for them), one whose kern
 fails on these values (the error is the run's to raise, as it would be unfolded), and
 one whose value is large (``LARGEST_FOLDED`` elements: a plan holds its constants).
 A folded value is read-only, like every constant: a kernel must not change it.
+
+Before folding, the same switch drops multiplications by ones (``multiply_by_one.py``):
+folding would otherwise turn ``ones_like(loss)`` into a constant array of ones, which
+that pass no longer recognises.
 """
 
 from __future__ import annotations
@@ -23,12 +27,17 @@ from __future__ import annotations
 import numpy as np
 
 from minigraph.ops.array import Const, OnesLike, ZerosLike
-from minigraph.passes.program import Constant, Node, Program, replace_sources, rewire
+from minigraph.passes.multiply_by_one import multiply_by_one
+from minigraph.passes.program import Constant, Node, Program, in_turn, replace_sources, rewire
 
 LARGEST_FOLDED = 1 << 20  # elements; TF's Grappler stops at 10 MB
 
 
 def constant_folding(program: Program) -> Program:
+    return in_turn(program, multiply_by_one, fold_constants)
+
+
+def fold_constants(program: Program) -> Program:
     replacements: dict = {}  # folded node -> its Constant
     nodes, log = [], []
     for old in program.nodes:
