@@ -100,21 +100,40 @@ _ROW_STARTS: dict = {}  # shape -> its row starts
 KEPT_ROW_STARTS = 4096  # kept for shapes of at most this many rows (32 KB each); more are made anew
 
 
-def _shifted_and_log_sum(x: np.ndarray):
-    """(x - max, log(sum(exp(x - max)))) over the last axis, the log kept as an axis of 1."""
+def softmax_parts(x: np.ndarray):
+    """(x - max, exp(x - max), log(sum(exp(x - max)))) over the last axis, the log kept as
+    an axis of 1: what log-softmax and the cross-entropy start from, and, with the exps
+    divided by their sum, the softmax too (the fused kernel: passes/fused_softmax.py)."""
     shifted = x - row_max(x)
+    exps = np.exp(shifted)
     # the sum and its log in float64: for a confident class log p is near 0, and
     # float32 rounding of the log would be a large part of it
-    log_sum = np.add.reduce(np.exp(shifted), axis=-1, dtype=np.float64, keepdims=True)
+    log_sum = np.add.reduce(exps, axis=-1, dtype=np.float64, keepdims=True)
     np.log(log_sum, out=log_sum)
-    return shifted, log_sum
+    return shifted, exps, log_sum
+
+
+def cross_entropy_of(shifted: np.ndarray, log_sum: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """sum(labels * -log softmax) over the last axis, from ``softmax_parts``; `shifted`'s
+    memory is used up. -log softmax = log_sum - shifted, subtracted in float64 and rounded
+    once into shifted's memory (TF's order: one call fewer than negating shifted - log_sum)."""
+    losses = np.subtract(log_sum, shifted, out=shifted)
+    return _weighted_sum(losses, labels)
+
+
+def _weighted_sum(losses: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    if labels.dtype == losses.dtype:
+        losses *= labels  # = labels * losses: a product is the same either way round
+    else:
+        losses = labels * losses
+    return np.add.reduce(losses, axis=-1)  # 0 over an empty class axis
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
     """(x - max) - log(sum(exp(x - max))) over the last axis: finite, and precise."""
     if x.shape[-1] == 0:  # no classes: nothing to normalise, an empty result
         return x.copy()
-    shifted, log_sum = _shifted_and_log_sum(x)
+    shifted, _, log_sum = softmax_parts(x)
     # subtracted in float64 and rounded once to x's dtype on the way out, as
     # (shifted - log_sum).astype(x.dtype) would, without the float64 array in between
     return np.subtract(shifted, log_sum, out=shifted)
@@ -337,17 +356,10 @@ class SoftmaxCrossEntropyWithLogits(Operation):
                 f"logits and labels must have the same shape, got logits {logits.shape} and labels "
                 f"{labels.shape}", InvalidArgumentError,
             )
-        if logits.shape[-1] == 0:  # no classes: nothing to normalise, a sum of nothing below
-            losses = logits.copy()
-        else:
-            shifted, log_sum = _shifted_and_log_sum(logits)
-            # -log softmax = log_sum - shifted, in float64, rounded once into shifted's memory
-            losses = np.subtract(log_sum, shifted, out=shifted)
-        if labels.dtype == losses.dtype:
-            losses *= labels  # = labels * losses: a product is the same either way round
-        else:
-            losses = labels * losses
-        return np.add.reduce(losses, axis=-1)  # 0 over an empty class axis
+        if logits.shape[-1] == 0:  # no classes: nothing to normalise, a sum of nothing
+            return _weighted_sum(logits.copy(), labels)
+        shifted, _, log_sum = softmax_parts(logits)
+        return cross_entropy_of(shifted, log_sum, labels)
 
     def gradient(self, grad_output):
         # d/dlogits = softmax(logits) - labels; d/dlabels = -log softmax(logits)

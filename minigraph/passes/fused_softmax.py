@@ -37,7 +37,7 @@ from functools import partial
 
 import numpy as np
 
-from minigraph.ops.nn import Softmax, SoftmaxCrossEntropyWithLogits, row_max
+from minigraph.ops.nn import Softmax, SoftmaxCrossEntropyWithLogits, cross_entropy_of, softmax_parts
 from minigraph.passes.program import Node, Program, parts_of, replace_groups
 
 
@@ -91,15 +91,10 @@ def softmax_cross_entropy_kernel(softmax: Softmax, loss: SoftmaxCrossEntropyWith
     def kernel(logits, labels):
         if logits.ndim == 0 or logits.shape[-1] == 0 or labels.shape != logits.shape or labels.dtype != logits.dtype:
             return unfused(logits, labels)
-        shifted = logits - row_max(logits)  # the ops' own row max: the same max, so the same bits
-        probabilities = np.exp(shifted)
-        # the loss's sum first, in float64 and from the exps, before they become probabilities
-        log_sum = np.add.reduce(probabilities, axis=-1, dtype=np.float64, keepdims=True)
-        np.log(log_sum, out=log_sum)
+        # the cross-entropy's own first steps (ops/nn.py), the loss's float64 sum taken from
+        # the exps before they become probabilities, then the softmax's float32 sum
+        shifted, probabilities, log_sum = softmax_parts(logits)
         probabilities /= np.add.reduce(probabilities, axis=-1, keepdims=True)
-        # the cross-entropy's steps (ops/nn.py: its forward), in shifted's memory
-        losses = np.subtract(log_sum, shifted, out=shifted)
-        losses *= labels
-        return probabilities, np.add.reduce(losses, axis=-1)
+        return probabilities, cross_entropy_of(shifted, log_sum, labels)
 
     return kernel
