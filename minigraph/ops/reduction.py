@@ -240,7 +240,7 @@ class ArgMax(Operation):
         if not -x.ndim <= axis < x.ndim:  # the rank was unknown when the node was built
             raise self.error(f"Expected an axis in the range [{-x.ndim}, {x.ndim}) for a value of shape "
                              f"{x.shape}, but got {axis}", InvalidArgumentError)
-        if x.dtype.kind == "f" and _has_nan(x):
+        if x.dtype.kind == "f" and has_nan(x):
             x = np.where(np.isnan(x), self.nan_as, x)
         return self.numpy_method(x, axis).astype(self.attrs["output_type"], copy=False)
 
@@ -248,7 +248,7 @@ class ArgMax(Operation):
         return {"T": self.inputs[0].dtype, "output_type": self.attrs["output_type"]}
 
 
-def _has_nan(x: np.ndarray) -> bool:
+def has_nan(x: np.ndarray) -> bool:
     """Whether x holds a NaN. np.isnan and np.count_nonzero are both plain C calls, where
     `.any()` goes through a Python wrapper first: half the time at batch 32. NaN is rare,
     so only then does argmax pay for np.where."""
